@@ -1,0 +1,466 @@
+# The event: one schema for every stored event of caseledger (EVENTS.md is the contract).
+#
+# Stored bytes: each event is one Cap'n Proto message of `Event`, written with
+# messageToFlatArray (segment table included, so `capnp decode ledger/event.capnp Event`
+# reads a value straight out of RocksDB). The Merkle leaf hash covers exactly those bytes.
+#
+# Evolution: Cap'n Proto's rules only. New fields and new event kinds take new ordinals;
+# an ordinal is never reused or renumbered; a field is never retyped.
+#
+# Personal data: every field that holds personal data of a family (names, dates of birth,
+# addresses, free text, the people who gave or refused consent, meeting attendees) is a
+# `Sealed`. Today a Sealed holds its value in clear; the data-protection change stores it
+# as ciphertext under the family's own key. The hash covers whichever form is stored, so
+# destroying the key later (erasure) leaves every proof valid.
+#
+# Validation annotations (read by ledger/json_codec.cc through the schema, not per type):
+#   $optional  the field may be absent from a request; every other field is required.
+#   $date      a Text holding a calendar date, YYYY-MM-DD (that day in Europe/London).
+#   $id        a Text holding an id: 1-64 characters of A-Z a-z 0-9 - _.
+#   $jsonText  a Sealed that takes any JSON value in a request and keeps its JSON text.
+@0x983ca4d7c76f2dc8;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("caseledger::ledger::schema");
+
+
+annotation optional @0xd651d761ef04b401 (field) :Void;
+annotation date @0xfe579e0f5215ce91 (field) :Void;
+annotation id @0x97ab6308cab4c581 (field) :Void;
+annotation jsonText @0x806d16aaf602aa71 (field) :Void;
+
+# A value that may carry personal data. In JSON it is a plain string.
+struct Sealed {
+  union {
+    clear @0 :Text;
+    # The value in clear.
+    cipher @1 :SealedCipher;
+    # The value encrypted under the family's key (written by the data-protection change).
+  }
+}
+
+struct SealedCipher {
+  keyId @0 :UInt32;
+  # Which of the family's keys sealed it (keys live in the meta column family).
+  nonce @1 :Data;
+  # The AEAD nonce.
+  ciphertext @2 :Data;
+  # Ciphertext followed by the authentication tag.
+}
+
+# Who recorded an event: set by the ledger from the caller's credentials, never by the body.
+struct Actor {
+  id @0 :Text;
+  # The practitioner id (or the system actor's name) that recorded the event.
+  role @1 :Text;
+  # The role the actor held when recording (DOMAIN.md "Who reads and writes").
+  agency @2 :Text;
+  # The actor's agency, when known.
+  tokenId @3 :Text;
+  # Which access token was used (its id, never the secret).
+}
+
+# The envelope. Fields set by the caller: eventId, occurredAt, the body. Fields set by the
+# ledger: seq, stream, version, recordedAt, actor, corrects.
+struct Event {
+  seq @0 :UInt64;
+  # Position in the global log, from 1, no gaps. Merkle leaf index = seq - 1.
+  stream @1 :Text;
+  # The stream: family/<id>, practitioner/<id> or access.
+  version @2 :UInt32;
+  # Position in the stream, from 1, no gaps.
+  eventId @3 :Data;
+  # 16 bytes chosen by the client (a UUID); a retry with the same id appends nothing.
+  occurredAt @4 :Int64;
+  # When it happened in the world (the caller's claim): microseconds since 1970-01-01T00:00:00Z.
+  recordedAt @5 :Int64;
+  # When the ledger accepted it: microseconds since the epoch, never earlier than the
+  # previous event's recordedAt.
+  actor @6 :Actor;
+  # Who recorded it.
+  corrects @7 :UInt64;
+  # For a recordCorrected event: the seq it corrects; otherwise 0.
+
+  union {
+    # -- practitioner/<id> streams --
+    practitionerRegistered @8 :PractitionerRegistered;
+    practitionerTrained @9 :PractitionerTrained;
+    practitionerDeactivated @10 :PractitionerDeactivated;
+    # -- family/<id> streams --
+    familyRegistered @11 :FamilyRegistered;
+    consentToCheckGiven @12 :ConsentToCheckGiven;
+    episodeOpened @13 :EpisodeOpened;
+    consentGiven @14 :ConsentGiven;
+    consentRefused @15 :ConsentRefused;
+    consentWithdrawn @16 :ConsentWithdrawn;
+    keyworkerAssigned @17 :KeyworkerAssigned;
+    tafMemberAdded @18 :TafMemberChange;
+    tafMemberRemoved @19 :TafMemberChange;
+    assessmentStarted @20 :AssessmentStarted;
+    contributionRequested @21 :ContributionRequested;
+    contributionReceived @22 :ContributionReceived;
+    assessmentFinalised @23 :AssessmentFinalised;
+    caseNoteAdded @24 :CaseNoteAdded;
+    documentUploaded @25 :DocumentUploaded;
+    tafMeetingHeld @26 :TafMeetingHeld;
+    actionPlanUpdated @27 :ActionPlanUpdated;
+    outcomeSharedWithParents @28 :OutcomeSharedWithParents;
+    concernReceived @29 :ConcernReceived;
+    triageDirectionGiven @30 :TriageDirectionGiven;
+    steppedUp @31 :SteppedUp;
+    signposted @32 :Signposted;
+    episodeClosed @33 :EpisodeClosed;
+    recordCorrected @34 :RecordCorrected;
+    legalHoldApplied @35 :LegalHold;
+    legalHoldReleased @36 :LegalHold;
+    familyErased @37 :FamilyErased;
+    # -- the access stream --
+    recordViewed @38 :RecordViewed;
+  }
+}
+
+# ---------------------------------------------------------------- practitioners
+
+struct PractitionerRegistered {
+  name @0 :Text;
+  # The practitioner's name (staff data, not a family's personal data).
+  agency @1 :Text;
+  # The agency they work for (school, health, police...).
+  email @2 :Text;
+  # Work contact, given by the Helpdesk when a family already has an open episode.
+}
+
+enum Course {
+  practiceStandards @0;
+  # Families First practice standards.
+  recordingSystem @1;
+  # The recording system (the EHM's part, here the ledger).
+}
+
+struct PractitionerTrained {
+  course @0 :Course;
+  # Which of the two required trainings was completed.
+  completedOn @1 :Text $date;
+  # The day it was completed.
+}
+
+struct PractitionerDeactivated {
+  reason @0 :Text;
+  # Why the practitioner may no longer record work (left, suspended...).
+}
+
+# ---------------------------------------------------------------- families
+
+enum MemberRole {
+  child @0;
+  parent @1;
+  carer @2;
+  other @3;
+}
+
+struct Member {
+  memberId @0 :Text $id;
+  # The member's id within the family.
+  role @1 :MemberRole;
+  # Their place in the family.
+  name @2 :Sealed;
+  # Their name (personal data).
+  dateOfBirth @3 :Sealed $optional $date;
+  # Their date of birth, YYYY-MM-DD (personal data).
+}
+
+struct FamilyRegistered {
+  members @0 :List(Member);
+  # The people in the family as registered by the Helpdesk.
+  address @1 :Sealed $optional;
+  # The family's address (personal data).
+}
+
+enum CheckMethod {
+  verbal @0;
+}
+
+struct ConsentToCheckGiven {
+  givenBy @0 :Sealed;
+  # Who agreed to the Helpdesk check (personal data).
+  method @1 :CheckMethod;
+  # How it was given: consent to check is verbal.
+}
+
+struct EpisodeOpened {
+  episodeId @0 :Text $id;
+  # The new episode (one FFA).
+  keyworkerId @1 :Text $id;
+  # The practitioner who leads it.
+  registrationCompletedOn @2 :Text $date;
+  # The day the family registration was completed: every timescale starts here.
+}
+
+enum ConsentScope {
+  assessment @0;
+  informationSharing @1;
+}
+
+enum ConsentMethod {
+  written @0;
+  verbal @1;
+}
+
+struct ConsentGiven {
+  episodeId @0 :Text $id;
+  givenBy @1 :Sealed;
+  # The child, young person, parent or carer who consented (personal data).
+  scope @2 :ConsentScope;
+  # What the consent covers.
+  method @3 :ConsentMethod;
+  # Written or verbal.
+}
+
+struct ConsentRefused {
+  episodeId @0 :Text $optional $id;
+  # The episode, when one was opened; refusal at the outset may have none.
+  refusedBy @1 :Sealed;
+  # Who refused (personal data).
+  reason @2 :Sealed $optional;
+  # Why, in their words (personal data).
+}
+
+struct ConsentWithdrawn {
+  episodeId @0 :Text $id;
+  withdrawnBy @1 :Sealed;
+  # Who withdrew consent (personal data).
+  reason @2 :Sealed;
+  # The reason for withdrawal, recorded before closing (personal data).
+}
+
+struct KeyworkerAssigned {
+  episodeId @0 :Text $id;
+  practitionerId @1 :Text $id;
+  # The new keyworker.
+}
+
+struct TafMemberChange {
+  episodeId @0 :Text $id;
+  practitionerId @1 :Text $id;
+  # The practitioner joining or leaving the Team Around the Family.
+}
+
+struct AssessmentStarted {
+  episodeId @0 :Text $id;
+}
+
+struct ContributionRequested {
+  episodeId @0 :Text $id;
+  requestId @1 :Text $id;
+  # Names this request so the contribution can answer it.
+  agency @2 :Text;
+  # The agency asked to contribute to the assessment.
+}
+
+struct ContributionReceived {
+  episodeId @0 :Text $id;
+  requestId @1 :Text $id;
+  # The request it answers.
+}
+
+struct AssessmentFinalised {
+  episodeId @0 :Text $id;
+  signedByFamily @1 :Bool;
+  # The finalised FFA was signed by the family.
+  copyGivenToFamily @2 :Bool;
+  # A copy was given to the family.
+  keyworkerAnalysis @3 :Sealed $optional;
+  # The keyworker's analysis, e.g. the difficulties where the family is hard to engage.
+}
+
+enum NoteCategory {
+  contact @0;
+  meeting @1;
+  practitionerUpdate @2;
+  familyUpdate @3;
+  significantEvent @4;
+  progress @5;
+  documentReceived @6;
+  letterSent @7;
+  supportRequest @8;
+  other @9;
+}
+
+struct CaseNoteAdded {
+  episodeId @0 :Text $id;
+  noteId @1 :Text $id;
+  category @2 :NoteCategory;
+  # What kind of work the note records (the chronology's category).
+  text @3 :Sealed;
+  # The note itself (personal data).
+  significant @4 :Bool;
+  # Marked significant: shown in the significant-only chronology.
+  sourceAgency @5 :Text $optional;
+  # The agency the information came from.
+}
+
+struct DocumentUploaded {
+  episodeId @0 :Text $id;
+  documentId @1 :Text $id;
+  filename @2 :Sealed;
+  # The document's file name (may name people: personal data).
+  mediaType @3 :Text;
+  # Its media type, e.g. application/pdf.
+  sha256 @4 :Text;
+  # SHA-256 of the stored content, lowercase hex: the key in the blobs column family.
+  size @5 :UInt64;
+  # Its size in bytes.
+}
+
+enum MeetingKind {
+  initial @0;
+  review @1;
+  closure @2;
+}
+
+enum MeetingOutcome {
+  continue @0;
+  stepUp @1;
+  close @2;
+}
+
+struct TafMeetingHeld {
+  episodeId @0 :Text $id;
+  meetingId @1 :Text $id;
+  kind @2 :MeetingKind;
+  # Initial, review or closure meeting.
+  attendees @3 :List(Sealed);
+  # Who attended (personal data).
+  outcome @4 :MeetingOutcome;
+  # What the meeting decided.
+  nextReviewOn @5 :Text $optional $date;
+  # The next review date set at the meeting (its absence is flagged).
+}
+
+enum ActionStatus {
+  open @0;
+  done @1;
+  dropped @2;
+}
+
+struct Action {
+  actionId @0 :Text $id;
+  description @1 :Sealed;
+  # What is to be done (personal data).
+  owner @2 :Text;
+  # Who owns the action (a practitioner id, an agency or a family member's role).
+  dueOn @3 :Text $date;
+  # When it is due.
+  status @4 :ActionStatus;
+}
+
+struct ActionPlanUpdated {
+  episodeId @0 :Text $id;
+  meetingId @1 :Text $id;
+  # The meeting whose plan this records.
+  actions @2 :List(Action);
+  # The whole plan as it now stands.
+}
+
+struct OutcomeSharedWithParents {
+  episodeId @0 :Text $id;
+  meetingId @1 :Text $id;
+  # The meeting whose outcome and plan were given to the parents.
+}
+
+enum ConcernSource {
+  police @0;
+  school @1;
+  health @2;
+  professional @3;
+  public @4;
+  other @5;
+}
+
+struct ConcernReceived {
+  concernId @0 :Text $id;
+  source @1 :ConcernSource;
+  kind @2 :Text;
+  # What sort of concern, e.g. domesticAbuseNotification.
+  summary @3 :Sealed;
+  # What was reported (personal data).
+  aboveThreshold @4 :Bool;
+  # Above the child-protection threshold: a referral outside the FFA.
+}
+
+struct TriageDirectionGiven {
+  concernId @0 :Text $id;
+  direction @1 :Sealed;
+  # The triage manager's direction (free text: personal data).
+}
+
+enum StepUpTo {
+  assessmentAndIntervention @0;
+  familySafeguarding @1;
+}
+
+struct SteppedUp {
+  episodeId @0 :Text $id;
+  to @1 :StepUpTo;
+  # The statutory service the case moves to.
+  reason @2 :Sealed;
+  # Why (personal data).
+  meetingId @3 :Text $optional $id;
+  # The TAF meeting that decided it, if any.
+}
+
+struct Signposted {
+  episodeId @0 :Text $optional $id;
+  services @1 :List(Text);
+  # The universal services the family was pointed to.
+}
+
+enum ClosureReason {
+  needsMet @0;
+  consentWithdrawn @1;
+  steppedUp @2;
+  movedOutOfArea @3;
+  singleAgencySufficient @4;
+  other @5;
+}
+
+struct EpisodeClosed {
+  episodeId @0 :Text $id;
+  reason @1 :ClosureReason;
+  detail @2 :Sealed $optional;
+  # More about the reason (personal data).
+  meetingId @3 :Text $optional $id;
+  # The TAF meeting that decided the closure, if any.
+}
+
+struct RecordCorrected {
+  correctsSeq @0 :UInt64;
+  # The seq of the event this corrects (it stays in the log, shown as corrected).
+  reason @1 :Sealed;
+  # Why the correction was needed (personal data).
+  replacement @2 :Sealed $optional $jsonText;
+  # The corrected data object, as JSON text (personal data).
+}
+
+struct LegalHold {
+  reason @0 :Text;
+  # Why the hold was applied or released (recorded by an admin).
+}
+
+struct FamilyErased {
+  reason @0 :Text;
+  # Why the family's personal data was erased.
+  authorisedBy @1 :Text $id;
+  # Who authorised the erasure.
+}
+
+# ---------------------------------------------------------------- access
+
+struct RecordViewed {
+  familyId @0 :Text $id;
+  # Whose record was read.
+  view @1 :Text;
+  # What was read (state, chronology, events, a document...).
+  purpose @2 :Text $optional;
+  # Why, when the reader said.
+}

@@ -1,0 +1,115 @@
+#include "ledger/internal/codec.h"
+
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "ledger/event.capnp.h"
+#include "ledger/merkle.h"
+
+namespace caseledger::ledger::internal {
+namespace {
+
+using schema::Event;
+
+kj::ArrayPtr<const capnp::word> Words(const std::vector<uint64_t>& words) {
+  return {reinterpret_cast<const capnp::word*>(words.data()), words.size()};
+}
+
+capnp::ReaderOptions Limits() {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = kTraversalLimitWords;
+  o.nestingLimit = kNestingLimit;
+  return o;
+}
+
+// The name of the union member that is set, or empty for an unknown (newer) kind.
+std::string KindName(Event::Reader event) {
+  KJ_IF_MAYBE(field, capnp::toDynamic(event).which()) {
+    return field->getProto().getName().cStr();
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
+  capnp::FlatArrayMessageReader in(Words(draft.words()), Limits());
+  capnp::MallocMessageBuilder out;
+  out.setRoot(in.getRoot<Event>());
+  Event::Builder e = out.getRoot<Event>();
+  e.setSeq(envelope.seq);
+  e.setStream(envelope.stream.data());
+  e.setVersion(envelope.version);
+  e.setRecordedAt(envelope.recorded_at);
+  auto actor = e.initActor();
+  actor.setId(envelope.actor->id);
+  actor.setRole(envelope.actor->role);
+  actor.setAgency(envelope.actor->agency);
+  actor.setTokenId(envelope.actor->token_id);
+  kj::Array<capnp::word> flat = capnp::messageToFlatArray(out);
+  kj::ArrayPtr<const char> bytes = flat.asChars();
+  return std::string(bytes.begin(), bytes.size());
+}
+
+Hash Fingerprint(std::string_view stream, const EventDraft& draft) {
+  capnp::FlatArrayMessageReader in(Words(draft.words()), Limits());
+  kj::Array<capnp::word> canonical = capnp::canonicalize(in.getRoot<Event>());
+  std::string buf(stream);
+  buf.push_back('\0');
+  kj::ArrayPtr<const char> c = canonical.asChars();
+  buf.append(c.begin(), c.size());
+  return Sha256(buf);
+}
+
+Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes) {
+  const std::string where = "stored event seq " + std::to_string(seq);
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
+    return Status::DataLoss(where + " is not a whole number of words", seq);
+  }
+  // Cap'n Proto reads from a word-aligned buffer: copy the value.
+  std::vector<uint64_t> words(bytes.size() / sizeof(uint64_t));
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  RecordedEvent out;
+  try {
+    capnp::FlatArrayMessageReader reader(Words(words), Limits());
+    Event::Reader e = reader.getRoot<Event>();
+    (void)e.totalSize();  // traverses every pointer once: damage shows here, not later
+    out.type = KindName(e);
+    if (out.type.empty()) {
+      return Status::DataLoss(where + " holds an event kind this version does not know (" +
+                                  std::to_string(static_cast<int>(e.which())) + ")",
+                              seq);
+    }
+    if (e.getSeq() != seq) {
+      return Status::DataLoss(where + " says it is seq " + std::to_string(e.getSeq()), seq);
+    }
+    out.seq = seq;
+    out.stream = e.getStream().cStr();
+    out.version = e.getVersion();
+    auto id = e.getEventId();
+    if (id.size() != out.event_id.bytes.size()) {
+      return Status::DataLoss(where + " has an eventId of " + std::to_string(id.size()) +
+                                  " bytes",
+                              seq);
+    }
+    std::memcpy(out.event_id.bytes.data(), id.begin(), id.size());
+    out.occurred_at = e.getOccurredAt();
+    out.recorded_at = e.getRecordedAt();
+    auto actor = e.getActor();
+    out.actor = {actor.getId().cStr(), actor.getRole().cStr(), actor.getAgency().cStr(),
+                 actor.getTokenId().cStr()};
+    out.corrects = e.getCorrects();
+  } catch (const kj::Exception& ex) {
+    return Status::DataLoss(where + " does not decode: " + std::string(ex.getDescription().cStr()),
+                            seq);
+  }
+  out.leaf_hash = LeafHash(bytes);
+  out.bytes = std::move(bytes);
+  return out;
+}
+
+}  // namespace caseledger::ledger::internal

@@ -1,0 +1,40 @@
+// The stored form of an event: Cap'n Proto `Event` messages (ledger/event.capnp).
+//
+// Building: a draft (the caller's fields) plus the envelope the sequencer assigns becomes the
+// stored bytes. Reading: stored bytes become a RecordedEvent, read with ReaderOptions limits
+// and fully traversed once, so a damaged value is reported as kDataLoss naming its seq.
+// This is one of the three places that catch exceptions (kj::Exception from Cap'n Proto).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ledger/event.h"
+#include "ledger/status.h"
+
+namespace caseledger::ledger::internal {
+
+// Limits for reading anything stored or received: 64 MiB of words, nesting 64.
+inline constexpr uint64_t kTraversalLimitWords = 8u << 20;
+inline constexpr int kNestingLimit = 64;
+
+struct Envelope {
+  uint64_t seq = 0;
+  std::string_view stream;
+  uint32_t version = 0;
+  int64_t recorded_at = 0;
+  const Actor* actor = nullptr;
+};
+
+// The stored bytes of `draft` placed at `envelope`.
+std::string BuildStored(const EventDraft& draft, const Envelope& envelope);
+
+// SHA-256 over the stream, 0x00 and the canonical form of the draft: two requests carry "the
+// same event" exactly when their fingerprints are equal.
+Hash Fingerprint(std::string_view stream, const EventDraft& draft);
+
+// Decodes stored bytes. kDataLoss (naming `seq`) when they do not decode, hold an unknown
+// event kind, or say a different seq than the key they were stored under.
+Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes);
+
+}  // namespace caseledger::ledger::internal

@@ -1,0 +1,92 @@
+#include "ledger/internal/db.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+namespace caseledger::ledger::internal {
+namespace {
+
+const char* const kCfNames[] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+                                "events",
+                                "streams",
+                                "event_ids",
+                                "merkle",
+                                "projections",
+                                "blobs",
+                                "meta"};
+
+rocksdb::ColumnFamilyOptions CfOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+}  // namespace
+
+Status Db::FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::DataLoss(msg);
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  return Status::Unavailable(msg);
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, bool read_only) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.paranoid_checks = true;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 10;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kCfNames) descriptors.emplace_back(name, CfOptions());
+
+  auto db = std::unique_ptr<Db>(new Db());
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &db->handles_, &raw)
+                : rocksdb::DB::Open(options, dir, descriptors, &db->handles_, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::Unavailable("the data folder " + dir +
+                                 " is in use by another caseledger process: " + s.ToString());
+    }
+    return FromRocks(s, "opening the database in " + dir);
+  }
+  db->db_.reset(raw);
+  return db;
+}
+
+Db::~Db() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    handles_.clear();
+    db_->Close();
+  }
+}
+
+Status Db::Get(Cf which, std::string_view key, std::string* value, bool* found) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(which),
+                               rocksdb::Slice(key.data(), key.size()), value);
+  if (s.IsNotFound()) {
+    *found = false;
+    return Status();
+  }
+  *found = s.ok();
+  return FromRocks(s, "reading");
+}
+
+Status Db::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "writing a batch");
+}
+
+std::unique_ptr<rocksdb::Iterator> Db::NewIterator(Cf which) {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(which)));
+}
+
+}  // namespace caseledger::ledger::internal

@@ -1,0 +1,81 @@
+// Store::Impl: the state shared by the store's files (store.cc: open and reads; sequencer.cc:
+// the write path; verify.cc: the audit pass). Internal to ledger/.
+//
+// Ownership: Impl owns the Db and the writer thread. State marked "sequencer" is touched only
+// by the writer thread (and by Open before it starts); "published" state is guarded by
+// published_mu and read by any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ledger/internal/db.h"
+#include "ledger/store.h"
+
+namespace caseledger::ledger {
+
+// Reads full-subtree hashes from the merkle column family.
+class DbNodeSource final : public NodeSource {
+ public:
+  explicit DbNodeSource(internal::Db* db) : db_(db) {}
+  Result<Hash> Node(uint8_t level, uint64_t index) const override;
+
+ private:
+  internal::Db* db_;
+};
+
+class Store::Impl {
+ public:
+  explicit Impl(std::unique_ptr<internal::Db> d, const StoreOptions& o)
+      : db(std::move(d)), options(o), node_source(db.get()) {}
+
+  // sequencer.cc
+  void StartWriter();
+  void StopWriter();
+  std::future<Result<AppendResult>> Submit(AppendRequest request);
+
+  // store.cc: the latest version of `stream` whose seq <= max_seq (0 when none).
+  Result<uint32_t> LatestVersion(const std::string& stream, uint64_t max_seq);
+  Result<RecordedEvent> ReadSeq(uint64_t seq);
+  Checkpoint Published();
+
+  std::unique_ptr<internal::Db> db;
+  StoreOptions options;
+  std::string origin;
+  DbNodeSource node_source;
+
+  // published
+  mutable std::mutex published_mu;
+  uint64_t published_size = 0;
+  Hash published_root{};
+
+  // sequencer
+  uint64_t head = 0;
+  int64_t last_recorded_at = 0;
+  MerkleFrontier frontier;
+  std::unordered_map<std::string, uint32_t> stream_versions;
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    std::promise<Result<AppendResult>> promise;
+  };
+  struct Staging;
+
+  void WriterLoop();
+  void ProcessBatch(std::vector<Pending>& batch);
+  Result<AppendResult> Stage(const AppendRequest& request, int64_t now, Staging* st);
+  Result<uint32_t> CurrentVersion(const std::string& stream, const Staging& st);
+  void Publish();
+
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<Pending> queue;
+  bool stopping = false;
+  std::thread writer;
+};
+
+}  // namespace caseledger::ledger

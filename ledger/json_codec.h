@@ -1,0 +1,51 @@
+// JSON on the wire, from the schema: append requests in, events out (EVENTS.md).
+//
+// The event body ("data") is converted by Cap'n Proto's JSON codec from ledger/event.capnp,
+// so there is no hand-written mapping per event type. Before decoding, the request is
+// checked against the schema: an unknown type, an unknown field, a missing required field
+// (every field not marked $optional) or a value of the wrong kind is kInvalidArgument whose
+// field() names it by path, e.g. "events[0].data.members[1].name".
+//
+// Thread-safety: every function is safe to call from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ledger/event.h"
+#include "ledger/status.h"
+
+namespace caseledger::ledger {
+
+enum class AppendJsonForm {
+  // An import line: {"stream", "expectedVersion", "actor": {"id", "role", ...}, "events"}.
+  kImportLine,
+  // An HTTP body: {"expectedVersion", "events"}; stream and actor come from the route and token.
+  kHttpBody,
+};
+
+inline constexpr size_t kMaxEventsPerRequest = 10000;
+
+// Parses an append request. For kHttpBody, `stream` and `actor` fill those parts; for
+// kImportLine they are ignored. kInvalidArgument names the field on any mistake, including
+// an eventId repeated within the request.
+Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form,
+                                      std::string_view stream = {}, const Actor& actor = {});
+
+// Parses one event object {"eventId", "type", "occurredAt", "data"}; `path` prefixes the
+// field names in errors.
+Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path = {});
+
+// An event as read: {"seq", "stream", "version", "eventId", "type", "occurredAt",
+// "recordedAt", "actor": {"id", "role"}, "data", "leafHash"} and, when it corrects another,
+// "corrects"; with_raw adds "raw", the stored bytes in base64. kDataLoss if the stored bytes
+// do not decode.
+Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw = false);
+
+// {"error": {"code", "message", and "field" / "rule" / "currentVersion" / "seq" when set}}.
+std::string StatusToJson(const Status& status);
+
+// A JSON string literal (quoted, escaped) of UTF-8 text.
+std::string JsonQuote(std::string_view text);
+
+}  // namespace caseledger::ledger

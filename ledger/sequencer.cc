@@ -1,0 +1,254 @@
+// The write path: one sequencer thread, group commit.
+//
+// Callers queue requests (Submit). The writer takes everything pending (up to
+// max_batch_requests) and stages each request in order against a batch-local overlay of the
+// head, the tree's right edge, stream versions and eventIds:
+//   1. eventIds: all known with the same fingerprint -> a retry, answered with the first
+//      result; any known with another fingerprint, or only some known -> kAlreadyExists;
+//   2. the expected version -> kAborted with the current version;
+//   3. the domain rules (AppendGuard::Check) -> kFailedPrecondition;
+//   4. seq, version and recordedAt assigned, the stored bytes built and hashed into the tree,
+//      every key put into the one WriteBatch.
+// A refused request leaves the overlay and the batch untouched, so it affects no other.
+// The batch is written with sync=true; only then is the overlay made current, the new head
+// published to readers, and the callers answered (durable first, then visible).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ledger/internal/codec.h"
+#include "ledger/internal/keys.h"
+#include "ledger/internal/store_impl.h"
+
+namespace caseledger::ledger {
+
+using internal::Cf;
+
+struct Store::Impl::Staging {
+  uint64_t head;
+  MerkleFrontier frontier;
+  std::unordered_map<std::string, uint32_t> versions;
+  struct Known {
+    AppendedEvent appended;
+    Hash fingerprint;
+  };
+  std::map<EventId, Known> ids;
+  rocksdb::WriteBatch batch;
+  std::vector<MerkleFrontier::NewNode> nodes;  // scratch
+};
+
+std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
+  Pending p{std::move(request), {}};
+  auto future = p.promise.get_future();
+  {
+    std::lock_guard lock(queue_mu);
+    if (stopping || !writer.joinable()) {
+      p.promise.set_value(Status::Unavailable(
+          options.read_only ? "the store is open read-only" : "the store is closing"));
+      return future;
+    }
+    queue.push_back(std::move(p));
+  }
+  queue_cv.notify_one();
+  return future;
+}
+
+void Store::Impl::StartWriter() { writer = std::thread([this] { WriterLoop(); }); }
+
+void Store::Impl::StopWriter() {
+  {
+    std::lock_guard lock(queue_mu);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer.joinable()) writer.join();
+}
+
+void Store::Impl::WriterLoop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and everything queued was answered
+      while (!queue.empty() && batch.size() < options.max_batch_requests) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    ProcessBatch(batch);
+    batch.clear();
+  }
+}
+
+Result<uint32_t> Store::Impl::CurrentVersion(const std::string& stream, const Staging& st) {
+  if (auto it = st.versions.find(stream); it != st.versions.end()) return it->second;
+  if (auto it = stream_versions.find(stream); it != stream_versions.end()) return it->second;
+  CL_ASSIGN_OR_RETURN(uint32_t v, LatestVersion(stream, UINT64_MAX));
+  stream_versions.emplace(stream, v);
+  return v;
+}
+
+Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now,
+                                        Staging* st) {
+  CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
+  if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
+
+  // 1. Idempotency by eventId.
+  std::vector<Hash> fingerprints;
+  AppendResult retry;
+  retry.retry = true;
+  const EventId* first_new = nullptr;
+  for (const EventDraft& draft : request.events) {
+    fingerprints.push_back(internal::Fingerprint(request.stream, draft));
+    const Hash& fp = fingerprints.back();
+    std::optional<Staging::Known> known;
+    if (auto it = st->ids.find(draft.id()); it != st->ids.end()) {
+      known = it->second;
+    } else {
+      std::string value;
+      bool found = false;
+      std::string_view key(reinterpret_cast<const char*>(draft.id().bytes.data()), 16);
+      CL_RETURN_IF_ERROR(db->Get(Cf::kEventIds, key, &value, &found));
+      if (found) {
+        if (value.size() != 40) {
+          return Status::DataLoss("the eventId index entry of " + draft.id().ToString() +
+                                  " is damaged");
+        }
+        const uint64_t seq = internal::GetU64(value);
+        CL_ASSIGN_OR_RETURN(RecordedEvent e, ReadSeq(seq));
+        Staging::Known k{{seq, e.version, e.event_id, e.recorded_at, e.leaf_hash}, {}};
+        std::copy(value.begin() + 8, value.end(), k.fingerprint.begin());
+        known = k;
+      }
+    }
+    if (!known) {
+      if (first_new == nullptr) first_new = &draft.id();
+      continue;
+    }
+    if (known->fingerprint != fp) {
+      return Status::AlreadyExists("eventId " + draft.id().ToString() +
+                                   " was already used for another event (seq " +
+                                   std::to_string(known->appended.seq) +
+                                   "): choose a new eventId for new content");
+    }
+    retry.events.push_back(known->appended);
+  }
+  if (first_new == nullptr) {
+    retry.version = std::max_element(retry.events.begin(), retry.events.end(),
+                                     [](const auto& a, const auto& b) { return a.seq < b.seq; })
+                        ->version;
+    return retry;
+  }
+  if (!retry.events.empty()) {
+    return Status::AlreadyExists("eventId " + retry.events.front().event_id.ToString() +
+                                 " was already appended (seq " +
+                                 std::to_string(retry.events.front().seq) + ") but eventId " +
+                                 first_new->ToString() +
+                                 " was not: a retry must repeat the whole request unchanged");
+  }
+
+  // 2. The expected version.
+  CL_ASSIGN_OR_RETURN(uint32_t version, CurrentVersion(request.stream, *st));
+  if (!request.expected.any && request.expected.version != version) {
+    return Status::Conflict("stream " + request.stream + " is at version " +
+                                std::to_string(version) + ", not the expected " +
+                                std::to_string(request.expected.version),
+                            version);
+  }
+  if (UINT32_MAX - version < request.events.size()) {
+    return Status::InvalidArgument("stream " + request.stream + " is full", "events");
+  }
+
+  // 3. The domain rules.
+  if (options.guard != nullptr) CL_RETURN_IF_ERROR(options.guard->Check(request));
+
+  // 4. Stage: nothing below can be refused.
+  AppendResult result;
+  std::vector<RecordedEvent> recorded;
+  recorded.reserve(request.events.size());
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const EventDraft& draft = request.events[i];
+    RecordedEvent e;
+    e.seq = ++st->head;
+    e.stream = request.stream;
+    e.version = ++version;
+    e.event_id = draft.id();
+    e.type = draft.type();
+    e.occurred_at = draft.occurred_at();
+    e.recorded_at = now;
+    e.actor = request.actor;
+    e.corrects = draft.corrects();
+    e.bytes = internal::BuildStored(draft, {e.seq, e.stream, e.version, now, &e.actor});
+    e.leaf_hash = LeafHash(e.bytes);
+
+    st->nodes.clear();
+    st->frontier.Append(e.leaf_hash, &st->nodes);
+    st->batch.Put(db->cf(Cf::kEvents), internal::SeqKey(e.seq), e.bytes);
+    st->batch.Put(db->cf(Cf::kStreams), internal::StreamKey(e.stream, e.version),
+                  internal::SeqKey(e.seq));
+    std::string id_value = internal::SeqKey(e.seq);
+    id_value.append(reinterpret_cast<const char*>(fingerprints[i].data()), 32);
+    st->batch.Put(db->cf(Cf::kEventIds),
+                  rocksdb::Slice(reinterpret_cast<const char*>(e.event_id.bytes.data()), 16),
+                  id_value);
+    for (const auto& n : st->nodes) {
+      st->batch.Put(db->cf(Cf::kMerkle), internal::MerkleKey(n.level, n.index),
+                    rocksdb::Slice(reinterpret_cast<const char*>(n.hash.data()), 32));
+    }
+    AppendedEvent appended{e.seq, e.version, e.event_id, now, e.leaf_hash};
+    st->ids[e.event_id] = {appended, fingerprints[i]};
+    result.events.push_back(appended);
+    recorded.push_back(std::move(e));
+  }
+  st->versions[request.stream] = version;
+  result.version = version;
+  if (options.guard != nullptr) options.guard->Staged(recorded);
+  return result;
+}
+
+void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
+  Staging st;
+  st.head = head;
+  st.frontier = frontier;
+  // One clock reading per batch; recordedAt never goes back.
+  const int64_t now = std::max(options.clock->NowMicros(), last_recorded_at);
+  std::vector<Result<AppendResult>> outcomes;
+  outcomes.reserve(batch.size());
+  for (Pending& p : batch) outcomes.push_back(Stage(p.request, now, &st));
+
+  if (st.head != head) {
+    std::string head_value;
+    internal::PutU64(&head_value, st.head);
+    internal::PutU64(&head_value, static_cast<uint64_t>(now));
+    st.batch.Put(db->cf(Cf::kMeta), internal::kMetaHead, head_value);
+    Status written = db->Write(&st.batch, /*sync=*/true);
+    if (!written.ok()) {
+      spdlog::error("sequencer: the batch of {} events was not written: {}", st.head - head,
+                    written.ToString());
+      if (options.guard != nullptr) options.guard->Abandoned();
+      for (auto& o : outcomes) {
+        if (o.ok()) o = Status::Unavailable("the write failed: " + written.message());
+      }
+    } else {
+      head = st.head;
+      last_recorded_at = now;
+      frontier = std::move(st.frontier);
+      for (auto& [stream, v] : st.versions) stream_versions[stream] = v;
+      if (options.guard != nullptr) options.guard->Committed();
+      Publish();
+    }
+  } else if (options.guard != nullptr) {
+    options.guard->Committed();
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(outcomes[i]));
+}
+
+void Store::Impl::Publish() {
+  std::lock_guard lock(published_mu);
+  published_size = head;
+  published_root = frontier.Root();
+}
+
+}  // namespace caseledger::ledger

@@ -1,0 +1,273 @@
+// Store: opening, reading, the tree and checkpoints. The write path is in sequencer.cc, the
+// audit pass in verify.cc; the key layouts in internal/keys.h.
+#include "ledger/store.h"
+
+#include <kj/encoding.h>
+#include <spdlog/spdlog.h>
+
+#include "ledger/internal/codec.h"
+#include "ledger/internal/keys.h"
+#include "ledger/internal/store_impl.h"
+
+namespace caseledger::ledger {
+
+using internal::Cf;
+
+Result<Hash> DbNodeSource::Node(uint8_t level, uint64_t index) const {
+  std::string value;
+  bool found = false;
+  CL_RETURN_IF_ERROR(db_->Get(Cf::kMerkle, internal::MerkleKey(level, index), &value, &found));
+  if (!found) {
+    return Status::NotFound("tree node (level " + std::to_string(level) + ", index " +
+                            std::to_string(index) + ") is not stored");
+  }
+  if (value.size() != 32) {
+    return Status::DataLoss("tree node (level " + std::to_string(level) + ", index " +
+                                std::to_string(index) + ") is damaged",
+                            (index << level) + 1);
+  }
+  Hash h;
+  std::copy(value.begin(), value.end(), h.begin());
+  return h;
+}
+
+// ------------------------------------------------------------------ checkpoint
+
+std::string Checkpoint::ToText() const {
+  kj::String b64 = kj::encodeBase64(kj::arrayPtr(root.data(), root.size()));
+  return origin + "\n" + std::to_string(size) + "\n" + std::string(b64.cStr()) + "\n";
+}
+
+Result<Checkpoint> Checkpoint::Parse(std::string_view text) {
+  Checkpoint cp;
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (lines.size() < 3) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) break;
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  if (lines.size() < 3 || lines[0].empty()) {
+    return Status::InvalidArgument("a checkpoint is three lines: origin, size, base64 root");
+  }
+  cp.origin = std::string(lines[0]);
+  uint64_t size = 0;
+  for (char c : lines[1]) {
+    if (c < '0' || c > '9') return Status::InvalidArgument("checkpoint size is not a number");
+    size = size * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (lines[1].empty()) return Status::InvalidArgument("checkpoint size is missing");
+  cp.size = size;
+  auto decoded = kj::decodeBase64(kj::arrayPtr(lines[2].data(), lines[2].size()));
+  if (decoded.hadErrors || decoded.size() != 32) {
+    return Status::InvalidArgument("checkpoint root is not 32 bytes of base64");
+  }
+  std::copy(decoded.begin(), decoded.end(), cp.root.begin());
+  return cp;
+}
+
+// ------------------------------------------------------------------ open and close
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
+  if (options.clock == nullptr) return Status::InvalidArgument("StoreOptions.clock is required");
+  CL_ASSIGN_OR_RETURN(auto db, internal::Db::Open(dir, options.read_only));
+  auto impl = std::make_unique<Impl>(std::move(db), options);
+
+  std::string value;
+  bool found = false;
+  CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaFormat, &value, &found));
+  if (!found) {
+    if (options.read_only) return Status::NotFound("there is no ledger in " + dir);
+    rocksdb::WriteBatch init;
+    std::string format;
+    internal::PutU32(&format, internal::kFormatVersion);
+    init.Put(impl->db->cf(Cf::kMeta), internal::kMetaFormat, format);
+    init.Put(impl->db->cf(Cf::kMeta), internal::kMetaOrigin, options.origin);
+    CL_RETURN_IF_ERROR(impl->db->Write(&init, true));
+    spdlog::info("created a new ledger in {} (origin {})", dir, options.origin);
+  } else if (value.size() != 4 || internal::GetU32(value) != internal::kFormatVersion) {
+    return Status::DataLoss("the ledger in " + dir + " has an unknown storage format");
+  }
+  CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaOrigin, &impl->origin, &found));
+  if (!found) return Status::DataLoss("the ledger in " + dir + " has no origin");
+
+  CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaHead, &value, &found));
+  if (found) {
+    if (value.size() != 16) return Status::DataLoss("the log head record is damaged");
+    impl->head = internal::GetU64(value);
+    impl->last_recorded_at = static_cast<int64_t>(internal::GetU64(value, 8));
+  }
+  // The head must be the last event: a batch is atomic, so anything else is damage.
+  {
+    auto it = impl->db->NewIterator(Cf::kEvents);
+    it->SeekToLast();
+    uint64_t last = it->Valid() ? internal::GetU64(it->key().ToStringView()) : 0;
+    CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the last event"));
+    if (last != impl->head) {
+      return Status::DataLoss("the log head says " + std::to_string(impl->head) +
+                                  " events but the last stored event is seq " +
+                                  std::to_string(last),
+                              std::min(last, impl->head) + 1);
+    }
+  }
+  CL_ASSIGN_OR_RETURN(impl->frontier, MerkleFrontier::Load(impl->node_source, impl->head));
+  impl->published_size = impl->head;
+  impl->published_root = impl->frontier.Root();
+  if (!options.read_only) impl->StartWriter();
+  spdlog::info("opened the ledger in {}: {} events", dir, impl->head);
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() { impl_->StopWriter(); }
+
+// ------------------------------------------------------------------ writes
+
+std::future<Result<AppendResult>> Store::AppendAsync(AppendRequest request) {
+  return impl_->Submit(std::move(request));
+}
+
+Result<AppendResult> Store::Append(AppendRequest request) {
+  return impl_->Submit(std::move(request)).get();
+}
+
+// ------------------------------------------------------------------ reads
+
+Checkpoint Store::Impl::Published() {
+  std::lock_guard lock(published_mu);
+  return {origin, published_size, published_root};
+}
+
+uint64_t Store::Size() const { return impl_->Published().size; }
+
+Checkpoint Store::CurrentCheckpoint() { return impl_->Published(); }
+
+const NodeSource& Store::nodes() const { return impl_->node_source; }
+
+Result<uint32_t> Store::Impl::LatestVersion(const std::string& stream, uint64_t max_seq) {
+  auto it = db->NewIterator(Cf::kStreams);
+  const std::string prefix = internal::StreamKey(stream, 0).substr(0, stream.size() + 1);
+  it->SeekForPrev(internal::StreamKey(stream, UINT32_MAX));
+  for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (it->key().size() != prefix.size() + 4 || it->value().size() != 8) {
+      return Status::DataLoss("the stream index of " + stream + " is damaged");
+    }
+    if (internal::GetU64(it->value().ToStringView()) <= max_seq) {
+      return internal::GetU32(it->key().ToStringView(), prefix.size());
+    }
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the stream index"));
+  return 0u;
+}
+
+Result<uint32_t> Store::StreamVersion(const std::string& stream) {
+  return impl_->LatestVersion(stream, Size());
+}
+
+Result<RecordedEvent> Store::Impl::ReadSeq(uint64_t seq) {
+  std::string bytes;
+  bool found = false;
+  CL_RETURN_IF_ERROR(db->Get(Cf::kEvents, internal::SeqKey(seq), &bytes, &found));
+  if (!found) return Status::NotFound("there is no event seq " + std::to_string(seq));
+  return internal::DecodeStored(seq, std::move(bytes));
+}
+
+Result<RecordedEvent> Store::ReadSeq(uint64_t seq) {
+  if (seq == 0 || seq > Size()) {
+    return Status::NotFound("there is no event seq " + std::to_string(seq));
+  }
+  return impl_->ReadSeq(seq);
+}
+
+Result<RecordedEvent> Store::ReadEventId(const EventId& id) {
+  std::string value;
+  bool found = false;
+  std::string_view key(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
+  CL_RETURN_IF_ERROR(impl_->db->Get(Cf::kEventIds, key, &value, &found));
+  if (!found) return Status::NotFound("there is no event with eventId " + id.ToString());
+  if (value.size() != 40) return Status::DataLoss("the eventId index entry is damaged");
+  return ReadSeq(internal::GetU64(value));
+}
+
+Result<std::vector<RecordedEvent>> Store::ReadStream(const std::string& stream,
+                                                     uint32_t from_version, size_t limit,
+                                                     uint64_t max_seq) {
+  const uint64_t bound = max_seq == 0 ? Size() : std::min(max_seq, Size());
+  std::vector<RecordedEvent> out;
+  auto it = impl_->db->NewIterator(Cf::kStreams);
+  const std::string prefix = internal::StreamKey(stream, 0).substr(0, stream.size() + 1);
+  for (it->Seek(internal::StreamKey(stream, std::max<uint32_t>(from_version, 1)));
+       it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+    if (it->value().size() != 8) {
+      return Status::DataLoss("the stream index of " + stream + " is damaged");
+    }
+    const uint64_t seq = internal::GetU64(it->value().ToStringView());
+    if (seq > bound) break;  // versions grow with seq: nothing later is visible either
+    CL_ASSIGN_OR_RETURN(RecordedEvent e, impl_->ReadSeq(seq));
+    out.push_back(std::move(e));
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading a stream"));
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) {
+  const uint64_t size = Size();
+  std::vector<RecordedEvent> out;
+  auto it = impl_->db->NewIterator(Cf::kEvents);
+  for (it->Seek(internal::SeqKey(after + 1)); it->Valid() && out.size() < limit; it->Next()) {
+    const uint64_t seq = internal::GetU64(it->key().ToStringView());
+    if (seq > size) break;
+    CL_ASSIGN_OR_RETURN(RecordedEvent e,
+                        internal::DecodeStored(seq, it->value().ToString()));
+    out.push_back(std::move(e));
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the log"));
+  return out;
+}
+
+Result<uint64_t> Store::SeqAsOf(int64_t recorded_at) {
+  // recordedAt never decreases with seq: binary search for the last seq at or before it.
+  uint64_t lo = 0, hi = Size();
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    CL_ASSIGN_OR_RETURN(RecordedEvent e, impl_->ReadSeq(mid));
+    if (e.recorded_at <= recorded_at) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+// ------------------------------------------------------------------ tree
+
+Result<Hash> Store::Root(uint64_t size) {
+  Checkpoint now = impl_->Published();
+  if (size > now.size) {
+    return Status::InvalidArgument("the log has " + std::to_string(now.size) +
+                                   " events, fewer than " + std::to_string(size));
+  }
+  if (size == now.size) return now.root;
+  return RootAt(impl_->node_source, size);
+}
+
+Result<std::vector<Hash>> Store::InclusionProof(uint64_t leaf_index, uint64_t size) {
+  if (size > Size()) {
+    return Status::InvalidArgument("the log has " + std::to_string(Size()) +
+                                   " events, fewer than " + std::to_string(size));
+  }
+  return ledger::InclusionProof(impl_->node_source, leaf_index, size);
+}
+
+Result<std::vector<Hash>> Store::ConsistencyProof(uint64_t old_size, uint64_t new_size) {
+  if (new_size > Size()) {
+    return Status::InvalidArgument("the log has " + std::to_string(Size()) +
+                                   " events, fewer than " + std::to_string(new_size));
+  }
+  return ledger::ConsistencyProof(impl_->node_source, old_size, new_size);
+}
+
+}  // namespace caseledger::ledger

@@ -1,0 +1,128 @@
+// Store: the durable, verifiable event log of caseledger, on RocksDB.
+//
+// Guarantees
+// - Appends go through one sequencer thread with group commit: each batch of pending
+//   requests is written in one RocksDB WriteBatch with sync=true, and a caller is answered
+//   only after that write is durable. An acknowledged event survives power loss; an
+//   unacknowledged one is wholly there or wholly absent.
+// - A request's events are appended atomically, with consecutive versions in its stream;
+//   seq is global, from 1, without gaps; recordedAt comes from the injected clock and never
+//   goes back.
+// - eventId is idempotent and durable: a request whose every eventId was already appended
+//   (with the same stream and content) appends nothing and returns the first result
+//   (retry=true); an eventId reused with other content is kAlreadyExists.
+// - A refused request does not affect the others in its batch.
+// - Every event is a leaf of an RFC 9162 Merkle tree over the stored bytes; the hashes of
+//   all full subtrees are stored, so roots and proofs cost O(log n) reads.
+// - Open restores the head, the tree's right edge and the idempotency keys from RocksDB
+//   without replaying the log.
+//
+// Reads see only events whose batch is durable ("published").
+// Thread-safety: every method may be called from any thread. Results are values the caller
+// owns. The Store must outlive no one: destroy it after every caller has returned.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/clock.h"
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/status.h"
+
+namespace caseledger::ledger {
+
+// The hook where the domain rules are checked (projections/ provides one). All calls come
+// from the sequencer thread, in log order.
+class AppendGuard {
+ public:
+  virtual ~AppendGuard() = default;
+  // Before anything of `request` is written, after its eventIds and expected version passed.
+  // Requests staged earlier in the same batch were passed to Staged() already: judge as if
+  // they had been applied. A non-ok status refuses the request alone (422 with its rule).
+  virtual Status Check(const AppendRequest& request) = 0;
+  // `events` (one request's) are in the batch being written.
+  virtual void Staged(const std::vector<RecordedEvent>& events) = 0;
+  // The batch is durable: make what was staged current.
+  virtual void Committed() = 0;
+  // The batch write failed: forget what was staged.
+  virtual void Abandoned() = 0;
+};
+
+struct StoreOptions {
+  Clock* clock = nullptr;          // required; not owned
+  AppendGuard* guard = nullptr;    // optional; not owned
+  std::string origin = "caseledger";  // the checkpoint origin, fixed when the log is created
+  size_t max_batch_requests = 4096;   // upper bound of one group commit
+  bool read_only = false;             // open without the write lock; Append is kUnavailable
+};
+
+// What a checkpoint says: the log's origin, its size and root.
+struct Checkpoint {
+  std::string origin;
+  uint64_t size = 0;
+  Hash root{};
+  // The note body: "origin\nsize\nbase64(root)\n" (transparency-dev checkpoint format).
+  std::string ToText() const;
+  // Parses the note body (lines after the third, such as signatures, are ignored).
+  static Result<Checkpoint> Parse(std::string_view text);
+};
+
+class Store {
+ public:
+  // Opens or creates the log in `dir`. kUnavailable if another process holds it; kDataLoss
+  // if its head or tree is damaged.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options);
+  ~Store();  // stops the sequencer (pending requests get kUnavailable), closes the database
+
+  // Appends and waits until durable. Errors: kInvalidArgument (bad stream or empty
+  // request), kAborted (version conflict, with the current version), kAlreadyExists (eventId
+  // reused), kFailedPrecondition (a rule), kUnavailable (closing or write failure).
+  Result<AppendResult> Append(AppendRequest request);
+  std::future<Result<AppendResult>> AppendAsync(AppendRequest request);
+
+  // Number of published events (the seq of the last one).
+  uint64_t Size() const;
+  // The stream's published version (0 when it does not exist).
+  Result<uint32_t> StreamVersion(const std::string& stream);
+
+  // Events of a stream from `from_version` (>= 1), at most `limit`, only those with
+  // seq <= max_seq (0: no bound; use for "as of").
+  Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, uint32_t from_version,
+                                                size_t limit, uint64_t max_seq = 0);
+  // Events with seq > after, at most `limit`.
+  Result<std::vector<RecordedEvent>> ReadLog(uint64_t after, size_t limit);
+  // kNotFound when absent.
+  Result<RecordedEvent> ReadSeq(uint64_t seq);
+  Result<RecordedEvent> ReadEventId(const EventId& id);
+  // The largest seq whose recordedAt <= at (0 when none): "as of" a recorded time.
+  Result<uint64_t> SeqAsOf(int64_t recorded_at);
+
+  // Tree reads; sizes above Size() are kInvalidArgument.
+  Result<Hash> Root(uint64_t size);
+  Result<std::vector<Hash>> InclusionProof(uint64_t leaf_index, uint64_t size);
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size);
+  Checkpoint CurrentCheckpoint();
+  const NodeSource& nodes() const;
+
+  // Re-reads everything and checks it: every event decodes and hashes to its stored leaf,
+  // every stored tree node matches the tree recomputed from the events, the stream and
+  // eventId indexes agree; given a checkpoint, its root is this log's root at its size (the
+  // log only grew). kDataLoss naming the first bad seq. `progress` is called now and then
+  // with the number of events checked.
+  Status Verify(const std::optional<Checkpoint>& checkpoint,
+                const std::function<void(uint64_t done, uint64_t total)>& progress = {});
+
+  class Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace caseledger::ledger

@@ -1,0 +1,296 @@
+#include "tools/commands.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "api/server.h"
+#include "ledger/json_codec.h"
+#include "ledger/store.h"
+#include "ledger/time_format.h"
+
+namespace caseledger::tools {
+namespace {
+
+using ledger::Store;
+
+constexpr int kRefused = 1;
+constexpr int kDamaged = 3;
+
+int Fail(const Status& status) {
+  std::cerr << ledger::StatusToJson(status) << "\n";
+  return status.code() == Code::kDataLoss ? kDamaged : kRefused;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const Common& common, ledger::Clock& clock,
+                                         bool read_only) {
+  if (!read_only) std::filesystem::create_directories(common.data_dir);
+  ledger::StoreOptions options;
+  options.clock = &clock;
+  options.read_only = read_only;
+  return Store::Open(common.data_dir, options);
+}
+
+struct ImportTotals {
+  uint64_t lines = 0;
+  uint64_t events = 0;
+  uint64_t retried_lines = 0;
+};
+
+// Appends every line of `in`; stops at the first refused line, naming it.
+Status ImportStream(Store& store, std::istream& in, const std::string& name,
+                    ImportTotals* totals) {
+  std::string line;
+  uint64_t number = 0;
+  auto last_report = std::chrono::steady_clock::now();
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto request = ledger::ParseAppendJson(line, ledger::AppendJsonForm::kImportLine);
+    Result<ledger::AppendResult> result =
+        request.ok() ? store.Append(std::move(request).value()) : request.status();
+    if (!result.ok()) {
+      const Status& s = result.status();
+      std::string message = name + " line " + std::to_string(number) + ": " + s.message();
+      switch (s.code()) {
+        case Code::kInvalidArgument: return Status::InvalidArgument(message, s.field());
+        case Code::kFailedPrecondition: return Status::RuleViolated(s.rule(), message);
+        case Code::kAborted: return Status::Conflict(message, s.current_version().value_or(0));
+        default: return s;
+      }
+    }
+    ++totals->lines;
+    if (result->retry) ++totals->retried_lines;
+    else totals->events += result->events.size();
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_report > std::chrono::seconds(2)) {
+      spdlog::info("import: {} lines, {} events so far", totals->lines, totals->events);
+      last_report = now;
+    }
+  }
+  return Status();
+}
+
+// Loads every fixtures/demo/*.jsonl into an empty ledger.
+Status LoadDemo(Store& store, const std::string& fixtures_dir) {
+  if (store.Size() > 0) {
+    spdlog::info("demo: the ledger already holds {} events; nothing loaded", store.Size());
+    return Status();
+  }
+  std::filesystem::path dir = std::filesystem::path(fixtures_dir) / "demo";
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_directory(dir)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
+    }
+  }
+  if (files.empty()) return Status::NotFound("no demo fixtures in " + dir.string());
+  std::sort(files.begin(), files.end());
+  ImportTotals totals;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    CL_RETURN_IF_ERROR(ImportStream(store, in, f.filename().string(), &totals));
+  }
+  spdlog::info("demo: loaded {} events from {}", totals.events, dir.string());
+  return Status();
+}
+
+std::string HashList(const std::vector<ledger::Hash>& hashes) {
+  std::string out = "[";
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    out += (i ? "," : "") + ledger::JsonQuote(ledger::ToHex(hashes[i]));
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+int Serve(const Common& common, const ServeOptions& options) {
+  api::ServerOptions server_options;
+  const size_t colon = options.listen.rfind(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no port");
+    server_options.host = options.listen.substr(0, colon);
+    server_options.port = std::stoi(options.listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    return Fail(Status::InvalidArgument("--listen must be host:port, e.g. 127.0.0.1:8080"));
+  }
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, false);
+  if (!store.ok()) return Fail(store.status());
+  if (options.demo) {
+    Status demo = LoadDemo(**store, options.fixtures_dir);
+    if (!demo.ok()) return Fail(demo);
+  }
+  api::Server server(**store, server_options);
+  auto port = server.Bind();
+  if (!port.ok()) return Fail(port.status());
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received signal {}: stopping", sig);
+    server.Stop();
+  });
+  spdlog::info("caseledger serving http://{}:{} (data {}, {} events); try GET /healthz",
+               server_options.host, *port, common.data_dir, (*store)->Size());
+  server.Run();
+  // Wake the waiter if Run ended for another reason.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int Import(const Common& common, const std::string& file) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, false);
+  if (!store.ok()) return Fail(store.status());
+  std::ifstream file_in;
+  if (file != "-") {
+    file_in.open(file);
+    if (!file_in) return Fail(Status::NotFound("cannot read " + file));
+  }
+  std::istream& in = file == "-" ? std::cin : file_in;
+  ImportTotals totals;
+  auto start = std::chrono::steady_clock::now();
+  Status s = ImportStream(**store, in, file == "-" ? "stdin" : file, &totals);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cerr << "imported " << totals.lines << " lines (" << totals.events << " new events, "
+            << totals.retried_lines << " lines already there) in " << seconds << " s\n";
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+int History(const Common& common, const HistoryOptions& options) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, true);
+  if (!store.ok()) return Fail(store.status());
+  std::string stream = options.stream.empty() ? "family/" + options.family : options.stream;
+  Status valid = ledger::ValidateStreamName(stream);
+  if (!valid.ok()) return Fail(valid);
+  uint64_t max_seq = 0;
+  if (!options.as_of.empty()) {
+    auto at = ledger::ParseRfc3339(options.as_of);
+    if (!at.ok()) return Fail(at.status());
+    auto seq = (*store)->SeqAsOf(*at);
+    if (!seq.ok()) return Fail(seq.status());
+    if (*seq == 0) return 0;  // nothing was recorded yet
+    max_seq = *seq;
+  }
+  uint32_t from = 1;
+  for (;;) {
+    auto events = (*store)->ReadStream(stream, from, 1000, max_seq);
+    if (!events.ok()) return Fail(events.status());
+    for (const auto& e : *events) {
+      auto json = ledger::EventToJson(e, options.raw);
+      if (!json.ok()) return Fail(json.status());
+      std::cout << *json << "\n";
+      from = e.version + 1;
+    }
+    if (events->size() < 1000) break;
+  }
+  return 0;
+}
+
+int Verify(const Common& common, const std::string& checkpoint_file) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, true);
+  if (!store.ok()) return Fail(store.status());
+  std::optional<ledger::Checkpoint> checkpoint;
+  if (!checkpoint_file.empty()) {
+    std::ifstream in(checkpoint_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto cp = ledger::Checkpoint::Parse(text.str());
+    if (!cp.ok()) return Fail(cp.status());
+    checkpoint = *cp;
+  }
+  auto start = std::chrono::steady_clock::now();
+  Status s = (*store)->Verify(checkpoint, [](uint64_t done, uint64_t total) {
+    std::cerr << "verify: " << done << " / " << total << " events\r" << std::flush;
+  });
+  std::cerr << "\n";
+  if (!s.ok()) {
+    std::cout << "FAILED" << (s.seq() ? " at seq " + std::to_string(s.seq()) : "") << ": "
+              << s.message() << "\n";
+    return Fail(s);
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ledger::Checkpoint now = (*store)->CurrentCheckpoint();
+  std::cout << "ok: " << now.size << " events verified in " << seconds << " s; root "
+            << ledger::ToHex(now.root) << "\n";
+  if (checkpoint) {
+    std::cout << "ok: consistent with the checkpoint of size " << checkpoint->size << "\n";
+  }
+  return 0;
+}
+
+int PrintCheckpoint(const Common& common) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, true);
+  if (!store.ok()) return Fail(store.status());
+  std::cout << (*store)->CurrentCheckpoint().ToText();
+  return 0;
+}
+
+int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, true);
+  if (!store.ok()) return Fail(store.status());
+  if (size == 0) size = (*store)->Size();
+  if (seq == 0 || seq > size) {
+    return Fail(Status::InvalidArgument(
+        "--seq must be between 1 and the tree size " + std::to_string(size), "seq"));
+  }
+  auto event = (*store)->ReadSeq(seq);
+  if (!event.ok()) return Fail(event.status());
+  auto proof = (*store)->InclusionProof(seq - 1, size);
+  if (!proof.ok()) return Fail(proof.status());
+  auto root = (*store)->Root(size);
+  if (!root.ok()) return Fail(root.status());
+  if (!ledger::VerifyInclusion(event->leaf_hash, seq - 1, size, *proof, *root)) {
+    return Fail(Status::DataLoss("the stored tree does not prove event seq " +
+                                     std::to_string(seq) + ": run verify",
+                                 seq));
+  }
+  std::cout << "{\"size\":" << size << ",\"leafIndex\":" << seq - 1
+            << ",\"leafHash\":" << ledger::JsonQuote(ledger::ToHex(event->leaf_hash))
+            << ",\"rootHash\":" << ledger::JsonQuote(ledger::ToHex(*root))
+            << ",\"hashes\":" << HashList(*proof) << "}\n";
+  return 0;
+}
+
+int ProveConsistency(const Common& common, uint64_t from, uint64_t to) {
+  ledger::SystemClock clock;
+  auto store = OpenStore(common, clock, true);
+  if (!store.ok()) return Fail(store.status());
+  if (to == 0) to = (*store)->Size();
+  auto proof = (*store)->ConsistencyProof(from, to);
+  if (!proof.ok()) return Fail(proof.status());
+  auto old_root = (*store)->Root(from);
+  auto new_root = (*store)->Root(to);
+  if (!old_root.ok()) return Fail(old_root.status());
+  if (!new_root.ok()) return Fail(new_root.status());
+  std::cout << "{\"from\":" << from << ",\"size\":" << to
+            << ",\"fromRootHash\":" << ledger::JsonQuote(ledger::ToHex(*old_root))
+            << ",\"rootHash\":" << ledger::JsonQuote(ledger::ToHex(*new_root))
+            << ",\"hashes\":" << HashList(*proof) << "}\n";
+  return 0;
+}
+
+}  // namespace caseledger::tools

@@ -1,0 +1,100 @@
+// caseledger: the command line. Parses, then hands over to tools/commands.cc.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <iostream>
+
+#include "tools/commands.h"
+
+#ifndef CASELEDGER_FIXTURES_DIR
+#define CASELEDGER_FIXTURES_DIR "fixtures"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace caseledger::tools;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("caseledger"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{
+      "caseledger: a tamper-evident audit ledger for early help case records.\n"
+      "Every action on a family's record is an immutable event; auditors verify the log\n"
+      "with Merkle proofs. Data lives in an embedded RocksDB folder (--data)."};
+  app.require_subcommand(1);
+  Common common;
+  std::string log_level = "info";
+  app.add_option("--data", common.data_dir, "the ledger's data folder")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+
+  ServeOptions serve;
+  serve.fixtures_dir = CASELEDGER_FIXTURES_DIR;
+  auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API");
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")
+      ->capture_default_str();
+  serve_cmd->add_flag("--demo", serve.demo, "load the demo fixtures into an empty ledger");
+  serve_cmd->add_option("--fixtures", serve.fixtures_dir, "where the demo fixtures are")
+      ->capture_default_str();
+
+  std::string import_file;
+  auto* import_cmd = app.add_subcommand(
+      "import", "append JSON lines {stream, expectedVersion, actor, events}; stops at the first "
+                "refused line");
+  import_cmd->add_option("FILE", import_file, "the file of JSON lines, or - for stdin")
+      ->required();
+
+  HistoryOptions history;
+  auto* history_cmd = app.add_subcommand("history", "print a stream's events as JSON lines");
+  auto* family_opt = history_cmd->add_option("--family", history.family, "the family id");
+  auto* stream_opt = history_cmd->add_option("--stream", history.stream,
+                                             "any stream, e.g. practitioner/P1");
+  family_opt->excludes(stream_opt);
+  history_cmd->add_option("--as-of", history.as_of,
+                          "as the record stood at this recorded time (RFC 3339)");
+  history_cmd->add_flag("--raw", history.raw, "add the stored bytes (base64)");
+
+  std::string checkpoint_file;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "re-hash every event and check the tree; exit 0 only if all holds");
+  verify_cmd->add_option("--checkpoint", checkpoint_file,
+                         "an earlier checkpoint: prove the log only grew since")
+      ->check(CLI::ExistingFile);
+
+  auto* checkpoint_cmd = app.add_subcommand("checkpoint", "print the current checkpoint");
+
+  auto* prove_cmd = app.add_subcommand("prove", "print a Merkle proof as JSON");
+  prove_cmd->require_subcommand(1);
+  uint64_t seq = 0, size = 0, from = 0, to = 0;
+  auto* inclusion_cmd = prove_cmd->add_subcommand("inclusion", "that event seq N is in the log");
+  inclusion_cmd->add_option("--seq", seq, "the event's seq")->required();
+  inclusion_cmd->add_option("--size", size, "the tree size (default: the current size)");
+  auto* consistency_cmd =
+      prove_cmd->add_subcommand("consistency", "that the log of size M is a prefix of size N");
+  consistency_cmd->add_option("--from", from, "the older size M")->required();
+  consistency_cmd->add_option("--to", to, "the newer size N (default: the current size)");
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  try {
+    if (*serve_cmd) return Serve(common, serve);
+    if (*import_cmd) return Import(common, import_file);
+    if (*history_cmd) {
+      if (history.family.empty() && history.stream.empty()) {
+        std::cerr << "history: give --family ID or --stream NAME\n";
+        return 2;
+      }
+      return History(common, history);
+    }
+    if (*verify_cmd) return Verify(common, checkpoint_file);
+    if (*checkpoint_cmd) return PrintCheckpoint(common);
+    if (*inclusion_cmd) return ProveInclusion(common, seq, size);
+    if (*consistency_cmd) return ProveConsistency(common, from, to);
+  } catch (const std::exception& e) {
+    spdlog::critical("caseledger failed: {}", e.what());
+    return 1;
+  }
+  return 2;
+}
