@@ -9,18 +9,30 @@ namespace caseledger::api {
 
 int HttpStatus(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kAborted: return 409;
-    case Code::kAlreadyExists: return 409;
-    case Code::kResourceExhausted: return 413;
-    case Code::kFailedPrecondition: return 422;
-    case Code::kUnavailable: return 503;
-    case Code::kDataLoss: return 500;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAborted:
+      return 409;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kResourceExhausted:
+      return 413;
+    case Code::kFailedPrecondition:
+      return 422;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDataLoss:
+      return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -31,21 +43,21 @@ class Server::Impl {
     http_.set_payload_max_length(options_.max_body_bytes);
     http_.set_read_timeout(options_.read_timeout_seconds, 0);
     http_.set_write_timeout(options_.write_timeout_seconds, 0);
-    http_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                   std::exception_ptr ep) {
-      std::string what = "unknown";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      spdlog::error("{} {}: {}", req.method, req.path, what);
-      Reply(res, Status::Internal("the server failed to answer; the error is logged"));
-    });
+    http_.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          spdlog::error("{} {}: {}", req.method, req.path, what);
+          Reply(res, Status::Internal("the server failed to answer; the error is logged"));
+        });
     http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
-      Status s = res.status == 413 ? Status::ResourceExhausted("the request body is too large")
+      Status s = res.status == 413   ? Status::ResourceExhausted("the request body is too large")
                  : res.status == 404 ? Status::NotFound("no such route")
                                      : Status::InvalidArgument("the request was refused");
       res.set_content(ledger::StatusToJson(s), "application/json");

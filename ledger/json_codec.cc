@@ -93,10 +93,9 @@ class SchemaCheck {
       std::string name = Str(f.getName());
       std::string at = Join(path, name);
       if (!seen.insert(name).second) return Bad(at, "appears twice");
-      KJ_IF_MAYBE(field, s.findFieldByName(f.getName())) {
+      KJ_IF_MAYBE (field, s.findFieldByName(f.getName())) {
         CL_RETURN_IF_ERROR(Field(f.getValue(), *field, at));
-      }
-      else {
+      } else {
         return Status::InvalidArgument("unknown field " + at, at);
       }
     }
@@ -191,8 +190,8 @@ class SchemaCheck {
     double d = v.getNumber();
     if (std::floor(d) != d) return Bad(at, "must be a whole number");
     using W = capnp::schema::Type::Which;
-    bool is_unsigned = t.which() == W::UINT8 || t.which() == W::UINT16 ||
-                       t.which() == W::UINT32 || t.which() == W::UINT64;
+    bool is_unsigned = t.which() == W::UINT8 || t.which() == W::UINT16 || t.which() == W::UINT32 ||
+                       t.which() == W::UINT64;
     if (is_unsigned && d < 0) return Bad(at, "must not be negative");
     if (std::fabs(d) > 9007199254740991.0) return Bad(at, "is too large");
     if (t.which() == W::UINT32 && d > 4294967295.0) return Bad(at, "is too large");
@@ -200,8 +199,8 @@ class SchemaCheck {
   }
 };
 
-const JsonValue::Reader* FindKey(capnp::List<JsonValue::Field>::Reader fields,
-                                 std::string_view key, JsonValue::Reader* out) {
+const JsonValue::Reader* FindKey(capnp::List<JsonValue::Field>::Reader fields, std::string_view key,
+                                 JsonValue::Reader* out) {
   for (auto f : fields) {
     if (std::string_view(f.getName().cStr(), f.getName().size()) == key) {
       *out = f.getValue();
@@ -255,7 +254,7 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
     return Status::InvalidArgument(occurred.status().message(), At(path, "occurredAt"));
   }
   capnp::StructSchema::Field body_field;
-  KJ_IF_MAYBE(found, capnp::Schema::from<Event>().findFieldByName(type)) {
+  KJ_IF_MAYBE (found, capnp::Schema::from<Event>().findFieldByName(type)) {
     body_field = *found;
   }
   if (body_field == capnp::StructSchema::Field() ||
@@ -400,7 +399,7 @@ Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
     capnp::FlatArrayMessageReader reader(
         kj::arrayPtr(reinterpret_cast<const capnp::word*>(words.data()), words.size()), limits);
     auto dynamic = capnp::toDynamic(reader.getRoot<Event>());
-    KJ_IF_MAYBE(body, dynamic.which()) {
+    KJ_IF_MAYBE (body, dynamic.which()) {
       capnp::MallocMessageBuilder out;
       auto root = out.initRoot<JsonValue>();
       auto fields = root.initObject(10 + (event.corrects != 0) + with_raw);
@@ -425,8 +424,8 @@ Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
       put("leafHash").setString(ToHex(event.leaf_hash));
       if (event.corrects != 0) put("corrects").setNumber(static_cast<double>(event.corrects));
       if (with_raw) {
-        auto b64 = kj::encodeBase64(
-            kj::arrayPtr(reinterpret_cast<const kj::byte*>(event.bytes.data()), event.bytes.size()));
+        auto b64 = kj::encodeBase64(kj::arrayPtr(
+            reinterpret_cast<const kj::byte*>(event.bytes.data()), event.bytes.size()));
         put("raw").setString(b64);
       }
       kj::String text = TheCodec().encodeRaw(root.asReader());
@@ -445,11 +444,21 @@ std::string JsonQuote(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

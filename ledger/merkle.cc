@@ -22,9 +22,7 @@ Hash Digest(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-std::string_view View(const Hash& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
+std::string_view View(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
 // Largest power of two strictly smaller than n (n >= 2).
 uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }

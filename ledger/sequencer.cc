@@ -44,8 +44,8 @@ std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
   {
     std::lock_guard lock(queue_mu);
     if (stopping || !writer.joinable()) {
-      p.promise.set_value(Status::Unavailable(
-          options.read_only ? "the store is open read-only" : "the store is closing"));
+      p.promise.set_value(Status::Unavailable(options.read_only ? "the store is open read-only"
+                                                                : "the store is closing"));
       return future;
     }
     queue.push_back(std::move(p));
@@ -54,7 +54,9 @@ std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
   return future;
 }
 
-void Store::Impl::StartWriter() { writer = std::thread([this] { WriterLoop(); }); }
+void Store::Impl::StartWriter() {
+  writer = std::thread([this] { WriterLoop(); });
+}
 
 void Store::Impl::StopWriter() {
   {
@@ -90,8 +92,7 @@ Result<uint32_t> Store::Impl::CurrentVersion(const std::string& stream, const St
   return v;
 }
 
-Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now,
-                                        Staging* st) {
+Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now, Staging* st) {
   CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
   if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
 
@@ -128,10 +129,9 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
       continue;
     }
     if (known->fingerprint != fp) {
-      return Status::AlreadyExists("eventId " + draft.id().ToString() +
-                                   " was already used for another event (seq " +
-                                   std::to_string(known->appended.seq) +
-                                   "): choose a new eventId for new content");
+      return Status::AlreadyExists(
+          "eventId " + draft.id().ToString() + " was already used for another event (seq " +
+          std::to_string(known->appended.seq) + "): choose a new eventId for new content");
     }
     retry.events.push_back(known->appended);
   }
@@ -142,11 +142,10 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
     return retry;
   }
   if (!retry.events.empty()) {
-    return Status::AlreadyExists("eventId " + retry.events.front().event_id.ToString() +
-                                 " was already appended (seq " +
-                                 std::to_string(retry.events.front().seq) + ") but eventId " +
-                                 first_new->ToString() +
-                                 " was not: a retry must repeat the whole request unchanged");
+    return Status::AlreadyExists(
+        "eventId " + retry.events.front().event_id.ToString() + " was already appended (seq " +
+        std::to_string(retry.events.front().seq) + ") but eventId " + first_new->ToString() +
+        " was not: a retry must repeat the whole request unchanged");
   }
 
   // 2. The expected version.

@@ -4,18 +4,30 @@ namespace caseledger {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalidArgument";
-    case Code::kNotFound: return "notFound";
-    case Code::kFailedPrecondition: return "ruleViolated";
-    case Code::kAborted: return "conflict";
-    case Code::kAlreadyExists: return "eventIdReused";
-    case Code::kPermissionDenied: return "permissionDenied";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kResourceExhausted: return "tooLarge";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kDataLoss: return "dataLoss";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalidArgument";
+    case Code::kNotFound:
+      return "notFound";
+    case Code::kFailedPrecondition:
+      return "ruleViolated";
+    case Code::kAborted:
+      return "conflict";
+    case Code::kAlreadyExists:
+      return "eventIdReused";
+    case Code::kPermissionDenied:
+      return "permissionDenied";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kResourceExhausted:
+      return "tooLarge";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kDataLoss:
+      return "dataLoss";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }

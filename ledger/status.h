@@ -92,7 +92,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -115,16 +115,17 @@ class [[nodiscard]] Result {
 }  // namespace caseledger
 
 // Returns early with the status when it is not ok.
-#define CL_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::caseledger::Status _st = (expr);    \
-    if (!_st.ok()) return _st;            \
+#define CL_RETURN_IF_ERROR(expr)       \
+  do {                                 \
+    ::caseledger::Status _st = (expr); \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #define CL_CONCAT_INNER(a, b) a##b
 #define CL_CONCAT(a, b) CL_CONCAT_INNER(a, b)
 // Declares `lhs` from a Result's value, or returns its status.
-#define CL_ASSIGN_OR_RETURN(lhs, expr) CL_ASSIGN_OR_RETURN_IMPL(CL_CONCAT(_res_, __LINE__), lhs, expr)
+#define CL_ASSIGN_OR_RETURN(lhs, expr) \
+  CL_ASSIGN_OR_RETURN_IMPL(CL_CONCAT(_res_, __LINE__), lhs, expr)
 #define CL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

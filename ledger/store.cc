@@ -219,8 +219,7 @@ Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) 
   for (it->Seek(internal::SeqKey(after + 1)); it->Valid() && out.size() < limit; it->Next()) {
     const uint64_t seq = internal::GetU64(it->key().ToStringView());
     if (seq > size) break;
-    CL_ASSIGN_OR_RETURN(RecordedEvent e,
-                        internal::DecodeStored(seq, it->value().ToString()));
+    CL_ASSIGN_OR_RETURN(RecordedEvent e, internal::DecodeStored(seq, it->value().ToString()));
     out.push_back(std::move(e));
   }
   CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the log"));

@@ -55,8 +55,8 @@ class AppendGuard {
 };
 
 struct StoreOptions {
-  Clock* clock = nullptr;          // required; not owned
-  AppendGuard* guard = nullptr;    // optional; not owned
+  Clock* clock = nullptr;             // required; not owned
+  AppendGuard* guard = nullptr;       // optional; not owned
   std::string origin = "caseledger";  // the checkpoint origin, fixed when the log is created
   size_t max_batch_requests = 4096;   // upper bound of one group commit
   bool read_only = false;             // open without the write lock; Append is kUnavailable

@@ -20,8 +20,8 @@ Status CheckIndexes(internal::Db* db, const RecordedEvent& e) {
   const std::string where = "event seq " + std::to_string(e.seq);
   std::string value;
   bool found = false;
-  CL_RETURN_IF_ERROR(db->Get(Cf::kStreams, internal::StreamKey(e.stream, e.version), &value,
-                             &found));
+  CL_RETURN_IF_ERROR(
+      db->Get(Cf::kStreams, internal::StreamKey(e.stream, e.version), &value, &found));
   if (!found || value != internal::SeqKey(e.seq)) {
     return Status::DataLoss(where + ": the stream index entry of " + e.stream + " version " +
                                 std::to_string(e.version) + " does not point at it",
@@ -30,9 +30,9 @@ Status CheckIndexes(internal::Db* db, const RecordedEvent& e) {
   std::string_view id(reinterpret_cast<const char*>(e.event_id.bytes.data()), 16);
   CL_RETURN_IF_ERROR(db->Get(Cf::kEventIds, id, &value, &found));
   if (!found || value.size() != 40 || internal::GetU64(value) != e.seq) {
-    return Status::DataLoss(where + ": the eventId index entry of " + e.event_id.ToString() +
-                                " does not point at it",
-                            e.seq);
+    return Status::DataLoss(
+        where + ": the eventId index entry of " + e.event_id.ToString() + " does not point at it",
+        e.seq);
   }
   return Status();
 }
@@ -68,9 +68,8 @@ Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
     }
     CL_ASSIGN_OR_RETURN(RecordedEvent e, internal::DecodeStored(seq, it->value().ToString()));
     if (e.recorded_at < previous_recorded) {
-      return Status::DataLoss("event seq " + std::to_string(seq) +
-                                  " was recorded before the event preceding it",
-                              seq);
+      return Status::DataLoss(
+          "event seq " + std::to_string(seq) + " was recorded before the event preceding it", seq);
     }
     previous_recorded = e.recorded_at;
     CL_RETURN_IF_ERROR(CheckIndexes(impl_->db.get(), e));
@@ -87,17 +86,16 @@ Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
                                       "leaf was altered",
                                   seq);
         }
-        return Status::DataLoss("tree node (level " + std::to_string(n.level) + ", index " +
-                                    std::to_string(n.index) +
-                                    ") does not match the events it covers, from seq " +
-                                    std::to_string(first),
-                                first);
+        return Status::DataLoss(
+            "tree node (level " + std::to_string(n.level) + ", index " + std::to_string(n.index) +
+                ") does not match the events it covers, from seq " + std::to_string(first),
+            first);
       }
     }
     if (checkpoint && rebuilt.size() == checkpoint->size && rebuilt.Root() != checkpoint->root) {
       return Status::DataLoss("the log at size " + std::to_string(checkpoint->size) +
-                                  " does not have the checkpoint's root: an event up to it was "
-                                  "changed");
+                              " does not have the checkpoint's root: an event up to it was "
+                              "changed");
     }
     if (progress && seq % kProgressEvery == 0) progress(seq, total);
   }

@@ -44,8 +44,7 @@ struct ImportTotals {
 };
 
 // Appends every line of `in`; stops at the first refused line, naming it.
-Status ImportStream(Store& store, std::istream& in, const std::string& name,
-                    ImportTotals* totals) {
+Status ImportStream(Store& store, std::istream& in, const std::string& name, ImportTotals* totals) {
   std::string line;
   uint64_t number = 0;
   auto last_report = std::chrono::steady_clock::now();
@@ -59,15 +58,21 @@ Status ImportStream(Store& store, std::istream& in, const std::string& name,
       const Status& s = result.status();
       std::string message = name + " line " + std::to_string(number) + ": " + s.message();
       switch (s.code()) {
-        case Code::kInvalidArgument: return Status::InvalidArgument(message, s.field());
-        case Code::kFailedPrecondition: return Status::RuleViolated(s.rule(), message);
-        case Code::kAborted: return Status::Conflict(message, s.current_version().value_or(0));
-        default: return s;
+        case Code::kInvalidArgument:
+          return Status::InvalidArgument(message, s.field());
+        case Code::kFailedPrecondition:
+          return Status::RuleViolated(s.rule(), message);
+        case Code::kAborted:
+          return Status::Conflict(message, s.current_version().value_or(0));
+        default:
+          return s;
       }
     }
     ++totals->lines;
-    if (result->retry) ++totals->retried_lines;
-    else totals->events += result->events.size();
+    if (result->retry)
+      ++totals->retried_lines;
+    else
+      totals->events += result->events.size();
     auto now = std::chrono::steady_clock::now();
     if (now - last_report > std::chrono::seconds(2)) {
       spdlog::info("import: {} lines, {} events so far", totals->lines, totals->events);
@@ -167,8 +172,7 @@ int Import(const Common& common, const std::string& file) {
   ImportTotals totals;
   auto start = std::chrono::steady_clock::now();
   Status s = ImportStream(**store, in, file == "-" ? "stdin" : file, &totals);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << "imported " << totals.lines << " lines (" << totals.events << " new events, "
             << totals.retried_lines << " lines already there) in " << seconds << " s\n";
   if (!s.ok()) return Fail(s);
@@ -229,8 +233,7 @@ int Verify(const Common& common, const std::string& checkpoint_file) {
               << s.message() << "\n";
     return Fail(s);
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ledger::Checkpoint now = (*store)->CurrentCheckpoint();
   std::cout << "ok: " << now.size << " events verified in " << seconds << " s; root "
             << ledger::ToHex(now.root) << "\n";
@@ -264,9 +267,8 @@ int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
   auto root = (*store)->Root(size);
   if (!root.ok()) return Fail(root.status());
   if (!ledger::VerifyInclusion(event->leaf_hash, seq - 1, size, *proof, *root)) {
-    return Fail(Status::DataLoss("the stored tree does not prove event seq " +
-                                     std::to_string(seq) + ": run verify",
-                                 seq));
+    return Fail(Status::DataLoss(
+        "the stored tree does not prove event seq " + std::to_string(seq) + ": run verify", seq));
   }
   std::cout << "{\"size\":" << size << ",\"leafIndex\":" << seq - 1
             << ",\"leafHash\":" << ledger::JsonQuote(ledger::ToHex(event->leaf_hash))

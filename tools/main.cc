@@ -1,7 +1,7 @@
 // caseledger: the command line. Parses, then hands over to tools/commands.cc.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <exception>
 #include <iostream>
@@ -24,32 +24,30 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Common common;
   std::string log_level = "info";
-  app.add_option("--data", common.data_dir, "the ledger's data folder")
-      ->capture_default_str();
+  app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 
   ServeOptions serve;
   serve.fixtures_dir = CASELEDGER_FIXTURES_DIR;
   auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API");
-  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")
-      ->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
   serve_cmd->add_flag("--demo", serve.demo, "load the demo fixtures into an empty ledger");
   serve_cmd->add_option("--fixtures", serve.fixtures_dir, "where the demo fixtures are")
       ->capture_default_str();
 
   std::string import_file;
   auto* import_cmd = app.add_subcommand(
-      "import", "append JSON lines {stream, expectedVersion, actor, events}; stops at the first "
-                "refused line");
-  import_cmd->add_option("FILE", import_file, "the file of JSON lines, or - for stdin")
-      ->required();
+      "import",
+      "append JSON lines {stream, expectedVersion, actor, events}; stops at the first "
+      "refused line");
+  import_cmd->add_option("FILE", import_file, "the file of JSON lines, or - for stdin")->required();
 
   HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "print a stream's events as JSON lines");
   auto* family_opt = history_cmd->add_option("--family", history.family, "the family id");
-  auto* stream_opt = history_cmd->add_option("--stream", history.stream,
-                                             "any stream, e.g. practitioner/P1");
+  auto* stream_opt =
+      history_cmd->add_option("--stream", history.stream, "any stream, e.g. practitioner/P1");
   family_opt->excludes(stream_opt);
   history_cmd->add_option("--as-of", history.as_of,
                           "as the record stood at this recorded time (RFC 3339)");
@@ -58,8 +56,9 @@ int main(int argc, char** argv) {
   std::string checkpoint_file;
   auto* verify_cmd = app.add_subcommand(
       "verify", "re-hash every event and check the tree; exit 0 only if all holds");
-  verify_cmd->add_option("--checkpoint", checkpoint_file,
-                         "an earlier checkpoint: prove the log only grew since")
+  verify_cmd
+      ->add_option("--checkpoint", checkpoint_file,
+                   "an earlier checkpoint: prove the log only grew since")
       ->check(CLI::ExistingFile);
 
   auto* checkpoint_cmd = app.add_subcommand("checkpoint", "print the current checkpoint");

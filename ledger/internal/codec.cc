@@ -28,7 +28,7 @@ capnp::ReaderOptions Limits() {
 
 // The name of the union member that is set, or empty for an unknown (newer) kind.
 std::string KindName(Event::Reader event) {
-  KJ_IF_MAYBE(field, capnp::toDynamic(event).which()) {
+  KJ_IF_MAYBE (field, capnp::toDynamic(event).which()) {
     return field->getProto().getName().cStr();
   }
   return {};
@@ -92,8 +92,7 @@ Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes) {
     out.version = e.getVersion();
     auto id = e.getEventId();
     if (id.size() != out.event_id.bytes.size()) {
-      return Status::DataLoss(where + " has an eventId of " + std::to_string(id.size()) +
-                                  " bytes",
+      return Status::DataLoss(where + " has an eventId of " + std::to_string(id.size()) + " bytes",
                               seq);
     }
     std::memcpy(out.event_id.bytes.data(), id.begin(), id.size());

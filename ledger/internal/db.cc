@@ -69,8 +69,8 @@ Db::~Db() {
 }
 
 Status Db::Get(Cf which, std::string_view key, std::string* value, bool* found) {
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(which),
-                               rocksdb::Slice(key.data(), key.size()), value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), value);
   if (s.IsNotFound()) {
     *found = false;
     return Status();
