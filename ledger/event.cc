@@ -60,12 +60,13 @@ std::string EventId::ToString() const {
 }
 
 EventDraft::EventDraft(EventId id, std::string type, int64_t occurred_at, uint64_t corrects,
-                       std::vector<uint64_t> words)
+                       std::vector<uint64_t> words, Hash content)
     : id_(id),
       type_(std::move(type)),
       occurred_at_(occurred_at),
       corrects_(corrects),
-      words_(std::move(words)) {}
+      words_(std::move(words)),
+      content_(content) {}
 
 bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;

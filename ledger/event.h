@@ -58,8 +58,9 @@ struct ExpectedVersion {
 class EventDraft {
  public:
   EventDraft() = default;
+  // `content` is SHA-256 of the canonical form of the draft message (see internal/codec.h).
   EventDraft(EventId id, std::string type, int64_t occurred_at, uint64_t corrects,
-             std::vector<uint64_t> words);
+             std::vector<uint64_t> words, Hash content);
 
   const EventId& id() const { return id_; }
   const std::string& type() const { return type_; }
@@ -67,6 +68,8 @@ class EventDraft {
   uint64_t corrects() const { return corrects_; }
   // The draft message (an Event with only the caller's fields set), word-aligned.
   const std::vector<uint64_t>& words() const { return words_; }
+  // What makes two drafts "the same event" for idempotency.
+  const Hash& content() const { return content_; }
 
  private:
   EventId id_;
@@ -74,6 +77,7 @@ class EventDraft {
   int64_t occurred_at_ = 0;
   uint64_t corrects_ = 0;
   std::vector<uint64_t> words_;
+  Hash content_{};
 };
 
 struct AppendRequest {

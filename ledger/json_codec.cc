@@ -287,7 +287,8 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   kj::Array<capnp::word> flat = capnp::messageToFlatArray(message);
   std::vector<uint64_t> words(flat.size());
   std::memcpy(words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
-  return EventDraft(*id, type, *occurred, corrects, std::move(words));
+  Hash content = internal::ContentHash(words);
+  return EventDraft(*id, type, *occurred, corrects, std::move(words), content);
 }
 
 Result<ExpectedVersion> ParseExpected(JsonValue::Reader obj) {

@@ -55,13 +55,17 @@ std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
   return std::string(bytes.begin(), bytes.size());
 }
 
-Hash Fingerprint(std::string_view stream, const EventDraft& draft) {
-  capnp::FlatArrayMessageReader in(Words(draft.words()), Limits());
+Hash ContentHash(const std::vector<uint64_t>& draft_words) {
+  capnp::FlatArrayMessageReader in(Words(draft_words), Limits());
   kj::Array<capnp::word> canonical = capnp::canonicalize(in.getRoot<Event>());
+  kj::ArrayPtr<const char> c = canonical.asChars();
+  return Sha256(std::string_view(c.begin(), c.size()));
+}
+
+Hash Fingerprint(std::string_view stream, const EventDraft& draft) {
   std::string buf(stream);
   buf.push_back('\0');
-  kj::ArrayPtr<const char> c = canonical.asChars();
-  buf.append(c.begin(), c.size());
+  buf.append(reinterpret_cast<const char*>(draft.content().data()), draft.content().size());
   return Sha256(buf);
 }
 

@@ -29,8 +29,11 @@ struct Envelope {
 // The stored bytes of `draft` placed at `envelope`.
 std::string BuildStored(const EventDraft& draft, const Envelope& envelope);
 
-// SHA-256 over the stream, 0x00 and the canonical form of the draft: two requests carry "the
-// same event" exactly when their fingerprints are equal.
+// SHA-256 of the canonical form of a draft message (EventDraft::content()).
+Hash ContentHash(const std::vector<uint64_t>& draft_words);
+
+// SHA-256 over the stream, 0x00 and the draft's content hash: two requests carry "the same
+// event" exactly when their fingerprints are equal.
 Hash Fingerprint(std::string_view stream, const EventDraft& draft);
 
 // Decodes stored bytes. kDataLoss (naming `seq`) when they do not decode, hold an unknown

@@ -9,7 +9,7 @@
 // streams        stream bytes, 0x00, version: u32 BE      seq: u64 BE
 // event_ids      eventId: 16 bytes                        seq: u64 BE, fingerprint: 32 bytes
 //                                                         (SHA-256 of stream, 0x00 and the
-//                                                         canonical draft: see sequencer.cc)
+//                                                         draft's content hash: codec.h)
 // merkle         level: u8, index: u64 BE                 hash of the full subtree: 32 bytes
 // projections    name, 0x00, key                          saved read model (later issues)
 // blobs          SHA-256 of content: 32 bytes             document bytes (later issues)
