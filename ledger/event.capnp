@@ -84,38 +84,68 @@ struct Event {
   union {
     # -- practitioner/<id> streams --
     practitionerRegistered @8 :PractitionerRegistered;
+    # A practitioner became a registered user (recorded by an admin).
     practitionerTrained @9 :PractitionerTrained;
+    # A practitioner completed one of the two required trainings.
     practitionerDeactivated @10 :PractitionerDeactivated;
     # -- family/<id> streams --
     familyRegistered @11 :FamilyRegistered;
+    # The Helpdesk set the family up from the registration form.
     consentToCheckGiven @12 :ConsentToCheckGiven;
+    # The family agreed to the Helpdesk checking for an open FFA.
     episodeOpened @13 :EpisodeOpened;
+    # An FFA began: open from the day registration was completed.
     consentGiven @14 :ConsentGiven;
+    # Consent to the FFA (or to sharing information) was given.
     consentRefused @15 :ConsentRefused;
+    # Consent was refused: the "consent denied" record.
     consentWithdrawn @16 :ConsentWithdrawn;
+    # Consent was withdrawn: the FFA stops at once and the episode is to close.
     keyworkerAssigned @17 :KeyworkerAssigned;
+    # A new keyworker leads the episode.
     tafMemberAdded @18 :TafMemberChange;
+    # A practitioner joined the Team Around the Family.
     tafMemberRemoved @19 :TafMemberChange;
+    # A practitioner left the Team Around the Family.
     assessmentStarted @20 :AssessmentStarted;
+    # Work on the assessment began.
     contributionRequested @21 :ContributionRequested;
+    # Another agency was asked to contribute to the assessment.
     contributionReceived @22 :ContributionReceived;
+    # That agency's contribution arrived.
     assessmentFinalised @23 :AssessmentFinalised;
+    # The assessment was finalised (due within 3 weeks of registration).
     caseNoteAdded @24 :CaseNoteAdded;
+    # Any work with the family, recorded in the episode.
     documentUploaded @25 :DocumentUploaded;
+    # A document was stored (its bytes are in the blobs column family).
     tafMeetingHeld @26 :TafMeetingHeld;
+    # A TAF meeting (initial, review or closure) took place.
     actionPlanUpdated @27 :ActionPlanUpdated;
+    # The family action plan after a meeting.
     outcomeSharedWithParents @28 :OutcomeSharedWithParents;
+    # The meeting outcome and plan were given to the parents.
     concernReceived @29 :ConcernReceived;
+    # Information of concern arrived from a professional or the public.
     triageDirectionGiven @30 :TriageDirectionGiven;
+    # A Families First Triage manager gave direction on a concern.
     steppedUp @31 :SteppedUp;
+    # The case moved up to statutory services.
     signposted @32 :Signposted;
+    # The family was pointed to universal services.
     episodeClosed @33 :EpisodeClosed;
+    # The episode ended, with its reason.
     recordCorrected @34 :RecordCorrected;
+    # A correction: the corrected event stays, marked, with this reason.
     legalHoldApplied @35 :LegalHold;
+    # Erasure is blocked for this family until released.
     legalHoldReleased @36 :LegalHold;
+    # The legal hold was lifted.
     familyErased @37 :FamilyErased;
+    # The family's personal data was erased (its key destroyed); written by the erasure itself.
     # -- the access stream --
     recordViewed @38 :RecordViewed;
+    # Someone read a family's record (the access log).
   }
 }
 
@@ -208,6 +238,7 @@ enum ConsentMethod {
 
 struct ConsentGiven {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   givenBy @1 :Sealed;
   # The child, young person, parent or carer who consented (personal data).
   scope @2 :ConsentScope;
@@ -227,6 +258,7 @@ struct ConsentRefused {
 
 struct ConsentWithdrawn {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   withdrawnBy @1 :Sealed;
   # Who withdrew consent (personal data).
   reason @2 :Sealed;
@@ -235,22 +267,26 @@ struct ConsentWithdrawn {
 
 struct KeyworkerAssigned {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   practitionerId @1 :Text $id;
   # The new keyworker.
 }
 
 struct TafMemberChange {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   practitionerId @1 :Text $id;
   # The practitioner joining or leaving the Team Around the Family.
 }
 
 struct AssessmentStarted {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
 }
 
 struct ContributionRequested {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   requestId @1 :Text $id;
   # Names this request so the contribution can answer it.
   agency @2 :Text;
@@ -259,12 +295,14 @@ struct ContributionRequested {
 
 struct ContributionReceived {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   requestId @1 :Text $id;
   # The request it answers.
 }
 
 struct AssessmentFinalised {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   signedByFamily @1 :Bool;
   # The finalised FFA was signed by the family.
   copyGivenToFamily @2 :Bool;
@@ -288,7 +326,9 @@ enum NoteCategory {
 
 struct CaseNoteAdded {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   noteId @1 :Text $id;
+  # Names the note, so a correction can refer to it.
   category @2 :NoteCategory;
   # What kind of work the note records (the chronology's category).
   text @3 :Sealed;
@@ -301,7 +341,9 @@ struct CaseNoteAdded {
 
 struct DocumentUploaded {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   documentId @1 :Text $id;
+  # Names the document within the episode.
   filename @2 :Sealed;
   # The document's file name (may name people: personal data).
   mediaType @3 :Text;
@@ -326,7 +368,9 @@ enum MeetingOutcome {
 
 struct TafMeetingHeld {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   meetingId @1 :Text $id;
+  # The TAF meeting it concerns.
   kind @2 :MeetingKind;
   # Initial, review or closure meeting.
   attendees @3 :List(Sealed);
@@ -345,6 +389,7 @@ enum ActionStatus {
 
 struct Action {
   actionId @0 :Text $id;
+  # Names the action across plan updates.
   description @1 :Sealed;
   # What is to be done (personal data).
   owner @2 :Text;
@@ -352,10 +397,12 @@ struct Action {
   dueOn @3 :Text $date;
   # When it is due.
   status @4 :ActionStatus;
+  # Where the action stands.
 }
 
 struct ActionPlanUpdated {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   meetingId @1 :Text $id;
   # The meeting whose plan this records.
   actions @2 :List(Action);
@@ -364,6 +411,7 @@ struct ActionPlanUpdated {
 
 struct OutcomeSharedWithParents {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   meetingId @1 :Text $id;
   # The meeting whose outcome and plan were given to the parents.
 }
@@ -379,7 +427,9 @@ enum ConcernSource {
 
 struct ConcernReceived {
   concernId @0 :Text $id;
+  # Names the concern, so a triage direction can refer to it.
   source @1 :ConcernSource;
+  # Who raised the concern.
   kind @2 :Text;
   # What sort of concern, e.g. domesticAbuseNotification.
   summary @3 :Sealed;
@@ -390,6 +440,7 @@ struct ConcernReceived {
 
 struct TriageDirectionGiven {
   concernId @0 :Text $id;
+  # Names the concern, so a triage direction can refer to it.
   direction @1 :Sealed;
   # The triage manager's direction (free text: personal data).
 }
@@ -401,6 +452,7 @@ enum StepUpTo {
 
 struct SteppedUp {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   to @1 :StepUpTo;
   # The statutory service the case moves to.
   reason @2 :Sealed;
@@ -411,6 +463,7 @@ struct SteppedUp {
 
 struct Signposted {
   episodeId @0 :Text $optional $id;
+  # The episode (one FFA) it concerns.
   services @1 :List(Text);
   # The universal services the family was pointed to.
 }
@@ -426,7 +479,9 @@ enum ClosureReason {
 
 struct EpisodeClosed {
   episodeId @0 :Text $id;
+  # The episode (one FFA) it concerns.
   reason @1 :ClosureReason;
+  # Why the episode closed (closure-needs-reason).
   detail @2 :Sealed $optional;
   # More about the reason (personal data).
   meetingId @3 :Text $optional $id;
@@ -464,3 +519,4 @@ struct RecordViewed {
   purpose @2 :Text $optional;
   # Why, when the reader said.
 }
+
