@@ -110,37 +110,57 @@ TEST_CASE("verify: an altered tree node names the first seq it covers", "[ledger
   CHECK(s.seq() == 13);
 }
 
-TEST_CASE("verify: an event rewritten with its leaf and tree recomputed fails the checkpoint",
+// Builds a ledger of 12 notes (note 3's text given) and returns its checkpoint at size 8.
+Checkpoint History(const std::string& dir, const std::string& note3) {
+  ManualClock clock(testing::kMarch2);
+  auto store = OpenStore(dir, clock);
+  Checkpoint at8;
+  for (uint64_t i = 1; i <= 12; ++i) {
+    REQUIRE(store
+                ->Append(Request("family/F1", ExpectedVersion::Any(),
+                                 {Note(Uuid(i), i == 3 ? note3 : "note")}))
+                .ok());
+    if (i == 8) at8 = store->CurrentCheckpoint();
+  }
+  return at8;
+}
+
+TEST_CASE("verify: a history rewritten with its tree recomputed fails an auditor's checkpoint",
+          "[ledger][verify]") {
+  TempDir honest_dir, forged_dir;
+  const Checkpoint kept = History(honest_dir.str(), "the child was seen");
+  // The same history with note 3 rewritten, tree and indexes all consistent with it.
+  History(forged_dir.str(), "the child was not seen");
+  ManualClock clock(testing::kMarch2);
+  {
+    auto honest = OpenStore(honest_dir.str(), clock);
+    CHECK(honest->Verify(kept).ok());
+    CHECK(honest->Verify(std::nullopt).ok());
+  }
+  auto forged = OpenStore(forged_dir.str(), clock);
+  CHECK(forged->Verify(std::nullopt).ok());  // internally consistent...
+  Status s = forged->Verify(kept);           // ...but not the log the auditor saw
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK_THAT(s.message(), Catch::Contains("checkpoint"));
+}
+
+TEST_CASE("verify: a checkpoint larger than the log means events were removed",
           "[ledger][verify]") {
   TempDir dir;
-  Checkpoint old;
-  {
-    ManualClock clock(testing::kMarch2);
-    auto store = OpenStore(dir.str(), clock);
-    for (uint64_t i = 1; i <= 8; ++i) {
-      REQUIRE(store->Append(Request("family/F1", ExpectedVersion::Any(), {Note(Uuid(i))})).ok());
-    }
-    old = store->CurrentCheckpoint();
-    for (uint64_t i = 9; i <= 12; ++i) {
-      REQUIRE(store->Append(Request("family/F1", ExpectedVersion::Any(), {Note(Uuid(i))})).ok());
-    }
-    REQUIRE(store->Verify(old).ok());
-  }
+  const Checkpoint at8 = History(dir.str(), "x");
   ManualClock clock(testing::kMarch2);
   auto store = OpenStore(dir.str(), clock);
-  Checkpoint forged = old;
-  forged.root[0] ^= 1;
-  Status s = store->Verify(forged);
-  CHECK(s.code() == Code::kDataLoss);
   Checkpoint bigger = store->CurrentCheckpoint();
   bigger.size = 13;
   CHECK(store->Verify(bigger).code() == Code::kDataLoss);
-  auto text = old.ToText();
-  auto parsed = Checkpoint::Parse(text);
+  auto parsed = Checkpoint::Parse(at8.ToText());
   REQUIRE(parsed.ok());
   CHECK(parsed->size == 8);
-  CHECK(parsed->root == old.root);
+  CHECK(parsed->root == at8.root);
   CHECK(store->Verify(*parsed).ok());
+  Checkpoint other_log = at8;
+  other_log.origin = "another.example/log";
+  CHECK(store->Verify(other_log).code() == Code::kInvalidArgument);
 }
 
 }  // namespace
