@@ -119,7 +119,7 @@ class SchemaCheck {
 
   Status Field(JsonValue::Reader v, capnp::StructSchema::Field f, const std::string& at) {
     if (v.isNull()) return Bad(at, "is null: leave an optional field out instead");
-    if (Has(f, kJsonText)) return Status();
+    if (Has(f, kJsonText)) return v.isObject() ? Status() : Bad(at, "must be an object");
     CL_RETURN_IF_ERROR(Value(v, f.getType(), at));
     if (Has(f, kDate) || Has(f, kId)) {
       std::string text = v.isString() ? Str(v.getString()) : "";
@@ -242,7 +242,9 @@ Result<std::string> RequiredString(JsonValue::Reader obj, std::string_view key,
 }
 
 Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
-  if (!obj.isObject()) return Status::InvalidArgument(std::string(path) + " must be an object");
+  if (!obj.isObject()) {
+    return Status::InvalidArgument(std::string(path) + " must be an object", std::string(path));
+  }
   CL_RETURN_IF_ERROR(OnlyKeys(obj, {"eventId", "type", "occurredAt", "data"}, path));
   CL_ASSIGN_OR_RETURN(std::string id_text, RequiredString(obj, "eventId", path));
   auto id = EventId::Parse(id_text);
@@ -285,10 +287,21 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
     event.setCorrects(corrects);
   }
   kj::Array<capnp::word> flat = capnp::messageToFlatArray(message);
+  if (flat.size() * sizeof(capnp::word) > kMaxEventBytes) {
+    return Status::InvalidArgument(At(path, "data") + " is larger than " +
+                                       std::to_string(kMaxEventBytes >> 20) +
+                                       " MiB once encoded: store large content as a document",
+                                   At(path, "data"));
+  }
   std::vector<uint64_t> words(flat.size());
   std::memcpy(words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
-  Hash content = internal::ContentHash(words);
-  return EventDraft(*id, type, *occurred, corrects, std::move(words), content);
+  try {
+    Hash content = internal::ContentHash(words);
+    return EventDraft(*id, type, *occurred, corrects, std::move(words), content);
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(At(path, "data") + ": " + ex.getDescription().cStr(),
+                                   At(path, "data"));
+  }
 }
 
 Result<ExpectedVersion> ParseExpected(JsonValue::Reader obj) {
@@ -318,11 +331,11 @@ Result<Actor> ParseActor(JsonValue::Reader obj) {
   CL_ASSIGN_OR_RETURN(actor.id, RequiredString(v, "id", "actor"));
   CL_ASSIGN_OR_RETURN(actor.role, RequiredString(v, "role", "actor"));
   JsonValue::Reader opt;
-  if (FindKey(v.getObject(), "agency", &opt) != nullptr && opt.isString()) {
-    actor.agency = Str(opt.getString());
+  if (FindKey(v.getObject(), "agency", &opt) != nullptr) {
+    CL_ASSIGN_OR_RETURN(actor.agency, RequiredString(v, "agency", "actor"));
   }
-  if (FindKey(v.getObject(), "tokenId", &opt) != nullptr && opt.isString()) {
-    actor.token_id = Str(opt.getString());
+  if (FindKey(v.getObject(), "tokenId", &opt) != nullptr) {
+    CL_ASSIGN_OR_RETURN(actor.token_id, RequiredString(v, "tokenId", "actor"));
   }
   return actor;
 }

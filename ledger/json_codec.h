@@ -25,6 +25,8 @@ enum class AppendJsonForm {
 };
 
 inline constexpr size_t kMaxEventsPerRequest = 10000;
+// The largest encoded event; documents go to the blob store, not into events.
+inline constexpr size_t kMaxEventBytes = 1u << 20;
 
 // Parses an append request. For kHttpBody, `stream` and `actor` fill those parts; for
 // kImportLine they are ignored. kInvalidArgument names the field on any mistake, including

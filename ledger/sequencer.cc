@@ -10,8 +10,12 @@
 //   4. seq, version and recordedAt assigned, the stored bytes built and hashed into the tree,
 //      every key put into the one WriteBatch.
 // A refused request leaves the overlay and the batch untouched, so it affects no other.
+// An exception while staging (a bug, or memory exhausted) abandons the whole batch: nothing
+// is written and each of its callers gets kInternal. A failed write makes the store refuse
+// every later append (kUnavailable) until it is reopened.
 // The batch is written with sync=true; only then is the overlay made current, the new head
 // published to readers, and the callers answered (durable first, then visible).
+#include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +28,22 @@
 namespace caseledger::ledger {
 
 using internal::Cf;
+
+namespace {
+
+std::string DescribeCurrentException() {
+  try {
+    throw;
+  } catch (const kj::Exception& e) {
+    return e.getDescription().cStr();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an unknown exception";
+  }
+}
+
+}  // namespace
 
 struct Store::Impl::Staging {
   uint64_t head;
@@ -74,7 +94,11 @@ void Store::Impl::WriterLoop() {
       std::unique_lock lock(queue_mu);
       queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
       if (queue.empty()) return;  // stopping, and everything queued was answered
-      while (!queue.empty() && batch.size() < options.max_batch_requests) {
+      // Take requests until the batch is full by count or by bytes (at least one).
+      size_t bytes = 0;
+      while (!queue.empty() && batch.size() < options.max_batch_requests &&
+             (batch.empty() || bytes < options.max_batch_bytes)) {
+        for (const auto& e : queue.front().request.events) bytes += e.words().size() * 8;
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
       }
@@ -95,6 +119,19 @@ Result<uint32_t> Store::Impl::CurrentVersion(const std::string& stream, const St
 Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now, Staging* st) {
   CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
   if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const std::string field = "events[" + std::to_string(i) + "]";
+    if (request.events[i].words().empty()) {
+      return Status::InvalidArgument(field + " is an empty draft", field);
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (request.events[j].id() == request.events[i].id()) {
+        return Status::InvalidArgument(
+            "eventId " + request.events[i].id().ToString() + " appears twice in the request",
+            field + ".eventId");
+      }
+    }
+  }
 
   // 1. Idempotency by eventId.
   std::vector<Hash> fingerprints;
@@ -102,7 +139,7 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   retry.retry = true;
   const EventId* first_new = nullptr;
   for (const EventDraft& draft : request.events) {
-    fingerprints.push_back(internal::Fingerprint(request.stream, draft));
+    fingerprints.push_back(internal::Fingerprint(request.stream, draft.content()));
     const Hash& fp = fingerprints.back();
     std::optional<Staging::Known> known;
     if (auto it = st->ids.find(draft.id()); it != st->ids.end()) {
@@ -215,7 +252,24 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
   const int64_t now = std::max(options.clock->NowMicros(), last_recorded_at);
   std::vector<Result<AppendResult>> outcomes;
   outcomes.reserve(batch.size());
-  for (Pending& p : batch) outcomes.push_back(Stage(p.request, now, &st));
+  if (!failed.ok()) {
+    for (Pending& p : batch) p.promise.set_value(failed);
+    return;
+  }
+  try {
+    for (Pending& p : batch) outcomes.push_back(Stage(p.request, now, &st));
+  } catch (...) {
+    // A bug or a broken environment (out of memory): nothing of this batch is written,
+    // every caller in it is told, and the store goes on with the next batch.
+    spdlog::error("sequencer: staging a batch failed: {}", DescribeCurrentException());
+    if (options.guard != nullptr) options.guard->Abandoned();
+    for (Pending& p : batch) {
+      p.promise.set_value(
+          Status::Internal("the ledger failed to stage this batch; "
+                           "the error is logged; nothing was appended"));
+    }
+    return;
+  }
 
   if (st.head != head) {
     std::string head_value;
@@ -230,6 +284,10 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
       for (auto& o : outcomes) {
         if (o.ok()) o = Status::Unavailable("the write failed: " + written.message());
       }
+      // RocksDB's state after a failed synced write is not to be trusted: refuse every
+      // later append until the store is reopened (which recovers from the WAL).
+      failed = Status::Unavailable("a write to the log failed (" + written.message() +
+                                   "); restart caseledger to recover");
     } else {
       head = st.head;
       last_recorded_at = now;

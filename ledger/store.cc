@@ -53,6 +53,7 @@ Result<Checkpoint> Checkpoint::Parse(std::string_view text) {
   }
   cp.origin = std::string(lines[0]);
   uint64_t size = 0;
+  if (lines[1].size() > 19) return Status::InvalidArgument("checkpoint size is too large");
   for (char c : lines[1]) {
     if (c < '0' || c > '9') return Status::InvalidArgument("checkpoint size is not a number");
     size = size * 10 + static_cast<uint64_t>(c - '0');
@@ -71,6 +72,9 @@ Result<Checkpoint> Checkpoint::Parse(std::string_view text) {
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
   if (options.clock == nullptr) return Status::InvalidArgument("StoreOptions.clock is required");
+  if (options.max_batch_requests == 0) {
+    return Status::InvalidArgument("StoreOptions.max_batch_requests must be at least 1");
+  }
   CL_ASSIGN_OR_RETURN(auto db, internal::Db::Open(dir, options.read_only));
   auto impl = std::make_unique<Impl>(std::move(db), options);
 
@@ -111,7 +115,21 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
                               std::min(last, impl->head) + 1);
     }
   }
-  CL_ASSIGN_OR_RETURN(impl->frontier, MerkleFrontier::Load(impl->node_source, impl->head));
+  if (impl->head > 0) {
+    // The head's recordedAt is where the clock resumes: it must be the last event's.
+    CL_ASSIGN_OR_RETURN(RecordedEvent last, impl->ReadSeq(impl->head));
+    if (last.recorded_at != impl->last_recorded_at) {
+      return Status::DataLoss("the log head's recordedAt differs from the last event's",
+                              impl->head);
+    }
+  }
+  auto frontier = MerkleFrontier::Load(impl->node_source, impl->head);
+  if (!frontier.ok()) {
+    return Status::DataLoss(
+        "the right edge of the tree is damaged or missing: " + frontier.status().message(),
+        frontier.status().seq());
+  }
+  impl->frontier = std::move(frontier).value();
   impl->published_size = impl->head;
   impl->published_root = impl->frontier.Root();
   if (!options.read_only) impl->StartWriter();
@@ -215,6 +233,7 @@ Result<std::vector<RecordedEvent>> Store::ReadStream(const std::string& stream,
 Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) {
   const uint64_t size = Size();
   std::vector<RecordedEvent> out;
+  if (after >= size) return out;
   auto it = impl_->db->NewIterator(Cf::kEvents);
   for (it->Seek(internal::SeqKey(after + 1)); it->Valid() && out.size() < limit; it->Next()) {
     const uint64_t seq = internal::GetU64(it->key().ToStringView());

@@ -55,11 +55,12 @@ class AppendGuard {
 };
 
 struct StoreOptions {
-  Clock* clock = nullptr;             // required; not owned
-  AppendGuard* guard = nullptr;       // optional; not owned
-  std::string origin = "caseledger";  // the checkpoint origin, fixed when the log is created
-  size_t max_batch_requests = 4096;   // upper bound of one group commit
-  bool read_only = false;             // open without the write lock; Append is kUnavailable
+  Clock* clock = nullptr;              // required; not owned
+  AppendGuard* guard = nullptr;        // optional; not owned
+  std::string origin = "caseledger";   // the checkpoint origin, fixed when the log is created
+  size_t max_batch_requests = 4096;    // upper bound of one group commit, in requests (>= 1)
+  size_t max_batch_bytes = 64u << 20;  // ...and in encoded event bytes (at least one request)
+  bool read_only = false;              // open without the write lock; Append is kUnavailable
 };
 
 // What a checkpoint says: the log's origin, its size and root.
@@ -78,7 +79,9 @@ class Store {
   // Opens or creates the log in `dir`. kUnavailable if another process holds it; kDataLoss
   // if its head or tree is damaged.
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options);
-  ~Store();  // stops the sequencer (pending requests get kUnavailable), closes the database
+  // Stops taking requests (new ones get kUnavailable), answers every request already queued,
+  // then closes the database.
+  ~Store();
 
   // Appends and waits until durable. Errors: kInvalidArgument (bad stream or empty
   // request), kAborted (version conflict, with the current version), kAlreadyExists (eventId

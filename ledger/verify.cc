@@ -5,6 +5,8 @@
 // that the stored tree proves consistency from it to now.
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+
 #include "ledger/internal/codec.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/store_impl.h"
@@ -33,6 +35,45 @@ Status CheckIndexes(internal::Db* db, const RecordedEvent& e) {
     return Status::DataLoss(
         where + ": the eventId index entry of " + e.event_id.ToString() + " does not point at it",
         e.seq);
+  }
+  CL_ASSIGN_OR_RETURN(Hash fingerprint, internal::StoredFingerprint(e));
+  if (std::memcmp(fingerprint.data(), value.data() + 8, fingerprint.size()) != 0) {
+    return Status::DataLoss(where + ": the eventId index entry of " + e.event_id.ToString() +
+                                " holds another event's fingerprint",
+                            e.seq);
+  }
+  return Status();
+}
+
+// Every entry of the indexes and the tree belongs to an event of the log: the stream and
+// eventId indexes hold exactly one entry per event (each event's own entry was checked to
+// point at it), and no tree node covers a leaf past the head.
+Status CheckNothingElse(internal::Db* db, uint64_t total) {
+  for (Cf cf : {Cf::kStreams, Cf::kEventIds}) {
+    uint64_t count = 0;
+    auto it = db->NewIterator(cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "counting an index"));
+    if (count != total) {
+      return Status::DataLoss(std::string(cf == Cf::kStreams ? "the stream" : "the eventId") +
+                              " index has " + std::to_string(count) + " entries for " +
+                              std::to_string(total) + " events");
+    }
+  }
+  uint64_t nodes = 0, expected = 0;
+  for (uint64_t n = total; n > 0; n >>= 1) expected += n;
+  auto it = db->NewIterator(Cf::kMerkle);
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++nodes) {
+    auto key = it->key().ToStringView();
+    const uint8_t level = static_cast<uint8_t>(key[0]);
+    if (key.size() != 9 || level > 63 || (internal::GetU64(key, 1) + 1) << level > total) {
+      return Status::DataLoss("a tree node past the head of the log is stored", total + 1);
+    }
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "counting the tree"));
+  if (nodes != expected) {
+    return Status::DataLoss("the tree has " + std::to_string(nodes) + " nodes for " +
+                            std::to_string(total) + " events, not " + std::to_string(expected));
   }
   return Status();
 }
@@ -103,9 +144,16 @@ Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
   if (expected <= total) {
     return Status::DataLoss("event seq " + std::to_string(expected) + " is missing", expected);
   }
+  if (total > 0 && previous_recorded != impl_->last_recorded_at) {
+    return Status::DataLoss("the log head's recordedAt differs from the last event's", total);
+  }
+  CL_RETURN_IF_ERROR(CheckNothingElse(impl_->db.get(), total));
   if (rebuilt.Root() != now.root) {
     return Status::DataLoss("the root rebuilt from the events differs from the published root",
                             total);
+  }
+  if (checkpoint && checkpoint->size == 0 && checkpoint->root != EmptyRoot()) {
+    return Status::DataLoss("the checkpoint of the empty log has a root other than the empty one");
   }
   if (checkpoint && checkpoint->size > 0) {
     CL_ASSIGN_OR_RETURN(auto proof, ConsistencyProof(checkpoint->size, total));

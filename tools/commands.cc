@@ -213,7 +213,14 @@ int History(const Common& common, const HistoryOptions& options) {
 int Verify(const Common& common, const std::string& checkpoint_file) {
   ledger::SystemClock clock;
   auto store = OpenStore(common, clock, true);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) {
+    if (store.status().code() == Code::kDataLoss) {
+      std::cout << "FAILED"
+                << (store.status().seq() ? " at seq " + std::to_string(store.status().seq()) : "")
+                << ": " << store.status().message() << "\n";
+    }
+    return Fail(store.status());
+  }
   std::optional<ledger::Checkpoint> checkpoint;
   if (!checkpoint_file.empty()) {
     std::ifstream in(checkpoint_file);

@@ -62,11 +62,35 @@ Hash ContentHash(const std::vector<uint64_t>& draft_words) {
   return Sha256(std::string_view(c.begin(), c.size()));
 }
 
-Hash Fingerprint(std::string_view stream, const EventDraft& draft) {
+Hash Fingerprint(std::string_view stream, const Hash& content) {
   std::string buf(stream);
   buf.push_back('\0');
-  buf.append(reinterpret_cast<const char*>(draft.content().data()), draft.content().size());
+  buf.append(reinterpret_cast<const char*>(content.data()), content.size());
   return Sha256(buf);
+}
+
+Result<Hash> StoredFingerprint(const RecordedEvent& event) {
+  std::vector<uint64_t> words(event.bytes.size() / sizeof(uint64_t));
+  std::memcpy(words.data(), event.bytes.data(), words.size() * sizeof(uint64_t));
+  try {
+    capnp::FlatArrayMessageReader in(Words(words), Limits());
+    capnp::MallocMessageBuilder draft;
+    draft.setRoot(in.getRoot<Event>());
+    Event::Builder e = draft.getRoot<Event>();
+    e.setSeq(0);
+    e.disownStream();
+    e.setVersion(0);
+    e.setRecordedAt(0);
+    e.disownActor();
+    kj::Array<capnp::word> flat = capnp::messageToFlatArray(draft);
+    std::vector<uint64_t> draft_words(flat.size());
+    std::memcpy(draft_words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
+    return Fingerprint(event.stream, ContentHash(draft_words));
+  } catch (const kj::Exception& ex) {
+    return Status::DataLoss("stored event seq " + std::to_string(event.seq) +
+                                " does not decode: " + ex.getDescription().cStr(),
+                            event.seq);
+  }
 }
 
 Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes) {

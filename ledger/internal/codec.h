@@ -32,9 +32,14 @@ std::string BuildStored(const EventDraft& draft, const Envelope& envelope);
 // SHA-256 of the canonical form of a draft message (EventDraft::content()).
 Hash ContentHash(const std::vector<uint64_t>& draft_words);
 
-// SHA-256 over the stream, 0x00 and the draft's content hash: two requests carry "the same
-// event" exactly when their fingerprints are equal.
-Hash Fingerprint(std::string_view stream, const EventDraft& draft);
+// SHA-256 over the stream, 0x00 and the draft's content hash: two requests carry "the
+// same event" exactly when their fingerprints are equal.
+Hash Fingerprint(std::string_view stream, const Hash& content);
+
+// The fingerprint of a stored event, recomputed from its bytes (the envelope the ledger
+// added is cleared first): what its eventId index entry must hold. kDataLoss if the bytes
+// do not decode.
+Result<Hash> StoredFingerprint(const RecordedEvent& event);
 
 // Decodes stored bytes. kDataLoss (naming `seq`) when they do not decode, hold an unknown
 // event kind, or say a different seq than the key they were stored under.

@@ -57,6 +57,7 @@ class Store::Impl {
   int64_t last_recorded_at = 0;
   MerkleFrontier frontier;
   std::unordered_map<std::string, uint32_t> stream_versions;
+  Status failed;  // not ok after a failed write: every later append gets it
 
  private:
   struct Pending {

@@ -101,6 +101,34 @@ TEST_CASE("json: an eventId repeated inside one request is refused", "[ledger][j
   CHECK(s.field() == "events[1].eventId");
 }
 
+TEST_CASE("json: an event over 1 MiB once encoded is refused naming its data", "[ledger][json]") {
+  std::string services;
+  for (int i = 0; i < 300000; ++i) services += std::string(i ? "," : "") + "\"\"";
+  std::string body =
+      R"({"expectedVersion":"any","events":[{"eventId":"2f1c6f1e-8d4b-4c55-9a0e-3b7f1c2d4e5f",)"
+      R"("type":"signposted","occurredAt":"2026-03-02T10:15:00Z","data":{"services":[)" +
+      services + "]}}]}";
+  Status s = ParseAppendJson(body, AppendJsonForm::kHttpBody, "family/F1", Actor{}).status();
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(s.field() == "events[0].data");
+}
+
+TEST_CASE("json: a correction's replacement must be an object; actor fields must be text",
+          "[ledger][json]") {
+  const std::string body =
+      R"({"expectedVersion":"any","events":[{"eventId":"2f1c6f1e-8d4b-4c55-9a0e-3b7f1c2d4e5f",)"
+      R"("type":"recordCorrected","occurredAt":"2026-03-02T10:15:00Z","data":{"correctsSeq":4,)"
+      R"("reason":"wrong date","replacement":5}}]})";
+  Status s = ParseAppendJson(body, AppendJsonForm::kHttpBody, "family/F1", Actor{}).status();
+  CHECK(s.field() == "events[0].data.replacement");
+  Status agency =
+      ParseLine(Replace(kGoodLine, R"("role":"helpdesk")", R"("role":"helpdesk","agency":7)"));
+  CHECK(agency.code() == Code::kInvalidArgument);
+  CHECK(agency.field() == "actor.agency");
+  Status not_object = ParseLine(Replace(kGoodLine, R"("events":[)", R"("events":[7,)"));
+  CHECK(not_object.field() == "events[0]");
+}
+
 TEST_CASE("json: an HTTP body takes stream and actor from the route and token", "[ledger][json]") {
   const std::string body =
       R"({"expectedVersion":"any","events":[{"eventId":"2f1c6f1e-8d4b-4c55-9a0e-3b7f1c2d4e5f",)"

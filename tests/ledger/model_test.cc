@@ -126,18 +126,25 @@ TEST_CASE("model: random appends, retries, conflicts and reopens agree with a na
       auto r = store->Append(Request(sent.stream, ExpectedVersion::Any(),
                                      {Note(sent.events.front().first, "changed")}));
       CHECK(r.status().code() == Code::kAlreadyExists);
-    } else if (what < 92) {  // several requests at once: one group commit
+    } else if (what < 92) {  // several requests at once, as one group commit
+      // Two streams with exact versions counted ahead through the batch, then a retry of the
+      // batch's first request: each must be judged as if the ones before it were applied.
       std::vector<std::future<Result<AppendResult>>> futures;
       std::vector<Model::Sent> sents;
-      for (int i = 0; i < 5; ++i) {
-        std::string stream = "family/G" + std::to_string(i);  // distinct streams: order-free
+      std::map<std::string, uint32_t> ahead;
+      for (int i = 0; i < 6; ++i) {
+        std::string stream = "family/G" + std::to_string(i % 2);
+        if (ahead.count(stream) == 0) ahead[stream] = model.versions[stream];
         std::string id = Uuid(next_id++);
         std::string text = "batched " + std::to_string(rng());
         sents.push_back({stream, {{id, text}}});
-        futures.push_back(
-            store->AppendAsync(Request(stream, ExpectedVersion::Any(), {Note(id, text)})));
+        futures.push_back(store->AppendAsync(
+            Request(stream, ExpectedVersion::Exactly(ahead[stream]++), {Note(id, text)})));
       }
-      // Within a batch, requests get seqs in queue order.
+      const auto& first = sents.front();
+      auto retry =
+          store->AppendAsync(Request(first.stream, ExpectedVersion::Exactly(0),
+                                     {Note(first.events[0].first, first.events[0].second)}));
       for (size_t i = 0; i < futures.size(); ++i) {
         auto r = futures[i].get();
         REQUIRE(r.ok());
@@ -145,8 +152,12 @@ TEST_CASE("model: random appends, retries, conflicts and reopens agree with a na
         model.log.push_back({sents[i].stream, ++model.versions[sents[i].stream], id, text});
         model.seq_of_id[id] = model.log.size();
         CHECK(r->events.front().seq == model.log.size());
-        model.accepted.push_back(std::move(sents[i]));
       }
+      auto r = retry.get();
+      REQUIRE(r.ok());
+      CHECK(r->retry);
+      CHECK(r->events.front().seq == model.seq_of_id[first.events[0].first]);
+      for (auto& sent : sents) model.accepted.push_back(std::move(sent));
     } else {  // close and reopen
       store.reset();
       store = testing::OpenStore(dir.str(), clock);

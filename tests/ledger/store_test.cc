@@ -2,6 +2,7 @@
 // idempotency, atomicity, the group commit under concurrency, and reopening.
 #include <catch2/catch.hpp>
 
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -130,6 +131,11 @@ TEST_CASE("store: an eventId reused with other content is refused and appends no
 class RefuseText final : public AppendGuard {
  public:
   Status Check(const AppendRequest& request) override {
+    if (hold_first) {
+      hold_first = false;
+      entered.set_value();
+      release.get_future().wait();
+    }
     for (const auto& e : request.events) {
       if (e.type() == "caseNoteAdded" && refuse_ids.count(e.id()) != 0) {
         return Status::RuleViolated("test-rule", "refused by the test guard");
@@ -141,10 +147,15 @@ class RefuseText final : public AppendGuard {
   void Committed() override {
     committed += staged;
     staged = 0;
+    ++batches;
   }
   void Abandoned() override { staged = 0; }
   std::set<EventId> refuse_ids;
-  size_t staged = 0, committed = 0;
+  size_t staged = 0, committed = 0, batches = 0;
+  // When set, the first Check holds the writer until `release`, so that everything submitted
+  // meanwhile lands in the next batch together.
+  bool hold_first = false;
+  std::promise<void> entered, release;
 };
 
 TEST_CASE("store: a multi-event append is all or nothing", "[ledger][store]") {
@@ -173,26 +184,54 @@ TEST_CASE("store: a refused request does not affect the others in its batch", "[
   ManualClock clock(testing::kMarch2);
   RefuseText guard;
   guard.refuse_ids.insert(*EventId::Parse(Uuid(50)));
+  guard.hold_first = true;
   auto store = OpenStore(dir.str(), clock, &guard);
   std::vector<std::future<Result<AppendResult>>> futures;
-  for (uint64_t i = 0; i < 100; ++i) {
-    // Stream F0 gets a version conflict at i == 10; i == 50 is refused by the guard.
-    auto expected = i == 10 ? ExpectedVersion::Exactly(99) : ExpectedVersion::Any();
-    futures.push_back(
-        store->AppendAsync(Request("family/F" + std::to_string(i % 3), expected, {Note(Uuid(i))})));
+  futures.push_back(
+      store->AppendAsync(Request("family/F0", ExpectedVersion::Exactly(0), {Note(Uuid(0))})));
+  guard.entered.get_future().wait();  // the writer holds request 0; the rest queue up
+  for (uint64_t i = 1; i < 100; ++i) {
+    // F1 expects exact versions 0, 1, 2... in one batch; i == 10 (F1's 4th) expects a wrong
+    // one; i == 50 is refused by the guard; i == 72 repeats i == 69's eventId and content.
+    std::string stream = "family/F" + std::to_string(i % 3);
+    ExpectedVersion expected = ExpectedVersion::Any();
+    if (i % 3 == 1) expected = ExpectedVersion::Exactly(static_cast<uint32_t>(i / 3));
+    if (i == 10) expected = ExpectedVersion::Exactly(99);
+    if (i > 10 && i % 3 == 1) expected = ExpectedVersion::Exactly(static_cast<uint32_t>(i / 3 - 1));
+    uint64_t id = i == 72 ? 69 : i;  // both on family/F0
+    futures.push_back(store->AppendAsync(Request(stream, expected, {Note(Uuid(id))})));
   }
-  int ok = 0, conflict = 0, refused = 0;
+  guard.release.set_value();
+  int ok = 0, retries = 0, conflict = 0, refused = 0;
   for (auto& f : futures) {
     auto r = f.get();
-    if (r.ok()) ++ok;
+    if (r.ok() && !r->retry) ++ok;
+    if (r.ok() && r->retry) ++retries;
     if (r.status().code() == Code::kAborted) ++conflict;
     if (r.status().code() == Code::kFailedPrecondition) ++refused;
   }
-  CHECK(ok == 98);
+  CHECK(guard.batches == 2);  // request 0, then the other 99 together
+  CHECK(ok == 97);
+  CHECK(retries == 1);
   CHECK(conflict == 1);
   CHECK(refused == 1);
-  CHECK(store->Size() == 98);
+  CHECK(store->Size() == 97);
+  CHECK(*store->StreamVersion("family/F1") == 32);
   CHECK(store->Verify(std::nullopt).ok());
+}
+
+TEST_CASE("store: an eventId twice in one request, or an empty draft, is refused",
+          "[ledger][store]") {
+  TempDir dir;
+  ManualClock clock(testing::kMarch2);
+  auto store = OpenStore(dir.str(), clock);
+  auto twice =
+      store->Append(Request("family/F1", ExpectedVersion::Any(), {Note(Uuid(1)), Note(Uuid(1))}));
+  CHECK(twice.status().code() == Code::kInvalidArgument);
+  CHECK(twice.status().field() == "events[1].eventId");
+  auto empty = store->Append(Request("family/F1", ExpectedVersion::Any(), {EventDraft()}));
+  CHECK(empty.status().code() == Code::kInvalidArgument);
+  CHECK(store->Size() == 0);
 }
 
 TEST_CASE("store: 8 threads x 1000 appends give 8000 events, gapless seq, per-stream versions",

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "ledger/store.h"
 #include "test_util.h"
 
@@ -22,9 +24,11 @@ std::string BigEndian(uint64_t v, int bytes) {
   return out;
 }
 
-// Opens the ledger's RocksDB directly and applies `edit` to one value of one column family.
-void EditRaw(const std::string& dir, const std::string& cf_name, const std::string& key,
-             const std::function<void(std::string&)>& edit) {
+// Opens the ledger's RocksDB directly and hands `edit` the database and its column families.
+void WithRaw(
+    const std::string& dir,
+    const std::function<void(rocksdb::DB*, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>&
+        edit) {
   std::vector<std::string> names;
   REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -32,19 +36,28 @@ void EditRaw(const std::string& dir, const std::string& cf_name, const std::stri
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, descriptors, &handles, &db).ok());
-  rocksdb::ColumnFamilyHandle* cf = nullptr;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == cf_name) cf = handles[i];
-  }
-  REQUIRE(cf != nullptr);
-  std::string value;
-  REQUIRE(db->Get(rocksdb::ReadOptions(), cf, key, &value).ok());
-  edit(value);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  REQUIRE(db->Put(wo, cf, key, value).ok());
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs;
+  for (size_t i = 0; i < names.size(); ++i) cfs[names[i]] = handles[i];
+  edit(db, cfs);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
+}
+
+rocksdb::WriteOptions Synced() {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return wo;
+}
+
+// Applies `edit` to one value of one column family.
+void EditRaw(const std::string& dir, const std::string& cf_name, const std::string& key,
+             const std::function<void(std::string&)>& edit) {
+  WithRaw(dir, [&](rocksdb::DB* db, auto& cfs) {
+    std::string value;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at(cf_name), key, &value).ok());
+    edit(value);
+    REQUIRE(db->Put(Synced(), cfs.at(cf_name), key, value).ok());
+  });
 }
 
 void Fill(const std::string& dir, int n) {
@@ -161,6 +174,66 @@ TEST_CASE("verify: a checkpoint larger than the log means events were removed",
   Checkpoint other_log = at8;
   other_log.origin = "another.example/log";
   CHECK(store->Verify(other_log).code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("verify: the last event deleted and the head rewritten is caught", "[ledger][verify]") {
+  TempDir dir;
+  Fill(dir.str(), 6);
+  WithRaw(dir.str(), [](rocksdb::DB* db, auto& cfs) {
+    std::string head;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at("meta"), "head", &head).ok());
+    REQUIRE(db->Delete(Synced(), cfs.at("events"), BigEndian(6, 8)).ok());
+    REQUIRE(db->Put(Synced(), cfs.at("meta"), "head", BigEndian(5, 8) + head.substr(8)).ok());
+  });
+  Status s = VerifyDir(dir.str());
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK_THAT(s.message(), Catch::Contains("index"));
+}
+
+TEST_CASE("verify: an eventId index entry holding another fingerprint is caught",
+          "[ledger][verify]") {
+  TempDir dir;
+  Fill(dir.str(), 6);
+  ManualClock clock(testing::kMarch2);
+  std::string id_key;
+  {
+    auto store = OpenStore(dir.str(), clock);
+    auto e = store->ReadSeq(4);
+    REQUIRE(e.ok());
+    id_key.assign(reinterpret_cast<const char*>(e->event_id.bytes.data()), 16);
+  }
+  EditRaw(dir.str(), "event_ids", id_key, [](std::string& v) { v[20] ^= 1; });
+  Status s = VerifyDir(dir.str());
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK(s.seq() == 4);
+}
+
+TEST_CASE("verify: a stray stream index entry is caught", "[ledger][verify]") {
+  TempDir dir;
+  Fill(dir.str(), 6);  // family/F1 holds seq 1 and 4
+  WithRaw(dir.str(), [](rocksdb::DB* db, auto& cfs) {
+    std::string key = std::string("family/F1") + '\0' + BigEndian(3, 4);
+    REQUIRE(db->Put(Synced(), cfs.at("streams"), key, BigEndian(2, 8)).ok());
+  });
+  Status s = VerifyDir(dir.str());
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK_THAT(s.message(), Catch::Contains("stream index"));
+}
+
+TEST_CASE("verify: a head whose recordedAt was moved is refused at open", "[ledger][verify]") {
+  TempDir dir;
+  Fill(dir.str(), 3);
+  WithRaw(dir.str(), [](rocksdb::DB* db, auto& cfs) {
+    std::string head;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at("meta"), "head", &head).ok());
+    head[9] ^= 0x40;  // a recordedAt decades away
+    REQUIRE(db->Put(Synced(), cfs.at("meta"), "head", head).ok());
+  });
+  ManualClock clock(testing::kMarch2);
+  StoreOptions o;
+  o.clock = &clock;
+  auto store = Store::Open(dir.str(), o);
+  CHECK(store.status().code() == Code::kDataLoss);
 }
 
 }  // namespace

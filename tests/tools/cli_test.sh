@@ -31,9 +31,18 @@ grep -q '"field":"events\[0\].data.keyworkerId"' "$work/err" || fail "the missin
 [ "$(cl checkpoint | sed -n 2p)" = "$size_before" ] || fail "a refused line appended something"
 
 cl checkpoint > "$work/cp-old.txt"
+# The log grows after the auditor kept that checkpoint.
+printf '%s\n' '{"stream":"family/F7","expectedVersion":0,"actor":{"id":"hd1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-000000000007","type":"familyRegistered","occurredAt":"2026-03-02T10:00:00Z","data":{"members":[{"memberId":"C1","role":"child","name":"Sam"}]}}]}' > "$work/more.jsonl"
+cl import "$work/more.jsonl"
+[ "$(cl checkpoint | sed -n 2p)" -gt "$(sed -n 2p "$work/cp-old.txt")" ] || fail "the log did not grow"
 cl prove inclusion --seq 5 | grep -q '"leafIndex":4' || fail "inclusion proof"
 cl prove consistency --from 3 | grep -q '"hashes":\[' || fail "consistency proof"
-cl verify --checkpoint "$work/cp-old.txt" | grep -q '^ok' || fail "verify of an intact log"
+cl verify --checkpoint "$work/cp-old.txt" | grep -q 'consistent with the checkpoint' \
+  || fail "verify against the older checkpoint"
+# A checkpoint of another history (root altered) is refused.
+sed '3s/^./A/' "$work/cp-old.txt" > "$work/cp-forged.txt"
+cmp -s "$work/cp-old.txt" "$work/cp-forged.txt" && sed -i '3s/^./B/' "$work/cp-forged.txt"
+if cl verify --checkpoint "$work/cp-forged.txt" > /dev/null 2>&1; then fail "a forged checkpoint passed"; fi
 
 # The stored event decodes with Cap'n Proto's own tool.
 ldb --db="$work/data" --column_family=events --key_hex --value_hex get 0x0000000000000005 \
