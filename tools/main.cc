@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
       "Every action on a family's record is an immutable event; auditors verify the log\n"
       "with Merkle proofs. Data lives in an embedded RocksDB folder (--data)."};
   app.require_subcommand(1);
+  app.fallthrough();  // --data and --log-level also after the subcommand
   Common common;
   std::string log_level = "info";
   app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();

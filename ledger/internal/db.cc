@@ -4,6 +4,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
+#include <filesystem>
+
 namespace caseledger::ledger::internal {
 namespace {
 
@@ -35,6 +37,10 @@ Status Db::FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, bool read_only) {
+  if (read_only && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return Status::NotFound("there is no ledger in " + dir +
+                            " (caseledger import or serve creates one; --data chooses the folder)");
+  }
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
