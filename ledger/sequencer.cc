@@ -58,19 +58,45 @@ struct Store::Impl::Staging {
   std::vector<MerkleFrontier::NewNode> nodes;  // scratch
 };
 
-std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
-  Pending p{std::move(request), {}};
-  auto future = p.promise.get_future();
+void Store::Impl::Pending::Answer(std::vector<Result<AppendResult>> outcomes) {
+  if (auto* one = std::get_if<0>(&promise)) {
+    one->set_value(std::move(outcomes.front()));
+  } else {
+    std::get<1>(promise).set_value(std::move(outcomes));
+  }
+}
+
+void Store::Impl::Enqueue(Pending p) {
   {
     std::lock_guard lock(queue_mu);
-    if (stopping || !writer.joinable()) {
-      p.promise.set_value(Status::Unavailable(options.read_only ? "the store is open read-only"
-                                                                : "the store is closing"));
-      return future;
+    if (!stopping && writer.joinable()) {
+      queue.push_back(std::move(p));
+      queue_cv.notify_one();
+      return;
     }
-    queue.push_back(std::move(p));
   }
-  queue_cv.notify_one();
+  p.Answer({Status::Unavailable(options.read_only ? "the store is open read-only"
+                                                  : "the store is closing")});
+}
+
+std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
+  Pending p;
+  p.requests.push_back(std::move(request));
+  auto future = p.promise.emplace<0>().get_future();
+  Enqueue(std::move(p));
+  return future;
+}
+
+std::future<std::vector<Result<AppendResult>>> Store::Impl::SubmitChain(
+    std::vector<AppendRequest> requests) {
+  Pending p;
+  p.requests = std::move(requests);
+  auto future = p.promise.emplace<1>().get_future();
+  if (p.requests.empty()) {
+    p.Answer({});
+    return future;
+  }
+  Enqueue(std::move(p));
   return future;
 }
 
@@ -98,7 +124,9 @@ void Store::Impl::WriterLoop() {
       size_t bytes = 0;
       while (!queue.empty() && batch.size() < options.max_batch_requests &&
              (batch.empty() || bytes < options.max_batch_bytes)) {
-        for (const auto& e : queue.front().request.events) bytes += e.words().size() * 8;
+        for (const auto& r : queue.front().requests) {
+          for (const auto& e : r.events) bytes += e.words().size() * 8;
+        }
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
       }
@@ -244,29 +272,39 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   return result;
 }
 
+std::vector<Result<AppendResult>> Store::Impl::StagePending(const Pending& p, int64_t now,
+                                                            Staging* st) {
+  std::vector<Result<AppendResult>> out;
+  for (const AppendRequest& request : p.requests) {
+    out.push_back(Stage(request, now, st));
+    if (!out.back().ok()) break;  // a chain stops at its first refusal
+  }
+  return out;
+}
+
 void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
   Staging st;
   st.head = head;
   st.frontier = frontier;
   // One clock reading per batch; recordedAt never goes back.
   const int64_t now = std::max(options.clock->NowMicros(), last_recorded_at);
-  std::vector<Result<AppendResult>> outcomes;
+  std::vector<std::vector<Result<AppendResult>>> outcomes;
   outcomes.reserve(batch.size());
   if (!failed.ok()) {
-    for (Pending& p : batch) p.promise.set_value(failed);
+    for (Pending& p : batch) p.Answer({failed});
     return;
   }
   try {
-    for (Pending& p : batch) outcomes.push_back(Stage(p.request, now, &st));
+    for (Pending& p : batch) outcomes.push_back(StagePending(p, now, &st));
   } catch (...) {
     // A bug or a broken environment (out of memory): nothing of this batch is written,
     // every caller in it is told, and the store goes on with the next batch.
     spdlog::error("sequencer: staging a batch failed: {}", DescribeCurrentException());
     if (options.guard != nullptr) options.guard->Abandoned();
     for (Pending& p : batch) {
-      p.promise.set_value(
-          Status::Internal("the ledger failed to stage this batch; "
-                           "the error is logged; nothing was appended"));
+      p.Answer(
+          {Status::Internal("the ledger failed to stage this batch; "
+                            "the error is logged; nothing was appended")});
     }
     return;
   }
@@ -281,8 +319,10 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
       spdlog::error("sequencer: the batch of {} events was not written: {}", st.head - head,
                     written.ToString());
       if (options.guard != nullptr) options.guard->Abandoned();
-      for (auto& o : outcomes) {
-        if (o.ok()) o = Status::Unavailable("the write failed: " + written.message());
+      for (auto& pending_outcomes : outcomes) {
+        for (auto& o : pending_outcomes) {
+          if (o.ok()) o = Status::Unavailable("the write failed: " + written.message());
+        }
       }
       // RocksDB's state after a failed synced write is not to be trusted: refuse every
       // later append until the store is reopened (which recovers from the WAL).
@@ -299,7 +339,7 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
   } else if (options.guard != nullptr) {
     options.guard->Committed();
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(outcomes[i]));
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].Answer(std::move(outcomes[i]));
 }
 
 void Store::Impl::Publish() {

@@ -77,6 +77,12 @@ class [[nodiscard]] Status {
 
   // "invalidArgument: message (field x)" for logs and the command line.
   std::string ToString() const;
+  // The same status with "prefix: " before its message.
+  Status Annotate(const std::string& prefix) const {
+    Status s = *this;
+    s.message_ = prefix + ": " + message_;
+    return s;
+  }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -151,6 +151,10 @@ Result<AppendResult> Store::Append(AppendRequest request) {
   return impl_->Submit(std::move(request)).get();
 }
 
+std::vector<Result<AppendResult>> Store::AppendChain(std::vector<AppendRequest> requests) {
+  return impl_->SubmitChain(std::move(requests)).get();
+}
+
 // ------------------------------------------------------------------ reads
 
 Checkpoint Store::Impl::Published() {

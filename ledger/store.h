@@ -88,6 +88,12 @@ class Store {
   // reused), kFailedPrecondition (a rule), kUnavailable (closing or write failure).
   Result<AppendResult> Append(AppendRequest request);
   std::future<Result<AppendResult>> AppendAsync(AppendRequest request);
+  // Appends `requests` in order, in one durable write, stopping at the first refused one.
+  // The answer has one entry per request tried: those before the refusal (appended, or
+  // retries), then the refusal; the requests after it were not tried and nothing of them is
+  // written. For import, where one fsync per line would be the bottleneck. The whole chain
+  // goes into one batch: keep it to a few MiB.
+  std::vector<Result<AppendResult>> AppendChain(std::vector<AppendRequest> requests);
 
   // Number of published events (the seq of the last one).
   uint64_t Size() const;

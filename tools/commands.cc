@@ -43,43 +43,57 @@ struct ImportTotals {
   uint64_t retried_lines = 0;
 };
 
-// Appends every line of `in`; stops at the first refused line, naming it.
+constexpr size_t kChainLines = 512;
+constexpr size_t kChainBytes = 4u << 20;
+
+// Appends every line of `in`, a chain of lines per durable write; stops at the first refused
+// line, naming it: the lines before it are appended, it and those after are not.
 Status ImportStream(Store& store, std::istream& in, const std::string& name, ImportTotals* totals) {
-  std::string line;
-  uint64_t number = 0;
+  std::vector<ledger::AppendRequest> chain;
+  std::vector<uint64_t> chain_lines;  // the line number of each request in the chain
+  size_t chain_bytes = 0;
   auto last_report = std::chrono::steady_clock::now();
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto request = ledger::ParseAppendJson(line, ledger::AppendJsonForm::kImportLine);
-    Result<ledger::AppendResult> result =
-        request.ok() ? store.Append(std::move(request).value()) : request.status();
-    if (!result.ok()) {
-      const Status& s = result.status();
-      std::string message = name + " line " + std::to_string(number) + ": " + s.message();
-      switch (s.code()) {
-        case Code::kInvalidArgument:
-          return Status::InvalidArgument(message, s.field());
-        case Code::kFailedPrecondition:
-          return Status::RuleViolated(s.rule(), message);
-        case Code::kAborted:
-          return Status::Conflict(message, s.current_version().value_or(0));
-        default:
-          return s;
+  auto where = [&](uint64_t line) { return name + " line " + std::to_string(line); };
+
+  auto flush = [&]() -> Status {
+    if (chain.empty()) return Status();
+    auto results = store.AppendChain(std::move(chain));
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) return results[i].status().Annotate(where(chain_lines[i]));
+      ++totals->lines;
+      if (results[i]->retry) {
+        ++totals->retried_lines;
+      } else {
+        totals->events += results[i]->events.size();
       }
     }
-    ++totals->lines;
-    if (result->retry)
-      ++totals->retried_lines;
-    else
-      totals->events += result->events.size();
+    chain.clear();
+    chain_lines.clear();
+    chain_bytes = 0;
     auto now = std::chrono::steady_clock::now();
     if (now - last_report > std::chrono::seconds(2)) {
       spdlog::info("import: {} lines, {} events so far", totals->lines, totals->events);
       last_report = now;
     }
+    return Status();
+  };
+
+  std::string line;
+  uint64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto request = ledger::ParseAppendJson(line, ledger::AppendJsonForm::kImportLine);
+    if (!request.ok()) {
+      CL_RETURN_IF_ERROR(flush());  // the lines before it are good: keep them
+      return request.status().Annotate(where(number));
+    }
+    chain.push_back(std::move(request).value());
+    chain_lines.push_back(number);
+    chain_bytes += line.size();
+    if (chain.size() >= kChainLines || chain_bytes >= kChainBytes) CL_RETURN_IF_ERROR(flush());
   }
-  return Status();
+  return flush();
 }
 
 // Loads every fixtures/demo/*.jsonl into an empty ledger.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "ledger/internal/db.h"
 #include "ledger/store.h"
@@ -36,6 +37,7 @@ class Store::Impl {
   void StartWriter();
   void StopWriter();
   std::future<Result<AppendResult>> Submit(AppendRequest request);
+  std::future<std::vector<Result<AppendResult>>> SubmitChain(std::vector<AppendRequest> requests);
 
   // store.cc: the latest version of `stream` whose seq <= max_seq (0 when none).
   Result<uint32_t> LatestVersion(const std::string& stream, uint64_t max_seq);
@@ -60,11 +62,18 @@ class Store::Impl {
   Status failed;  // not ok after a failed write: every later append gets it
 
  private:
+  // One request (Append), or a chain of requests staged in order up to the first refused
+  // one (AppendChain); either way answered together once their batch is durable.
   struct Pending {
-    AppendRequest request;
-    std::promise<Result<AppendResult>> promise;
+    std::vector<AppendRequest> requests;
+    std::variant<std::promise<Result<AppendResult>>,
+                 std::promise<std::vector<Result<AppendResult>>>>
+        promise;
+    void Answer(std::vector<Result<AppendResult>> outcomes);
   };
   struct Staging;
+  std::vector<Result<AppendResult>> StagePending(const Pending& p, int64_t now, Staging* st);
+  void Enqueue(Pending p);
 
   void WriterLoop();
   void ProcessBatch(std::vector<Pending>& batch);

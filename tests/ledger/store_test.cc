@@ -220,6 +220,34 @@ TEST_CASE("store: a refused request does not affect the others in its batch", "[
   CHECK(store->Verify(std::nullopt).ok());
 }
 
+TEST_CASE("store: a chain of requests is one durable write that stops at the first refusal",
+          "[ledger][store]") {
+  TempDir dir;
+  ManualClock clock(testing::kMarch2);
+  RefuseText guard;
+  auto store = OpenStore(dir.str(), clock, &guard);
+  REQUIRE(store->Append(Request("family/F1", ExpectedVersion::Exactly(0), {Note(Uuid(1))})).ok());
+  const size_t batches_before = guard.batches;
+  std::vector<AppendRequest> chain;
+  chain.push_back(Request("family/F1", ExpectedVersion::Exactly(0), {Note(Uuid(1))}));  // retry
+  chain.push_back(Request("family/F1", ExpectedVersion::Exactly(1), {Note(Uuid(2))}));
+  chain.push_back(
+      Request("family/F2", ExpectedVersion::Exactly(0), {Note(Uuid(3)), Note(Uuid(4))}));
+  chain.push_back(Request("family/F1", ExpectedVersion::Exactly(1), {Note(Uuid(5))}));  // stale
+  chain.push_back(Request("family/F3", ExpectedVersion::Exactly(0), {Note(Uuid(6))}));
+  auto results = store->AppendChain(std::move(chain));
+  REQUIRE(results.size() == 4);
+  CHECK(results[0]->retry);
+  CHECK(results[1]->events[0].seq == 2);
+  CHECK(results[2]->version == 2);
+  CHECK(results[3].status().code() == Code::kAborted);
+  CHECK(results[3].status().current_version() == 2u);
+  CHECK(guard.batches == batches_before + 1);
+  CHECK(store->Size() == 4);
+  CHECK(*store->StreamVersion("family/F3") == 0);
+  CHECK(store->AppendChain({}).empty());
+}
+
 TEST_CASE("store: an eventId twice in one request, or an empty draft, is refused",
           "[ledger][store]") {
   TempDir dir;

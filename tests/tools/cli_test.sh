@@ -22,13 +22,32 @@ cl history --family F1 > "$work/history"
 [ "$(wc -l < "$work/history")" -eq 10 ] || fail "family F1 should have 10 events"
 grep -q '"type":"tafMeetingHeld"' "$work/history" || fail "history lacks the TAF meeting"
 
-# A refused line stops the import and is named; nothing of it is appended.
+# A refused line stops the import and is named: the lines before it are appended, it and
+# the lines after it are not.
 size_before=$(cl checkpoint | sed -n 2p)
-printf '%s\n' '{"stream":"family/F9","expectedVersion":0,"actor":{"id":"x","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-000000000001","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":{"episodeId":"E1"}}]}' > "$work/bad.jsonl"
+line() { # stream expectedVersion eventId-suffix data
+  printf '{"stream":"%s","expectedVersion":%s,"actor":{"id":"x","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-%012d","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":%s}]}\n' "$@"
+}
+{
+  line family/F8 0 1 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+  echo
+  line family/F9 0 2 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+  line family/F10 0 3 '{"episodeId":"E1"}'
+  line family/F11 0 4 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+} > "$work/bad.jsonl"
 if cl import "$work/bad.jsonl" 2> "$work/err"; then fail "a bad line was accepted"; fi
-grep -q 'line 1' "$work/err" || fail "the refused line is not named"
+grep -q 'line 4' "$work/err" || fail "the refused line is not named: $(cat "$work/err")"
 grep -q '"field":"events\[0\].data.keyworkerId"' "$work/err" || fail "the missing field is not named"
-[ "$(cl checkpoint | sed -n 2p)" = "$size_before" ] || fail "a refused line appended something"
+[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 2))" ] || fail "not exactly the 2 lines before the refused one were appended"
+# A version conflict in the middle of a chain stops it there too.
+{
+  line family/F12 0 5 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+  line family/F8 0 6 '{"episodeId":"E2","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+  line family/F13 0 7 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
+} > "$work/conflict.jsonl"
+if cl import "$work/conflict.jsonl" 2> "$work/err"; then fail "a conflicting line was accepted"; fi
+grep -q 'line 2' "$work/err" && grep -q '"currentVersion":1' "$work/err" || fail "the conflict is not named: $(cat "$work/err")"
+[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 3))" ] || fail "the chain did not stop at the conflict"
 
 cl checkpoint > "$work/cp-old.txt"
 # The log grows after the auditor kept that checkpoint.
