@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "ledger/internal/codec.h"
 #include "ledger/internal/keys.h"
@@ -147,17 +148,16 @@ Result<uint32_t> Store::Impl::CurrentVersion(const std::string& stream, const St
 Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now, Staging* st) {
   CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
   if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
+  std::set<EventId> ids_in_request;
   for (size_t i = 0; i < request.events.size(); ++i) {
     const std::string field = "events[" + std::to_string(i) + "]";
     if (request.events[i].words().empty()) {
       return Status::InvalidArgument(field + " is an empty draft", field);
     }
-    for (size_t j = 0; j < i; ++j) {
-      if (request.events[j].id() == request.events[i].id()) {
-        return Status::InvalidArgument(
-            "eventId " + request.events[i].id().ToString() + " appears twice in the request",
-            field + ".eventId");
-      }
+    if (!ids_in_request.insert(request.events[i].id()).second) {
+      return Status::InvalidArgument(
+          "eventId " + request.events[i].id().ToString() + " appears twice in the request",
+          field + ".eventId");
     }
   }
 
