@@ -16,29 +16,17 @@
 
 #include "ledger/event.capnp.h"
 #include "ledger/internal/codec.h"
+#include "ledger/internal/schema_check.h"
 #include "ledger/time_format.h"
 
 namespace caseledger::ledger {
 namespace {
 
 using capnp::JsonValue;
+using internal::SchemaCheck;
+using internal::Str;
 using schema::Event;
 using schema::Sealed;
-
-// Annotation ids, as declared in ledger/event.capnp.
-constexpr uint64_t kOptional = 0xd651d761ef04b401ull;
-constexpr uint64_t kDate = 0xfe579e0f5215ce91ull;
-constexpr uint64_t kId = 0x97ab6308cab4c581ull;
-constexpr uint64_t kJsonText = 0x806d16aaf602aa71ull;
-
-bool Has(capnp::StructSchema::Field field, uint64_t annotation) {
-  for (auto a : field.getProto().getAnnotations()) {
-    if (a.getId() == annotation) return true;
-  }
-  return false;
-}
-
-std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 // A Sealed is a plain string in JSON (or, for $jsonText fields, any JSON value's text).
 class SealedHandler final : public capnp::JsonCodec::Handler<Sealed> {
@@ -83,121 +71,6 @@ capnp::JsonCodec& TheCodec() {
   thread_local Codec c;
   return c.codec;
 }
-
-class SchemaCheck {
- public:
-  Status Object(JsonValue::Reader v, capnp::StructSchema s, const std::string& path) {
-    if (!v.isObject()) return Bad(path, "must be an object");
-    std::set<std::string> seen;
-    for (auto f : v.getObject()) {
-      std::string name = Str(f.getName());
-      std::string at = Join(path, name);
-      if (!seen.insert(name).second) return Bad(at, "appears twice");
-      KJ_IF_MAYBE (field, s.findFieldByName(f.getName())) {
-        CL_RETURN_IF_ERROR(Field(f.getValue(), *field, at));
-      } else {
-        return Status::InvalidArgument("unknown field " + at, at);
-      }
-    }
-    for (auto field : s.getFields()) {
-      std::string name = field.getProto().getName().cStr();
-      if (!Has(field, kOptional) && seen.count(name) == 0) {
-        std::string at = Join(path, name);
-        return Status::InvalidArgument("missing required field " + at, at);
-      }
-    }
-    return Status();
-  }
-
- private:
-  static std::string Join(const std::string& path, const std::string& name) {
-    return path.empty() ? name : path + "." + name;
-  }
-  static Status Bad(const std::string& at, const std::string& what) {
-    return Status::InvalidArgument(at + " " + what, at);
-  }
-
-  Status Field(JsonValue::Reader v, capnp::StructSchema::Field f, const std::string& at) {
-    if (v.isNull()) return Bad(at, "is null: leave an optional field out instead");
-    if (Has(f, kJsonText)) return v.isObject() ? Status() : Bad(at, "must be an object");
-    CL_RETURN_IF_ERROR(Value(v, f.getType(), at));
-    if (Has(f, kDate) || Has(f, kId)) {
-      std::string text = v.isString() ? Str(v.getString()) : "";
-      if (Has(f, kDate) && !IsIsoDate(text)) return Bad(at, "must be a date YYYY-MM-DD");
-      if (Has(f, kId) && !IsValidId(text)) {
-        return Bad(at, "must be an id of 1-64 characters A-Z a-z 0-9 - _");
-      }
-    }
-    return Status();
-  }
-
-  Status Value(JsonValue::Reader v, capnp::Type t, const std::string& at) {
-    using W = capnp::schema::Type::Which;
-    switch (t.which()) {
-      case W::TEXT:
-        return v.isString() ? Status() : Bad(at, "must be a string");
-      case W::BOOL:
-        return v.isBoolean() ? Status() : Bad(at, "must be true or false");
-      case W::INT8:
-      case W::INT16:
-      case W::INT32:
-      case W::INT64:
-      case W::UINT8:
-      case W::UINT16:
-      case W::UINT32:
-      case W::UINT64:
-        return Integer(v, t, at);
-      case W::FLOAT32:
-      case W::FLOAT64:
-        return v.isNumber() ? Status() : Bad(at, "must be a number");
-      case W::ENUM: {
-        if (!v.isString()) return Bad(at, "must be a string");
-        if (t.asEnum().findEnumerantByName(v.getString()) == nullptr) {
-          std::string names;
-          for (auto e : t.asEnum().getEnumerants()) {
-            names += (names.empty() ? "" : ", ") + Str(e.getProto().getName());
-          }
-          return Bad(at, "must be one of " + names);
-        }
-        return Status();
-      }
-      case W::LIST: {
-        if (!v.isArray()) return Bad(at, "must be an array");
-        auto items = v.getArray();
-        for (unsigned i = 0; i < items.size(); ++i) {
-          std::string item = at + "[" + std::to_string(i) + "]";
-          if (items[i].isNull()) return Bad(item, "is null");
-          CL_RETURN_IF_ERROR(Value(items[i], t.asList().getElementType(), item));
-        }
-        return Status();
-      }
-      case W::STRUCT:
-        if (t.asStruct() == capnp::Schema::from<Sealed>()) {
-          return v.isString() ? Status() : Bad(at, "must be a string");
-        }
-        return Object(v, t.asStruct(), at);
-      case W::VOID:
-      case W::DATA:
-      case W::INTERFACE:
-      case W::ANY_POINTER:
-        break;
-    }
-    return Status::Internal(at + " has a type the request checker does not handle");
-  }
-
-  Status Integer(JsonValue::Reader v, capnp::Type t, const std::string& at) {
-    if (!v.isNumber()) return Bad(at, "must be a whole number");
-    double d = v.getNumber();
-    if (std::floor(d) != d) return Bad(at, "must be a whole number");
-    using W = capnp::schema::Type::Which;
-    bool is_unsigned = t.which() == W::UINT8 || t.which() == W::UINT16 || t.which() == W::UINT32 ||
-                       t.which() == W::UINT64;
-    if (is_unsigned && d < 0) return Bad(at, "must not be negative");
-    if (std::fabs(d) > 9007199254740991.0) return Bad(at, "is too large");
-    if (t.which() == W::UINT32 && d > 4294967295.0) return Bad(at, "is too large");
-    return Status();
-  }
-};
 
 const JsonValue::Reader* FindKey(capnp::List<JsonValue::Field>::Reader fields, std::string_view key,
                                  JsonValue::Reader* out) {

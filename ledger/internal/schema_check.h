@@ -1,0 +1,30 @@
+// SchemaCheck: walks a JSON value against a Cap'n Proto struct schema before the JSON codec
+// decodes it, so that every mistake is refused naming its field by path: an unknown field,
+// a missing required one (every field not marked $optional), a null, a value of the wrong
+// kind, an unknown enumerant, a bad $date or $id. Internal to ledger/.
+#pragma once
+
+#include <capnp/compat/json.h>
+#include <capnp/schema.h>
+
+#include <string>
+
+#include "ledger/status.h"
+
+namespace caseledger::ledger::internal {
+
+std::string Str(capnp::Text::Reader t);
+
+class SchemaCheck {
+ public:
+  // Ok when `v` is an object that fits struct `s`; else kInvalidArgument naming the field
+  // (`path` prefixes the names, e.g. "events[0].data").
+  Status Object(capnp::JsonValue::Reader v, capnp::StructSchema s, const std::string& path);
+
+ private:
+  Status Field(capnp::JsonValue::Reader v, capnp::StructSchema::Field f, const std::string& at);
+  Status Value(capnp::JsonValue::Reader v, capnp::Type t, const std::string& at);
+  Status Integer(capnp::JsonValue::Reader v, capnp::Type t, const std::string& at);
+};
+
+}  // namespace caseledger::ledger::internal
