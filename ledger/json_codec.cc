@@ -11,7 +11,6 @@
 #include <kj/exception.h>
 
 #include <cmath>
-#include <cstring>
 #include <set>
 
 #include "ledger/event.capnp.h"
@@ -159,15 +158,13 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
     corrects = event.getRecordCorrected().getCorrectsSeq();
     event.setCorrects(corrects);
   }
-  kj::Array<capnp::word> flat = capnp::messageToFlatArray(message);
-  if (flat.size() * sizeof(capnp::word) > kMaxEventBytes) {
+  std::vector<uint64_t> words = internal::FlatWords(message);
+  if (words.size() * sizeof(uint64_t) > kMaxEventBytes) {
     return Status::InvalidArgument(At(path, "data") + " is larger than " +
                                        std::to_string(kMaxEventBytes >> 20) +
                                        " MiB once encoded: store large content as a document",
                                    At(path, "data"));
   }
-  std::vector<uint64_t> words(flat.size());
-  std::memcpy(words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
   try {
     Hash content = internal::ContentHash(words);
     return EventDraft(*id, type, *occurred, corrects, std::move(words), content);
@@ -277,14 +274,9 @@ Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) 
 }
 
 Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
-  std::vector<uint64_t> words(event.bytes.size() / sizeof(uint64_t));
-  std::memcpy(words.data(), event.bytes.data(), words.size() * sizeof(uint64_t));
+  std::vector<uint64_t> words = internal::AlignedWords(event.bytes);
   try {
-    capnp::ReaderOptions limits;
-    limits.traversalLimitInWords = internal::kTraversalLimitWords;
-    limits.nestingLimit = internal::kNestingLimit;
-    capnp::FlatArrayMessageReader reader(
-        kj::arrayPtr(reinterpret_cast<const capnp::word*>(words.data()), words.size()), limits);
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
     auto dynamic = capnp::toDynamic(reader.getRoot<Event>());
     KJ_IF_MAYBE (body, dynamic.which()) {
       capnp::MallocMessageBuilder out;

@@ -170,7 +170,7 @@ const NodeSource& Store::nodes() const { return impl_->node_source; }
 
 Result<uint32_t> Store::Impl::LatestVersion(const std::string& stream, uint64_t max_seq) {
   auto it = db->NewIterator(Cf::kStreams);
-  const std::string prefix = internal::StreamKey(stream, 0).substr(0, stream.size() + 1);
+  const std::string prefix = internal::StreamPrefix(stream);
   it->SeekForPrev(internal::StreamKey(stream, UINT32_MAX));
   for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
     if (it->key().size() != prefix.size() + 4 || it->value().size() != 8) {
@@ -219,7 +219,7 @@ Result<std::vector<RecordedEvent>> Store::ReadStream(const std::string& stream,
   const uint64_t bound = max_seq == 0 ? Size() : std::min(max_seq, Size());
   std::vector<RecordedEvent> out;
   auto it = impl_->db->NewIterator(Cf::kStreams);
-  const std::string prefix = internal::StreamKey(stream, 0).substr(0, stream.size() + 1);
+  const std::string prefix = internal::StreamPrefix(stream);
   for (it->Seek(internal::StreamKey(stream, std::max<uint32_t>(from_version, 1)));
        it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
     if (it->value().size() != 8) {

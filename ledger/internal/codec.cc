@@ -15,17 +15,6 @@ namespace {
 
 using schema::Event;
 
-kj::ArrayPtr<const capnp::word> Words(const std::vector<uint64_t>& words) {
-  return {reinterpret_cast<const capnp::word*>(words.data()), words.size()};
-}
-
-capnp::ReaderOptions Limits() {
-  capnp::ReaderOptions o;
-  o.traversalLimitInWords = kTraversalLimitWords;
-  o.nestingLimit = kNestingLimit;
-  return o;
-}
-
 // The name of the union member that is set, or empty for an unknown (newer) kind.
 std::string KindName(Event::Reader event) {
   KJ_IF_MAYBE (field, capnp::toDynamic(event).which()) {
@@ -36,8 +25,28 @@ std::string KindName(Event::Reader event) {
 
 }  // namespace
 
+capnp::ReaderOptions ReaderLimits() {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = kTraversalLimitWords;
+  o.nestingLimit = kNestingLimit;
+  return o;
+}
+
+std::vector<uint64_t> AlignedWords(std::string_view bytes) {
+  std::vector<uint64_t> words((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  return words;
+}
+
+std::vector<uint64_t> FlatWords(capnp::MessageBuilder& message) {
+  kj::Array<capnp::word> flat = capnp::messageToFlatArray(message);
+  std::vector<uint64_t> words(flat.size());
+  std::memcpy(words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
+  return words;
+}
+
 std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
-  capnp::FlatArrayMessageReader in(Words(draft.words()), Limits());
+  capnp::FlatArrayMessageReader in(AsWords(draft.words()), ReaderLimits());
   capnp::MallocMessageBuilder out;
   out.setRoot(in.getRoot<Event>());
   Event::Builder e = out.getRoot<Event>();
@@ -56,7 +65,7 @@ std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
 }
 
 Hash ContentHash(const std::vector<uint64_t>& draft_words) {
-  capnp::FlatArrayMessageReader in(Words(draft_words), Limits());
+  capnp::FlatArrayMessageReader in(AsWords(draft_words), ReaderLimits());
   kj::Array<capnp::word> canonical = capnp::canonicalize(in.getRoot<Event>());
   kj::ArrayPtr<const char> c = canonical.asChars();
   return Sha256(std::string_view(c.begin(), c.size()));
@@ -70,10 +79,9 @@ Hash Fingerprint(std::string_view stream, const Hash& content) {
 }
 
 Result<Hash> StoredFingerprint(const RecordedEvent& event) {
-  std::vector<uint64_t> words(event.bytes.size() / sizeof(uint64_t));
-  std::memcpy(words.data(), event.bytes.data(), words.size() * sizeof(uint64_t));
+  std::vector<uint64_t> words = AlignedWords(event.bytes);
   try {
-    capnp::FlatArrayMessageReader in(Words(words), Limits());
+    capnp::FlatArrayMessageReader in(AsWords(words), ReaderLimits());
     capnp::MallocMessageBuilder draft;
     draft.setRoot(in.getRoot<Event>());
     Event::Builder e = draft.getRoot<Event>();
@@ -82,10 +90,7 @@ Result<Hash> StoredFingerprint(const RecordedEvent& event) {
     e.setVersion(0);
     e.setRecordedAt(0);
     e.disownActor();
-    kj::Array<capnp::word> flat = capnp::messageToFlatArray(draft);
-    std::vector<uint64_t> draft_words(flat.size());
-    std::memcpy(draft_words.data(), flat.begin(), flat.size() * sizeof(capnp::word));
-    return Fingerprint(event.stream, ContentHash(draft_words));
+    return Fingerprint(event.stream, ContentHash(FlatWords(draft)));
   } catch (const kj::Exception& ex) {
     return Status::DataLoss("stored event seq " + std::to_string(event.seq) +
                                 " does not decode: " + ex.getDescription().cStr(),
@@ -98,12 +103,10 @@ Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes) {
   if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
     return Status::DataLoss(where + " is not a whole number of words", seq);
   }
-  // Cap'n Proto reads from a word-aligned buffer: copy the value.
-  std::vector<uint64_t> words(bytes.size() / sizeof(uint64_t));
-  std::memcpy(words.data(), bytes.data(), bytes.size());
+  std::vector<uint64_t> words = AlignedWords(bytes);
   RecordedEvent out;
   try {
-    capnp::FlatArrayMessageReader reader(Words(words), Limits());
+    capnp::FlatArrayMessageReader reader(AsWords(words), ReaderLimits());
     Event::Reader e = reader.getRoot<Event>();
     (void)e.totalSize();  // traverses every pointer once: damage shows here, not later
     out.type = KindName(e);

@@ -6,8 +6,11 @@
 // This is one of the three places that catch exceptions (kj::Exception from Cap'n Proto).
 #pragma once
 
+#include <capnp/message.h>
+
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/event.h"
 #include "ledger/status.h"
@@ -17,6 +20,16 @@ namespace caseledger::ledger::internal {
 // Limits for reading anything stored or received: 64 MiB of words, nesting 64.
 inline constexpr uint64_t kTraversalLimitWords = 8u << 20;
 inline constexpr int kNestingLimit = 64;
+
+// ReaderOptions with the limits above.
+capnp::ReaderOptions ReaderLimits();
+// Cap'n Proto reads from word-aligned memory: bytes (e.g. a RocksDB value) copied into it.
+std::vector<uint64_t> AlignedWords(std::string_view bytes);
+// A message as a flat array (segment table included), in words.
+std::vector<uint64_t> FlatWords(capnp::MessageBuilder& message);
+inline kj::ArrayPtr<const capnp::word> AsWords(const std::vector<uint64_t>& words) {
+  return {reinterpret_cast<const capnp::word*>(words.data()), words.size()};
+}
 
 struct Envelope {
   uint64_t seq = 0;

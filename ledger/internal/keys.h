@@ -52,10 +52,16 @@ inline std::string SeqKey(uint64_t seq) {
   return k;
 }
 
-// The key of one version of a stream.
-inline std::string StreamKey(std::string_view stream, uint32_t version) {
+// The prefix every key of a stream's versions starts with: stream bytes, 0x00.
+inline std::string StreamPrefix(std::string_view stream) {
   std::string k(stream);
   k.push_back('\0');
+  return k;
+}
+
+// The key of one version of a stream.
+inline std::string StreamKey(std::string_view stream, uint32_t version) {
+  std::string k = StreamPrefix(stream);
   PutU32(&k, version);
   return k;
 }

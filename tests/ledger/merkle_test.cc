@@ -86,6 +86,12 @@ class FrontierNodes final : public NodeSource {
     if (it == nodes.end()) return Status::NotFound("not complete");
     return it->second;
   }
+  // Appends a leaf to `frontier` and keeps every node it completes, as the store does.
+  void Grow(MerkleFrontier& frontier, const std::string& leaf) {
+    std::vector<MerkleFrontier::NewNode> added;
+    frontier.Append(LeafHash(leaf), &added);
+    for (auto& a : added) nodes[{a.level, a.index}] = a.hash;
+  }
   std::map<std::pair<uint8_t, uint64_t>, Hash> nodes;
 };
 
@@ -94,12 +100,9 @@ TEST_CASE("merkle: roots and proofs of every size 1..64 match the naive RFC 9162
   const auto all = Leaves(64);
   MerkleFrontier frontier;
   FrontierNodes stored;
-  std::vector<MerkleFrontier::NewNode> added;
   for (uint64_t n = 1; n <= 64; ++n) {
     std::vector<std::string> d(all.begin(), all.begin() + n);
-    added.clear();
-    frontier.Append(LeafHash(d.back()), &added);
-    for (auto& a : added) stored.nodes[{a.level, a.index}] = a.hash;
+    stored.Grow(frontier, d.back());
     const Hash root = Mth(d, 0, n);
     INFO("size " << n);
     CHECK(frontier.Root() == root);
@@ -269,11 +272,8 @@ TEST_CASE("merkle: the published RFC 6962 test vectors (transparency-dev/merkle)
 
   MerkleFrontier frontier;
   FrontierNodes stored;
-  std::vector<MerkleFrontier::NewNode> added;
   for (uint64_t n = 1; n <= leaves.size(); ++n) {
-    added.clear();
-    frontier.Append(LeafHash(leaves[n - 1]), &added);
-    for (auto& a : added) stored.nodes[{a.level, a.index}] = a.hash;
+    stored.Grow(frontier, leaves[n - 1]);
     INFO("size " << n);
     CHECK(frontier.Root() == roots.at(n));
   }
