@@ -210,12 +210,37 @@ Result<Actor> ParseActor(JsonValue::Reader obj) {
   return actor;
 }
 
+Status ParseFixtureDirectives(JsonValue::Reader root, FixtureDirectives* out) {
+  JsonValue::Reader v;
+  if (FindKey(root.getObject(), "recordedAt", &v) != nullptr) {
+    CL_ASSIGN_OR_RETURN(std::string text, RequiredString(root, "recordedAt", ""));
+    auto at = ParseRfc3339(text);
+    if (!at.ok()) return Status::InvalidArgument(at.status().message(), "recordedAt");
+    out->recorded_at = *at;
+  }
+  if (FindKey(root.getObject(), "expectRefusal", &v) != nullptr) {
+    CL_ASSIGN_OR_RETURN(out->expect_refusal, RequiredString(root, "expectRefusal", ""));
+  }
+  return Status();
+}
+
 Result<AppendRequest> AppendFromJson(JsonValue::Reader root, AppendJsonForm form,
-                                     std::string_view stream, const Actor& actor) {
+                                     std::string_view stream, const Actor& actor,
+                                     FixtureDirectives* directives) {
   if (!root.isObject()) return Status::InvalidArgument("the request must be a JSON object");
   AppendRequest req;
-  if (form == AppendJsonForm::kImportLine) {
-    CL_RETURN_IF_ERROR(OnlyKeys(root, {"stream", "expectedVersion", "actor", "events"}, ""));
+  if (form == AppendJsonForm::kImportLine || form == AppendJsonForm::kFixtureLine) {
+    if (form == AppendJsonForm::kFixtureLine) {
+      CL_RETURN_IF_ERROR(OnlyKeys(root,
+                                  {"stream", "expectedVersion", "actor", "events", "recordedAt",
+                                   "expectRefusal"},
+                                  ""));
+      FixtureDirectives ignored;
+      CL_RETURN_IF_ERROR(
+          ParseFixtureDirectives(root, directives != nullptr ? directives : &ignored));
+    } else {
+      CL_RETURN_IF_ERROR(OnlyKeys(root, {"stream", "expectedVersion", "actor", "events"}, ""));
+    }
     CL_ASSIGN_OR_RETURN(req.stream, RequiredString(root, "stream", ""));
     CL_ASSIGN_OR_RETURN(req.actor, ParseActor(root));
   } else {
@@ -251,7 +276,8 @@ Result<AppendRequest> AppendFromJson(JsonValue::Reader root, AppendJsonForm form
 }  // namespace
 
 Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form,
-                                      std::string_view stream, const Actor& actor) {
+                                      std::string_view stream, const Actor& actor,
+                                      FixtureDirectives* directives) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<JsonValue>();
   try {
@@ -259,7 +285,7 @@ Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form
   } catch (const kj::Exception& ex) {
     return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr());
   }
-  return AppendFromJson(root.asReader(), form, stream, actor);
+  return AppendFromJson(root.asReader(), form, stream, actor, directives);
 }
 
 Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) {
@@ -356,6 +382,7 @@ std::string StatusToJson(const Status& status) {
                     ",\"message\":" + JsonQuote(status.message());
   if (!status.field().empty()) out += ",\"field\":" + JsonQuote(status.field());
   if (!status.rule().empty()) out += ",\"rule\":" + JsonQuote(status.rule());
+  if (!status.details().empty()) out += ",\"details\":" + status.details();
   if (status.code() == Code::kAborted && status.current_version()) {
     out += ",\"currentVersion\":" + std::to_string(*status.current_version());
   }

@@ -22,6 +22,16 @@ enum class AppendJsonForm {
   kImportLine,
   // An HTTP body: {"expectedVersion", "events"}; stream and actor come from the route and token.
   kHttpBody,
+  // A line of synthetic data (fixtures/): an import line that may also carry "recordedAt"
+  // (RFC 3339: the loader sets its clock to it before the append) and "expectRefusal" (the
+  // DOMAIN.md rule id the line must be refused with). Never for data from users.
+  kFixtureLine,
+};
+
+// The extra fields of a fixture line; zero / empty when absent.
+struct FixtureDirectives {
+  int64_t recorded_at = 0;
+  std::string expect_refusal;
 };
 
 inline constexpr size_t kMaxEventsPerRequest = 10000;
@@ -30,9 +40,10 @@ inline constexpr size_t kMaxEventBytes = 1u << 20;
 
 // Parses an append request. For kHttpBody, `stream` and `actor` fill those parts; for
 // kImportLine they are ignored. kInvalidArgument names the field on any mistake, including
-// an eventId repeated within the request.
+// an eventId repeated within the request. For kFixtureLine, `directives` receives the extras.
 Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form,
-                                      std::string_view stream = {}, const Actor& actor = {});
+                                      std::string_view stream = {}, const Actor& actor = {},
+                                      FixtureDirectives* directives = nullptr);
 
 // Parses one event object {"eventId", "type", "occurredAt", "data"}; `path` prefixes the
 // field names in errors.

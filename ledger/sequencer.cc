@@ -226,7 +226,7 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   }
 
   // 3. The domain rules.
-  if (options.guard != nullptr) CL_RETURN_IF_ERROR(options.guard->Check(request));
+  if (options.guard != nullptr) CL_RETURN_IF_ERROR(options.guard->Check(request, now));
 
   // 4. Stage: nothing below can be refused.
   AppendResult result;

@@ -38,9 +38,10 @@ Status Status::InvalidArgument(std::string message, std::string field) {
   return s;
 }
 Status Status::NotFound(std::string message) { return Status(Code::kNotFound, std::move(message)); }
-Status Status::RuleViolated(std::string rule, std::string message) {
+Status Status::RuleViolated(std::string rule, std::string message, std::string details_json) {
   Status s(Code::kFailedPrecondition, std::move(message));
   s.rule_ = std::move(rule);
+  s.details_ = std::move(details_json);
   return s;
 }
 Status Status::Conflict(std::string message, uint64_t current_version) {

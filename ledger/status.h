@@ -53,7 +53,10 @@ class [[nodiscard]] Status {
 
   static Status InvalidArgument(std::string message, std::string field = {});
   static Status NotFound(std::string message);
-  static Status RuleViolated(std::string rule, std::string message);
+  // `details_json`, when given, is a JSON object with what the caller needs to act on the
+  // refusal (e.g. the open episode's keyworker and contact).
+  static Status RuleViolated(std::string rule, std::string message,
+                             std::string details_json = {});
   static Status Conflict(std::string message, uint64_t current_version);
   static Status AlreadyExists(std::string message);
   static Status PermissionDenied(std::string message);
@@ -70,6 +73,8 @@ class [[nodiscard]] Status {
   const std::string& field() const { return field_; }
   // The DOMAIN.md rule id (kFailedPrecondition), or empty.
   const std::string& rule() const { return rule_; }
+  // A JSON object with the refusal's details (kFailedPrecondition), or empty.
+  const std::string& details() const { return details_; }
   // The stream's current version (kAborted).
   std::optional<uint64_t> current_version() const { return number_; }
   // The first bad seq (kDataLoss), 0 when not known.
@@ -91,6 +96,7 @@ class [[nodiscard]] Status {
   std::string message_;
   std::string field_;
   std::string rule_;
+  std::string details_;
   std::optional<uint64_t> number_;
 };
 

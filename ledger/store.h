@@ -42,10 +42,11 @@ namespace caseledger::ledger {
 class AppendGuard {
  public:
   virtual ~AppendGuard() = default;
-  // Before anything of `request` is written, after its eventIds and expected version passed.
-  // Requests staged earlier in the same batch were passed to Staged() already: judge as if
-  // they had been applied. A non-ok status refuses the request alone (422 with its rule).
-  virtual Status Check(const AppendRequest& request) = 0;
+  // Before anything of `request` is written, after its eventIds and expected version passed;
+  // `recorded_at` is the recordedAt its events will get. Requests staged earlier in the same
+  // batch were passed to Staged() already: judge as if they had been applied. A non-ok
+  // status refuses the request alone (422 with its rule).
+  virtual Status Check(const AppendRequest& request, int64_t recorded_at) = 0;
   // `events` (one request's) are in the batch being written.
   virtual void Staged(const std::vector<RecordedEvent>& events) = 0;
   // The batch is durable: make what was staged current.

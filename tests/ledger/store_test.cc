@@ -130,7 +130,7 @@ TEST_CASE("store: an eventId reused with other content is refused and appends no
 // A guard that refuses any request carrying a note with text "refuse".
 class RefuseText final : public AppendGuard {
  public:
-  Status Check(const AppendRequest& request) override {
+  Status Check(const AppendRequest& request, int64_t) override {
     if (hold_first) {
       hold_first = false;
       entered.set_value();

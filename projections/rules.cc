@@ -1,0 +1,507 @@
+#include "projections/rules.h"
+
+#include <limits>
+#include <type_traits>
+
+#include "ledger/json_codec.h"
+#include "ledger/time_format.h"
+
+namespace caseledger::projections {
+namespace {
+
+using ledger::JsonQuote;
+
+enum class StreamKind { kFamily, kPractitioner, kAccess };
+
+StreamKind StreamKindOf(std::string_view stream) {
+  if (stream.starts_with("family/")) return StreamKind::kFamily;
+  if (stream.starts_with("practitioner/")) return StreamKind::kPractitioner;
+  return StreamKind::kAccess;
+}
+
+StreamKind KindOfBody(const ev::Body& body) {
+  return std::visit(
+      [](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, ev::PractitionerRegistered> ||
+                      std::is_same_v<T, ev::PractitionerTrained> ||
+                      std::is_same_v<T, ev::PractitionerDeactivated>) {
+          return StreamKind::kPractitioner;
+        } else if constexpr (std::is_same_v<T, ev::RecordViewed>) {
+          return StreamKind::kAccess;
+        } else {
+          return StreamKind::kFamily;
+        }
+      },
+      body);
+}
+
+Status Refuse(const char* rule, std::string message, std::string details = {}) {
+  return Status::RuleViolated(rule, std::move(message), std::move(details));
+}
+
+std::string PractitionerJson(const std::string& id, const Practitioner* p) {
+  std::string out = "{\"id\":" + JsonQuote(id);
+  if (p != nullptr) {
+    out += ",\"name\":" + JsonQuote(p->name) + ",\"agency\":" + JsonQuote(p->agency) +
+           ",\"email\":" + JsonQuote(p->email);
+  }
+  return out + "}";
+}
+
+// What an event on an episode may need of it.
+struct Need {
+  bool consent = false;           // consent-before-assessment
+  bool after_withdrawal = false;  // allowed once consent is withdrawn
+  bool after_closure = false;     // allowed on a closed episode
+};
+constexpr Need kAssessmentWork{true, false, false};
+constexpr Need kEpisodeWork{false, false, false};
+constexpr Need kNoteOrCorrection{false, true, true};
+
+using PractitionerLookup = std::function<Result<const Practitioner*>(const std::string&)>;
+
+// Judges one family event against the family as it stands (including the events before it
+// in the same request). One overload per kind; the kinds of other streams never get here.
+struct FamilyCheck {
+  const FamilyState& f;
+  const ledger::Actor& actor;
+  const PractitionerLookup& practitioner;
+
+  Status Episode(const std::string& id, std::string_view what, Need need,
+                 const Episode** out = nullptr) const {
+    const projections::Episode* ep = f.FindEpisode(id);
+    if (ep == nullptr) {
+      return Refuse("known-references",
+                    "episode " + id + " does not exist in family " + f.family_id);
+    }
+    if (out != nullptr) *out = ep;
+    if (ep->closed && !need.after_closure) {
+      return Refuse("closure-needs-reason",
+                    "episode " + id + " is closed (" + std::string(ev::Name(ep->closure_reason)) +
+                        "): it takes only case notes and corrections, not " + std::string(what));
+    }
+    if (ep->consent.withdrawn && !need.after_withdrawal) {
+      return Refuse("withdrawal-stops-work",
+                    "consent to episode " + id +
+                        " was withdrawn: only case notes, signposting and the closure (reason "
+                        "consentWithdrawn) may be recorded, not " +
+                        std::string(what));
+    }
+    if (need.consent && !ep->consent.given) {
+      return Refuse("consent-before-assessment",
+                    "no consent to the assessment has been given on episode " + id +
+                        ": record consentGiven (scope assessment) before " + std::string(what));
+    }
+    return Status();
+  }
+
+  Status MayLead(const std::string& id, std::string_view as) const {
+    CL_ASSIGN_OR_RETURN(const Practitioner* p, practitioner(id));
+    if (p == nullptr || !p->MayRecord()) {
+      return Refuse("registered-practitioner",
+                    "practitioner " + id + " cannot be " + std::string(as) + ": " +
+                        (p == nullptr    ? "not registered"
+                         : !p->active    ? "deactivated"
+                                         : "both trainings (practice standards and recording "
+                                           "system) must be recorded first"));
+    }
+    return Status();
+  }
+
+  Status Meeting(const projections::Episode* ep, const std::string& meeting_id) const {
+    if (ep != nullptr && !meeting_id.empty() && ep->FindMeeting(meeting_id) == nullptr) {
+      return Refuse("known-references",
+                    "meeting " + meeting_id + " was not held in episode " + ep->id);
+    }
+    return Status();
+  }
+
+  Status operator()(const ev::FamilyRegistered&) const {
+    return Refuse("corrections-not-edits", "family " + f.family_id +
+                                               " is already registered; to fix its details, "
+                                               "append a recordCorrected naming the seq");
+  }
+  Status operator()(const ev::ConsentToCheckGiven&) const { return Status(); }
+  Status operator()(const ev::EpisodeOpened& b) const {
+    if (const projections::Episode* open = f.OpenEpisode()) {
+      CL_ASSIGN_OR_RETURN(const Practitioner* kw, practitioner(open->keyworker_id));
+      std::string contact = kw != nullptr ? kw->name + " (" + kw->email + ")" : open->keyworker_id;
+      return Refuse("one-open-episode",
+                    "family " + f.family_id + " already has an open episode, " + open->id +
+                        "; contact its keyworker " + contact,
+                    "{\"episodeId\":" + JsonQuote(open->id) +
+                        ",\"keyworker\":" + PractitionerJson(open->keyworker_id, kw) + "}");
+    }
+    if (f.FindEpisode(b.episode_id) != nullptr) {
+      return Refuse("corrections-not-edits",
+                    "episode " + b.episode_id + " already exists: a new episode needs a new id");
+    }
+    return MayLead(b.keyworker_id, "keyworker");
+  }
+  Status operator()(const ev::ConsentGiven& b) const {
+    return Episode(b.episode_id, "consentGiven", kEpisodeWork);
+  }
+  Status operator()(const ev::ConsentRefused& b) const {
+    if (b.episode_id.empty()) return Status();  // refused at the outset
+    return Episode(b.episode_id, "consentRefused", kEpisodeWork);
+  }
+  Status operator()(const ev::ConsentWithdrawn& b) const {
+    return Episode(b.episode_id, "a second withdrawal", kEpisodeWork);
+  }
+  Status operator()(const ev::KeyworkerAssigned& b) const {
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "keyworkerAssigned", kEpisodeWork));
+    return MayLead(b.practitioner_id, "keyworker");
+  }
+  Status operator()(const ev::TafMemberAdded& b) const {
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "tafMemberAdded", kEpisodeWork));
+    return MayLead(b.practitioner_id, "a TAF member");
+  }
+  Status operator()(const ev::TafMemberRemoved& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "tafMemberRemoved", kEpisodeWork, &ep));
+    if (ep->taf_members.count(b.practitioner_id) == 0) {
+      return Refuse("known-references", "practitioner " + b.practitioner_id +
+                                            " is not a TAF member of episode " + b.episode_id);
+    }
+    return Status();
+  }
+  Status operator()(const ev::AssessmentStarted& b) const {
+    return Episode(b.episode_id, "assessmentStarted", kAssessmentWork);
+  }
+  Status operator()(const ev::ContributionRequested& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "contributionRequested", kAssessmentWork, &ep));
+    for (const auto& c : ep->contributions) {
+      if (c.request_id == b.request_id) {
+        return Refuse("corrections-not-edits",
+                      "contribution request " + b.request_id + " already exists");
+      }
+    }
+    return Status();
+  }
+  Status operator()(const ev::ContributionReceived& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "contributionReceived", kAssessmentWork, &ep));
+    for (const auto& c : ep->contributions) {
+      if (c.request_id == b.request_id) return Status();
+    }
+    return Refuse("known-references", "no contribution request " + b.request_id +
+                                          " was made in episode " + b.episode_id);
+  }
+  Status operator()(const ev::AssessmentFinalised& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "assessmentFinalised", kAssessmentWork, &ep));
+    if (ep->finalised) {
+      return Refuse("corrections-not-edits", "the assessment of episode " + b.episode_id +
+                                                 " is already finalised; correct it instead");
+    }
+    return Status();
+  }
+  Status operator()(const ev::CaseNoteAdded& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "caseNoteAdded", kNoteOrCorrection, &ep));
+    if (ep->note_ids.count(b.note_id) != 0) {
+      return Refuse("corrections-not-edits",
+                    "note " + b.note_id + " already exists in episode " + b.episode_id +
+                        ": to change it, append a recordCorrected naming its seq");
+    }
+    return Status();
+  }
+  Status operator()(const ev::DocumentUploaded& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "documentUploaded", kEpisodeWork, &ep));
+    for (const auto& d : ep->documents) {
+      if (d.id == b.document_id) {
+        return Refuse("corrections-not-edits", "document " + b.document_id + " already exists");
+      }
+    }
+    return Status();
+  }
+  Status operator()(const ev::TafMeetingHeld& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "tafMeetingHeld", kAssessmentWork, &ep));
+    if (ep->FindMeeting(b.meeting_id) != nullptr) {
+      return Refuse("corrections-not-edits", "meeting " + b.meeting_id + " is already recorded");
+    }
+    return Status();
+  }
+  Status operator()(const ev::ActionPlanUpdated& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "actionPlanUpdated", kAssessmentWork, &ep));
+    if (b.meeting_id.empty()) return Status();
+    return Meeting(ep, b.meeting_id);
+  }
+  Status operator()(const ev::OutcomeSharedWithParents& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "outcomeSharedWithParents", kAssessmentWork, &ep));
+    return Meeting(ep, b.meeting_id);
+  }
+  Status operator()(const ev::ConcernReceived& b) const {
+    if (f.FindConcern(b.concern_id) != nullptr) {
+      return Refuse("corrections-not-edits", "concern " + b.concern_id + " is already recorded");
+    }
+    return Status();
+  }
+  Status operator()(const ev::TriageDirectionGiven& b) const {
+    if (f.FindConcern(b.concern_id) == nullptr) {
+      return Refuse("known-references",
+                    "no concern " + b.concern_id + " was received for family " + f.family_id);
+    }
+    return Status();
+  }
+  Status operator()(const ev::SteppedUp& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "steppedUp", kEpisodeWork, &ep));
+    if (ep->stepped_up) {
+      return Refuse("corrections-not-edits", "episode " + b.episode_id + " is already stepped up");
+    }
+    return Meeting(ep, b.meeting_id);
+  }
+  Status operator()(const ev::Signposted& b) const {
+    if (b.episode_id.empty()) return Status();
+    return Episode(b.episode_id, "signposted", {false, true, false});
+  }
+  Status operator()(const ev::EpisodeClosed& b) const {
+    const projections::Episode* ep = f.FindEpisode(b.episode_id);
+    if (ep != nullptr && ep->closed) {
+      return Refuse("closure-needs-reason", "episode " + b.episode_id + " is already closed");
+    }
+    bool for_withdrawal = b.reason == ev::ClosureReason::kConsentWithdrawn;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "a closure for another reason than consentWithdrawn",
+                               {false, for_withdrawal, false}, &ep));
+    if (b.reason == ev::ClosureReason::kOther && b.detail.empty()) {
+      return Refuse("closure-needs-reason", "closing for reason \"other\" needs a detail");
+    }
+    if (for_withdrawal && !ep->consent.withdrawn) {
+      return Refuse("closure-needs-reason",
+                    "closing for consentWithdrawn needs the withdrawal and its reason recorded "
+                    "first (consentWithdrawn)");
+    }
+    if (b.reason == ev::ClosureReason::kSteppedUp && !ep->stepped_up) {
+      return Refuse("closure-needs-reason",
+                    "closing for steppedUp needs the step-up recorded first (steppedUp)");
+    }
+    return Meeting(ep, b.meeting_id);
+  }
+  Status operator()(const ev::RecordCorrected& b) const {
+    auto it = f.events.find(b.corrects_seq);
+    if (it == f.events.end()) {
+      return Refuse("known-references", "seq " + std::to_string(b.corrects_seq) +
+                                            " is not an event of family " + f.family_id);
+    }
+    if (b.replacement.empty()) return Status();
+    std::string probe = "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" +
+                        JsonQuote(it->second) +
+                        ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + b.replacement + "}";
+    auto parsed = ledger::ParseEventJson(probe);
+    if (!parsed.ok()) {
+      return Refuse("corrections-not-edits",
+                    "the replacement is not a valid " + it->second + ": " +
+                        parsed.status().message() +
+                        (parsed.status().field().empty() ? "" : " (" + parsed.status().field() + ")"));
+    }
+    return Status();
+  }
+  Status operator()(const ev::LegalHoldApplied&) const { return Status(); }
+  Status operator()(const ev::LegalHoldReleased&) const {
+    if (!f.legal_hold) {
+      return Refuse("known-references", "family " + f.family_id + " has no legal hold to release");
+    }
+    return Status();
+  }
+  Status operator()(const ev::FamilyErased&) const { return Status(); }
+  template <class T>
+    requires std::is_same_v<T, ev::PractitionerRegistered> ||
+             std::is_same_v<T, ev::PractitionerTrained> ||
+             std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
+  Status operator()(const T&) const {
+    return Status::Internal("a non-family event reached the family rules");
+  }
+};
+
+// The provisional event the rules fold while judging a request (its seq is not known yet).
+ev::Event Provisional(const ledger::AppendRequest& request, size_t i, int64_t recorded_at,
+                      uint32_t version, ev::Body body) {
+  ev::Event e;
+  e.seq = std::numeric_limits<uint64_t>::max() - i;
+  e.stream = request.stream;
+  e.version = version;
+  e.event_id = request.events[i].id();
+  e.type = request.events[i].type();
+  e.occurred_at = request.events[i].occurred_at();
+  e.recorded_at = recorded_at;
+  e.actor = request.actor;
+  e.corrects = request.events[i].corrects();
+  e.body = std::move(body);
+  return e;
+}
+
+}  // namespace
+
+Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded_at) {
+  StreamKind stream_kind = StreamKindOf(request.stream);
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const auto& draft = request.events[i];
+    if (draft.occurred_at() > recorded_at + options_.allowed_skew_micros) {
+      return Refuse("no-future-events",
+                    "events[" + std::to_string(i) + "] happened at " +
+                        ledger::FormatRfc3339(draft.occurred_at()) +
+                        ", later than it is recorded (" + ledger::FormatRfc3339(recorded_at) +
+                        ")");
+    }
+    CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(draft));
+    if (KindOfBody(body) != stream_kind) {
+      return Status::InvalidArgument(
+          "a " + draft.type() + " event does not belong in stream " + request.stream,
+          "events[" + std::to_string(i) + "].type");
+    }
+  }
+  switch (stream_kind) {
+    case StreamKind::kFamily:
+      return CheckFamily(request, recorded_at);
+    case StreamKind::kPractitioner:
+      return CheckPractitioner(request);
+    case StreamKind::kAccess:
+      return Status();
+  }
+  return Status();
+}
+
+Status DomainRules::CheckFamily(const ledger::AppendRequest& request, int64_t recorded_at) {
+  CL_ASSIGN_OR_RETURN(const FamilyState* current, Family(request.stream));
+  FamilyState f = *current;  // judged event by event, each applied before the next
+  if (f.family_id.empty()) f.family_id = std::string(FamilyIdOf(request.stream));
+  PractitionerLookup lookup = [this](const std::string& id) { return FindPractitioner(id); };
+
+  if (request.actor.role == "practitioner") {
+    CL_ASSIGN_OR_RETURN(const Practitioner* p, FindPractitioner(request.actor.id));
+    if (p == nullptr || !p->MayRecord()) {
+      return Refuse("registered-practitioner",
+                    "practitioner " + request.actor.id + " may not record FFA work: " +
+                        (p == nullptr    ? "not a registered practitioner"
+                         : !p->active    ? "deactivated (" + p->deactivation_reason + ")"
+                                         : "both trainings (practice standards and recording "
+                                           "system) must be recorded first"));
+    }
+  }
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(request.events[i]));
+    bool registering = std::holds_alternative<ev::FamilyRegistered>(body);
+    if (!f.registered && !registering) {
+      return Refuse("known-references",
+                    "family " + f.family_id + " is not registered: familyRegistered comes first");
+    }
+    if (f.registered || !registering) {
+      Status s = std::visit(FamilyCheck{f, request.actor, lookup}, body);
+      if (!s.ok()) return s.Annotate("events[" + std::to_string(i) + "]");
+    }
+    Apply(f, Provisional(request, i, recorded_at, f.version + 1, std::move(body)));
+  }
+  return Status();
+}
+
+Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request) {
+  std::string id = request.stream.substr(std::string_view("practitioner/").size());
+  CL_ASSIGN_OR_RETURN(const Practitioner* current, FindPractitioner(id));
+  Practitioner p = current != nullptr ? *current : Practitioner{};
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(request.events[i]));
+    bool registering = std::holds_alternative<ev::PractitionerRegistered>(body);
+    if (registering && p.registered) {
+      return Refuse("corrections-not-edits", "practitioner " + id + " is already registered");
+    }
+    if (!registering && !p.registered) {
+      return Refuse("known-references", "practitioner " + id +
+                                            " is not registered: practitionerRegistered comes "
+                                            "first");
+    }
+    Apply(p, Provisional(request, i, 0, 0, std::move(body)));
+  }
+  return Status();
+}
+
+Result<const FamilyState*> DomainRules::Family(const std::string& stream) {
+  if (auto it = staged_families_.find(stream); it != staged_families_.end()) return &it->second;
+  if (auto it = families_.find(stream); it != families_.end()) return &it->second;
+  FamilyState state;
+  if (store_ != nullptr) {
+    CL_ASSIGN_OR_RETURN(auto events, store_->ReadStream(stream, 1, SIZE_MAX));
+    for (const auto& recorded : events) {
+      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(recorded));
+      Apply(state, e);
+    }
+  }
+  return &families_.emplace(stream, std::move(state)).first->second;
+}
+
+Result<const Practitioner*> DomainRules::FindPractitioner(const std::string& id) {
+  if (!ledger::IsValidId(id)) return static_cast<const Practitioner*>(nullptr);
+  if (auto it = staged_practitioners_.find(id); it != staged_practitioners_.end()) {
+    return &it->second;
+  }
+  auto it = practitioners_.find(id);
+  if (it == practitioners_.end()) {
+    Practitioner p;
+    p.id = id;
+    if (store_ != nullptr) {
+      CL_ASSIGN_OR_RETURN(auto events, store_->ReadStream("practitioner/" + id, 1, SIZE_MAX));
+      for (const auto& recorded : events) {
+        CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(recorded));
+        Apply(p, e);
+      }
+    }
+    it = practitioners_.emplace(id, std::move(p)).first;
+  }
+  if (!it->second.registered) return static_cast<const Practitioner*>(nullptr);
+  return &it->second;
+}
+
+void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
+  for (const auto& recorded : events) {
+    auto decoded = ev::Decode(recorded);
+    if (!decoded.ok()) throw std::runtime_error(decoded.status().ToString());  // a bug
+    const ev::Event& e = *decoded;
+    switch (StreamKindOf(e.stream)) {
+      case StreamKind::kFamily: {
+        auto it = staged_families_.find(e.stream);
+        if (it == staged_families_.end()) {
+          auto current = Family(e.stream);
+          if (!current.ok()) throw std::runtime_error(current.status().ToString());
+          it = staged_families_.emplace(e.stream, **current).first;
+        }
+        Apply(it->second, e);
+        break;
+      }
+      case StreamKind::kPractitioner: {
+        std::string id = e.stream.substr(std::string_view("practitioner/").size());
+        auto it = staged_practitioners_.find(id);
+        if (it == staged_practitioners_.end()) {
+          auto current = FindPractitioner(id);
+          if (!current.ok()) throw std::runtime_error(current.status().ToString());
+          Practitioner base = *current != nullptr ? **current : Practitioner{};
+          base.id = id;
+          it = staged_practitioners_.emplace(id, std::move(base)).first;
+        }
+        Apply(it->second, e);
+        break;
+      }
+      case StreamKind::kAccess:
+        break;
+    }
+  }
+}
+
+void DomainRules::Committed() {
+  for (auto& [stream, state] : staged_families_) families_[stream] = std::move(state);
+  for (auto& [id, p] : staged_practitioners_) practitioners_[id] = std::move(p);
+  staged_families_.clear();
+  staged_practitioners_.clear();
+}
+
+void DomainRules::Abandoned() {
+  staged_families_.clear();
+  staged_practitioners_.clear();
+}
+
+}  // namespace caseledger::projections

@@ -1,0 +1,80 @@
+// DomainRules: the rules of DOMAIN.md, checked by the sequencer before anything is written.
+//
+// A refused request changes nothing; the caller gets kFailedPrecondition (HTTP 422) whose
+// rule() is the DOMAIN.md rule id and whose message says what to do instead:
+//
+//   registered-practitioner    an actor with role "practitioner", and every keyworker or TAF
+//                              member named, is a registered, active practitioner with both
+//                              trainings recorded.
+//   one-open-episode           episodeOpened while another episode is open; details() holds
+//                              {"episodeId", "keyworker": {"id", "name", "agency", "email"}}.
+//   consent-before-assessment  assessment, contribution, TAF meeting, action plan and
+//                              outcome-sharing events need consent (scope assessment) given
+//                              on the episode.
+//   withdrawal-stops-work      after consentWithdrawn only caseNoteAdded, signposted,
+//                              recordCorrected and episodeClosed with reason consentWithdrawn.
+//   closure-needs-reason       episodeClosed with reason "other" needs a detail; reason
+//                              consentWithdrawn needs the withdrawal recorded, steppedUp the
+//                              step-up; a closed episode takes only case notes and corrections.
+//   known-references           the family is registered; the episode, meeting, contribution
+//                              request, concern, TAF member and corrected seq exist (the
+//                              corrected event in the same stream); a practitioner stream
+//                              starts with practitionerRegistered.
+//   no-future-events           occurredAt is not later than recordedAt plus the allowed skew.
+//   corrections-not-edits      nothing is recorded twice: a family, practitioner, episode,
+//                              meeting, note, document, contribution request or concern id is
+//                              never reused, an assessment is finalised once and an episode
+//                              stepped up once; a correction's replacement is valid data for
+//                              the kind it corrects.
+//
+// An event kind on the wrong kind of stream (a caseNoteAdded on practitioner/P1) is
+// kInvalidArgument naming the event's type.
+//
+// Each event of a request is judged against the state left by the events before it, so a
+// request may register a family and open its episode at once.
+//
+// State: the guard folds each family and practitioner stream it meets on first use (reading
+// it from the store) and keeps it, updated from Staged/Committed. Thread-safety: the
+// AppendGuard calls come from the sequencer thread only; do not call them yourself.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "ledger/store.h"
+#include "projections/family_state.h"
+
+namespace caseledger::projections {
+
+struct RulesOptions {
+  // no-future-events: how far occurredAt may be ahead of the ledger's clock.
+  int64_t allowed_skew_micros = 5 * 60 * 1'000'000LL;
+};
+
+class DomainRules final : public ledger::AppendGuard {
+ public:
+  explicit DomainRules(RulesOptions options = {}) : options_(options) {}
+  // Where the streams are read from on first use; call once, before the first append.
+  void Attach(ledger::Store* store) { store_ = store; }
+
+  Status Check(const ledger::AppendRequest& request, int64_t recorded_at) override;
+  void Staged(const std::vector<ledger::RecordedEvent>& events) override;
+  void Committed() override;
+  void Abandoned() override;
+
+ private:
+  Result<const FamilyState*> Family(const std::string& stream);
+  Result<const Practitioner*> FindPractitioner(const std::string& id);
+  Status CheckFamily(const ledger::AppendRequest& request, int64_t recorded_at);
+  Status CheckPractitioner(const ledger::AppendRequest& request);
+
+  RulesOptions options_;
+  ledger::Store* store_ = nullptr;
+  std::unordered_map<std::string, FamilyState> families_;  // by stream, committed
+  std::unordered_map<std::string, Practitioner> practitioners_;
+  std::unordered_map<std::string, FamilyState> staged_families_;  // this batch, on top
+  std::unordered_map<std::string, Practitioner> staged_practitioners_;
+};
+
+}  // namespace caseledger::projections

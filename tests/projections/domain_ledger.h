@@ -1,0 +1,128 @@
+// A real ledger (temporary RocksDB folder) with the domain rules as its guard and a manual
+// clock, and short ways to append domain events in tests.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ledger/time_format.h"
+#include "projections/rules.h"
+#include "tests/ledger/test_util.h"
+
+namespace caseledger::testing {
+
+inline int64_t At(const std::string& rfc3339) {
+  auto t = ledger::ParseRfc3339(rfc3339);
+  REQUIRE(t.ok());
+  return *t;
+}
+
+struct Ev {
+  std::string type;
+  std::string data;  // the data object, JSON
+  std::string occurred_at = "2026-05-01T10:00:00Z";
+};
+
+class DomainLedger {
+ public:
+  DomainLedger() : clock_(At("2026-05-01T12:00:00Z")) {
+    store_ = OpenStore(dir_.str(), clock_, rules_.get());
+    rules_->Attach(store_.get());
+  }
+
+  // Closes the store and opens it again with fresh rules, as a restart does.
+  void Reopen() {
+    store_.reset();
+    rules_ = std::make_unique<projections::DomainRules>();
+    store_ = OpenStore(dir_.str(), clock_, rules_.get());
+    rules_->Attach(store_.get());
+  }
+
+  ledger::Store& store() { return *store_; }
+  ledger::ManualClock& clock() { return clock_; }
+
+  Result<ledger::AppendResult> Append(const std::string& stream, const ledger::Actor& actor,
+                                      const std::vector<Ev>& events) {
+    ledger::AppendRequest r;
+    r.stream = stream;
+    r.expected = ledger::ExpectedVersion::Any();
+    r.actor = actor;
+    for (const auto& e : events) {
+      std::string json = "{\"eventId\":\"" + Uuid(++next_id_, 0xd0) + "\",\"type\":\"" + e.type +
+                         "\",\"occurredAt\":\"" + e.occurred_at + "\",\"data\":" + e.data + "}";
+      auto draft = ledger::ParseEventJson(json);
+      INFO(json);
+      INFO(draft.status().ToString());
+      REQUIRE(draft.ok());
+      r.events.push_back(std::move(draft).value());
+    }
+    return store_->Append(std::move(r));
+  }
+
+  // Registers practitioner `id`; trained in both courses unless told otherwise.
+  void Practitioner(const std::string& id, bool standards = true, bool recording = true) {
+    std::vector<Ev> events{{"practitionerRegistered", R"({"name":"Name )" + id +
+                                                          R"(","agency":"school","email":")" +
+                                                          id + R"(@example.org"})"}};
+    if (standards) {
+      events.push_back({"practitionerTrained",
+                        R"({"course":"practiceStandards","completedOn":"2026-01-06"})"});
+    }
+    if (recording) {
+      events.push_back({"practitionerTrained",
+                        R"({"course":"recordingSystem","completedOn":"2026-01-07"})"});
+    }
+    auto r = Append("practitioner/" + id, kAdmin, events);
+    REQUIRE(r.ok());
+  }
+
+  // Registers family `family` and opens episode `episode` led by `keyworker`.
+  Result<ledger::AppendResult> OpenFamily(const std::string& family,
+                                          const std::string& episode = "E1",
+                                          const std::string& keyworker = "P1") {
+    return Append("family/" + family, kHelpdesk,
+                  {{"familyRegistered", R"({"members":[{"memberId":"C1","role":"child","name":"Kid"}]})"},
+                   {"episodeOpened", R"({"episodeId":")" + episode + R"(","keyworkerId":")" +
+                                         keyworker + R"(","registrationCompletedOn":"2026-05-01"})"}});
+  }
+
+  Result<ledger::AppendResult> Consent(const std::string& family, const std::string& episode = "E1") {
+    return Append("family/" + family, kP1,
+                  {{"consentGiven", R"({"episodeId":")" + episode +
+                                        R"(","givenBy":"Parent","scope":"assessment","method":"written"})"}});
+  }
+
+  static inline const ledger::Actor kAdmin{"admin", "admin", "", ""};
+  static inline const ledger::Actor kHelpdesk{"helpdesk1", "helpdesk", "", ""};
+  static inline const ledger::Actor kP1{"P1", "practitioner", "school", ""};
+  static inline const ledger::Actor kTriage{"TM1", "triage-manager", "", ""};
+
+ private:
+  TempDir dir_;
+  ledger::ManualClock clock_;
+  std::unique_ptr<projections::DomainRules> rules_ = std::make_unique<projections::DomainRules>();
+  std::unique_ptr<ledger::Store> store_;
+  uint64_t next_id_ = 0;
+};
+
+// A refusal by `rule` that appended nothing.
+#define REQUIRE_REFUSED(ledger_, result, rule_id)                        \
+  do {                                                                   \
+    auto size_before_ = (ledger_).store().Size();                        \
+    auto&& r_ = (result);                                                \
+    INFO((r_.ok() ? std::string("appended") : r_.status().ToString()));  \
+    REQUIRE_FALSE(r_.ok());                                              \
+    CHECK(r_.status().code() == caseledger::Code::kFailedPrecondition);  \
+    CHECK(r_.status().rule() == (rule_id));                              \
+    CHECK((ledger_).store().Size() == size_before_);                     \
+  } while (0)
+
+#define REQUIRE_APPENDED(result)                                        \
+  do {                                                                  \
+    auto&& r_ = (result);                                               \
+    INFO((r_.ok() ? std::string("appended") : r_.status().ToString())); \
+    REQUIRE(r_.ok());                                                   \
+  } while (0)
+
+}  // namespace caseledger::testing
