@@ -87,6 +87,7 @@ struct FamilyFold {
     ep->consent.refused = true;
     ep->consent.refused_by = b.refused_by;
     ep->consent.refusal_reason = b.reason;
+    ep->consent.refused_at = e.occurred_at;
   }
   void operator()(const ev::ConsentWithdrawn& b) {
     Episode* ep = Ep(b.episode_id);

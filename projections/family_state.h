@@ -61,6 +61,7 @@ struct Consent {
   int64_t given_at = 0;
   bool refused = false;
   std::string refused_by, refusal_reason;
+  int64_t refused_at = 0;
   bool withdrawn = false;
   std::string withdrawn_by, withdrawal_reason;
   int64_t withdrawn_at = 0;

@@ -1,0 +1,515 @@
+#include "projections/chronology.h"
+
+#include <algorithm>
+#include <map>
+#include <type_traits>
+
+#include "ledger/json_codec.h"
+#include "ledger/time_format.h"
+#include "projections/family_state.h"
+
+namespace caseledger::projections {
+namespace {
+
+using ledger::FormatRfc3339;
+using ledger::JsonQuote;
+
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text;
+}
+
+std::string Join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+std::string Who(const std::string& id, const PractitionerNames& names) {
+  std::string name = names ? names(id) : std::string();
+  return name.empty() ? id : name;
+}
+
+std::string Capitalised(std::string_view s) {
+  std::string out(s);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 32);
+  return out;
+}
+
+std::string OutcomeWords(ev::MeetingOutcome o) {
+  switch (o) {
+    case ev::MeetingOutcome::kContinue:
+      return "continue";
+    case ev::MeetingOutcome::kStepUp:
+      return "step up";
+    case ev::MeetingOutcome::kClose:
+      return "close";
+  }
+  return "unknown";
+}
+
+std::string StepUpWords(ev::StepUpTo to) {
+  return to == ev::StepUpTo::kAssessmentAndIntervention ? "Assessment and Intervention (A&I)"
+                                                        : "Family Safeguarding";
+}
+
+std::string ClosureWords(ev::ClosureReason r) {
+  switch (r) {
+    case ev::ClosureReason::kNeedsMet:
+      return "needs met";
+    case ev::ClosureReason::kConsentWithdrawn:
+      return "consent withdrawn";
+    case ev::ClosureReason::kSteppedUp:
+      return "stepped up";
+    case ev::ClosureReason::kMovedOutOfArea:
+      return "moved out of area";
+    case ev::ClosureReason::kSingleAgencySufficient:
+      return "single agency support sufficient";
+    case ev::ClosureReason::kOther:
+      return "other";
+  }
+  return "unknown";
+}
+
+std::string NoteCategoryWords(ev::NoteCategory c) {
+  switch (c) {
+    case ev::NoteCategory::kContact:
+      return "Contact";
+    case ev::NoteCategory::kMeeting:
+      return "Meeting";
+    case ev::NoteCategory::kPractitionerUpdate:
+      return "Practitioner update";
+    case ev::NoteCategory::kFamilyUpdate:
+      return "Family update";
+    case ev::NoteCategory::kSignificantEvent:
+      return "Significant event";
+    case ev::NoteCategory::kProgress:
+      return "Progress";
+    case ev::NoteCategory::kDocumentReceived:
+      return "Document received";
+    case ev::NoteCategory::kLetterSent:
+      return "Letter sent";
+    case ev::NoteCategory::kSupportRequest:
+      return "Support request";
+    case ev::NoteCategory::kOther:
+      return "Note";
+  }
+  return "Note";
+}
+
+// Summaries: one overload per kind.
+struct Summary {
+  const PractitionerNames& names;
+
+  std::string operator()(const ev::FamilyRegistered& b) const {
+    size_t children = std::count_if(b.members.begin(), b.members.end(), [](const ev::Member& m) {
+      return m.role == ev::MemberRole::kChild;
+    });
+    return "Family registered: " + std::to_string(b.members.size()) + " member" +
+           (b.members.size() == 1 ? "" : "s") + " (" + std::to_string(children) + " child" +
+           (children == 1 ? "" : "ren") + ")";
+  }
+  std::string operator()(const ev::ConsentToCheckGiven& b) const {
+    return "Verbal consent to check for an open FFA given by " + b.given_by;
+  }
+  std::string operator()(const ev::EpisodeOpened& b) const {
+    return "Episode " + b.episode_id + " opened; keyworker " + Who(b.keyworker_id, names) +
+           "; registration completed " + b.registration_completed_on;
+  }
+  std::string operator()(const ev::ConsentGiven& b) const {
+    return std::string(b.scope == ev::ConsentScope::kAssessment ? "Consent to the assessment"
+                                                                 : "Consent to information sharing") +
+           " given by " + b.given_by + " (" + std::string(ev::Name(b.method)) + ")";
+  }
+  std::string operator()(const ev::ConsentRefused& b) const {
+    return "Consent refused by " + b.refused_by + (b.reason.empty() ? "" : ": " + b.reason);
+  }
+  std::string operator()(const ev::ConsentWithdrawn& b) const {
+    return "Consent withdrawn by " + b.withdrawn_by + ": " + b.reason;
+  }
+  std::string operator()(const ev::KeyworkerAssigned& b) const {
+    return "Keyworker now " + Who(b.practitioner_id, names);
+  }
+  std::string operator()(const ev::TafMemberAdded& b) const {
+    return Who(b.practitioner_id, names) + " joined the Team Around the Family";
+  }
+  std::string operator()(const ev::TafMemberRemoved& b) const {
+    return Who(b.practitioner_id, names) + " left the Team Around the Family";
+  }
+  std::string operator()(const ev::AssessmentStarted&) const { return "Assessment started"; }
+  std::string operator()(const ev::ContributionRequested& b) const {
+    return "Contribution to the assessment requested from " + b.agency + " (" + b.request_id + ")";
+  }
+  std::string operator()(const ev::ContributionReceived& b) const {
+    return "Contribution to the assessment received (" + b.request_id + ")";
+  }
+  std::string operator()(const ev::AssessmentFinalised& b) const {
+    std::string out = "Assessment finalised; signed by the family: ";
+    out += b.signed_by_family ? "yes" : "no";
+    out += "; copy given to the family: ";
+    out += b.copy_given_to_family ? "yes" : "no";
+    if (!b.keyworker_analysis.empty()) out += "; keyworker's analysis: " + b.keyworker_analysis;
+    return out;
+  }
+  std::string operator()(const ev::CaseNoteAdded& b) const {
+    return NoteCategoryWords(b.category) + ": " + b.text;
+  }
+  std::string operator()(const ev::DocumentUploaded& b) const {
+    return "Document uploaded: " + b.filename + " (" + b.media_type + ", " +
+           std::to_string(b.size) + " bytes)";
+  }
+  std::string operator()(const ev::TafMeetingHeld& b) const {
+    std::string out = Capitalised(ev::Name(b.kind)) + " TAF meeting held: " + OutcomeWords(b.outcome);
+    out += b.next_review_on.empty() ? "; no next review date set"
+                                    : "; next review " + b.next_review_on;
+    return out;
+  }
+  std::string operator()(const ev::ActionPlanUpdated& b) const {
+    size_t open = std::count_if(b.actions.begin(), b.actions.end(), [](const ev::Action& a) {
+      return a.status == ev::ActionStatus::kOpen;
+    });
+    return "Action plan updated after meeting " + b.meeting_id + ": " +
+           std::to_string(b.actions.size()) + " action" + (b.actions.size() == 1 ? "" : "s") +
+           " (" + std::to_string(open) + " open)";
+  }
+  std::string operator()(const ev::OutcomeSharedWithParents& b) const {
+    return "Outcome and plan of meeting " + b.meeting_id + " given to the parents";
+  }
+  std::string operator()(const ev::ConcernReceived& b) const {
+    return "Concern from " + std::string(ev::Name(b.source)) + " (" + b.kind + "), " +
+           (b.above_threshold ? "above the child-protection threshold" : "below the threshold") +
+           ": " + b.summary;
+  }
+  std::string operator()(const ev::TriageDirectionGiven& b) const {
+    return "Triage direction on concern " + b.concern_id + ": " + b.direction;
+  }
+  std::string operator()(const ev::SteppedUp& b) const {
+    return "Stepped up to " + StepUpWords(b.to) +
+           (b.meeting_id.empty() ? "" : " (decided at meeting " + b.meeting_id + ")") + ": " +
+           b.reason;
+  }
+  std::string operator()(const ev::Signposted& b) const {
+    return "Signposted to " + Join(b.services);
+  }
+  std::string operator()(const ev::EpisodeClosed& b) const {
+    return "Episode " + b.episode_id + " closed: " + ClosureWords(b.reason) +
+           (b.detail.empty() ? "" : "; " + b.detail);
+  }
+  std::string operator()(const ev::RecordCorrected& b) const {
+    return "Correction of entry seq " + std::to_string(b.corrects_seq) + ": " + b.reason;
+  }
+  std::string operator()(const ev::LegalHoldApplied& b) const {
+    return "Legal hold applied: " + b.reason;
+  }
+  std::string operator()(const ev::LegalHoldReleased& b) const {
+    return "Legal hold released: " + b.reason;
+  }
+  std::string operator()(const ev::FamilyErased& b) const {
+    return "Personal data erased: " + b.reason;
+  }
+  template <class T>
+    requires std::is_same_v<T, ev::PractitionerRegistered> ||
+             std::is_same_v<T, ev::PractitionerTrained> ||
+             std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
+  std::string operator()(const T&) const {
+    return {};
+  }
+};
+
+// Category, episode, significance and source of an entry, by kind.
+struct Facts {
+  std::string category, episode_id, source_agency;
+  bool significant = false;
+};
+
+Facts FactsOf(const ev::Body& body, const FamilyState& before) {
+  return std::visit(
+      ev::Overloaded{
+          [](const ev::FamilyRegistered&) { return Facts{"registration", "", "", false}; },
+          [](const ev::ConsentToCheckGiven&) { return Facts{"registration", "", "", false}; },
+          [](const ev::EpisodeOpened& b) { return Facts{"registration", b.episode_id, "", true}; },
+          [](const ev::ConsentGiven& b) { return Facts{"consent", b.episode_id, "", false}; },
+          [](const ev::ConsentRefused& b) { return Facts{"consent", b.episode_id, "", true}; },
+          [](const ev::ConsentWithdrawn& b) { return Facts{"consent", b.episode_id, "", true}; },
+          [](const ev::KeyworkerAssigned& b) { return Facts{"team", b.episode_id, "", false}; },
+          [](const ev::TafMemberAdded& b) { return Facts{"team", b.episode_id, "", false}; },
+          [](const ev::TafMemberRemoved& b) { return Facts{"team", b.episode_id, "", false}; },
+          [](const ev::AssessmentStarted& b) {
+            return Facts{"assessment", b.episode_id, "", false};
+          },
+          [](const ev::ContributionRequested& b) {
+            return Facts{"assessment", b.episode_id, "", false};
+          },
+          [](const ev::ContributionReceived& b) {
+            return Facts{"assessment", b.episode_id, "", false};
+          },
+          [](const ev::AssessmentFinalised& b) {
+            return Facts{"assessment", b.episode_id, "", true};
+          },
+          [](const ev::CaseNoteAdded& b) {
+            return Facts{std::string(ev::Name(b.category)), b.episode_id, b.source_agency,
+                         b.significant};
+          },
+          [](const ev::DocumentUploaded& b) { return Facts{"document", b.episode_id, "", false}; },
+          [](const ev::TafMeetingHeld& b) { return Facts{"meeting", b.episode_id, "", true}; },
+          [](const ev::ActionPlanUpdated& b) {
+            return Facts{"actionPlan", b.episode_id, "", false};
+          },
+          [](const ev::OutcomeSharedWithParents& b) {
+            return Facts{"actionPlan", b.episode_id, "", false};
+          },
+          [&](const ev::ConcernReceived& b) {
+            const Episode* open = before.OpenEpisode();
+            return Facts{"concern", open ? open->id : "", std::string(ev::Name(b.source)), true};
+          },
+          [&](const ev::TriageDirectionGiven& b) {
+            const Concern* c = before.FindConcern(b.concern_id);
+            return Facts{"triage", c ? c->episode_id : "", "", true};
+          },
+          [](const ev::SteppedUp& b) { return Facts{"stepUp", b.episode_id, "", true}; },
+          [](const ev::Signposted& b) { return Facts{"signposting", b.episode_id, "", false}; },
+          [](const ev::EpisodeClosed& b) { return Facts{"closure", b.episode_id, "", true}; },
+          [](const ev::RecordCorrected&) { return Facts{"correction", "", "", false}; },
+          [](const ev::LegalHoldApplied&) { return Facts{"legalHold", "", "", false}; },
+          [](const ev::LegalHoldReleased&) { return Facts{"legalHold", "", "", false}; },
+          [](const ev::FamilyErased&) { return Facts{"erasure", "", "", false}; },
+          [](const ev::PractitionerRegistered&) { return Facts{}; },
+          [](const ev::PractitionerTrained&) { return Facts{}; },
+          [](const ev::PractitionerDeactivated&) { return Facts{}; },
+          [](const ev::RecordViewed&) { return Facts{}; },
+      },
+      body);
+}
+
+// The summary a correction's replacement would give, or empty when it has none.
+std::string ReplacementSummary(const std::string& type, const std::string& replacement,
+                               const PractitionerNames& names) {
+  if (replacement.empty()) return {};
+  std::string probe = "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" +
+                      JsonQuote(type) + ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" +
+                      replacement + "}";
+  auto draft = ledger::ParseEventJson(probe);
+  if (!draft.ok()) return {};
+  auto body = ev::DecodeDraft(*draft);
+  if (!body.ok()) return {};
+  return OneLine(Summarise(*body, names));
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string CsvCell(std::string text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  bool quote = text.find_first_of(",\"\r\n") != std::string::npos;
+  if (!quote) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string Summarise(const ev::Body& body, const PractitionerNames& names) {
+  return std::visit(Summary{names}, body);
+}
+
+std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& events,
+                                             const Calendar& calendar,
+                                             const PractitionerNames& names) {
+  std::vector<ChronologyEntry> entries;
+  std::map<uint64_t, size_t> by_seq;
+  FamilyState state;
+  for (const ev::Event& e : events) {
+    Facts facts = FactsOf(e.body, state);
+    ChronologyEntry entry;
+    entry.seq = e.seq;
+    entry.type = e.type;
+    entry.occurred_at = e.occurred_at;
+    entry.recorded_at = e.recorded_at;
+    entry.recorded_by = e.actor.id;
+    entry.recorded_role = e.actor.role;
+    entry.episode_id = facts.episode_id;
+    entry.category = facts.category;
+    entry.summary = OneLine(Summarise(e.body, names));
+    entry.source_agency = facts.source_agency.empty() ? e.actor.agency : facts.source_agency;
+    entry.significant = facts.significant;
+    int lag = calendar.WorkingDaysBetween(LondonDay(e.occurred_at), LondonDay(e.recorded_at));
+    entry.late = lag > kLateAfterWorkingDays;
+    entry.late_working_days = entry.late ? lag : 0;
+    if (const auto* c = std::get_if<ev::RecordCorrected>(&e.body)) {
+      entry.corrects = c->corrects_seq;
+      if (auto it = by_seq.find(c->corrects_seq); it != by_seq.end()) {
+        ChronologyEntry& target = entries[it->second];
+        entry.episode_id = target.episode_id;
+        target.corrected = true;
+        target.correction_seq = e.seq;
+        target.correction_reason = c->reason;
+        target.correction_by = e.actor.id;
+        target.correction_recorded_at = e.recorded_at;
+        target.corrected_summary = ReplacementSummary(target.type, c->replacement, names);
+      }
+    }
+    Apply(state, e);
+    if (entry.summary.empty()) continue;  // not a family event
+    by_seq[e.seq] = entries.size();
+    entries.push_back(std::move(entry));
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.occurred_at != b.occurred_at ? a.occurred_at < b.occurred_at : a.seq < b.seq;
+  });
+  return entries;
+}
+
+std::vector<ChronologyEntry> FilterChronology(const std::vector<ChronologyEntry>& entries,
+                                              const ChronologyFilter& filter) {
+  std::vector<ChronologyEntry> out;
+  for (const auto& e : entries) {
+    if (!filter.episode.empty() && !e.episode_id.empty() && e.episode_id != filter.episode) {
+      continue;
+    }
+    Day day = LondonDay(e.occurred_at);
+    if (filter.from && day < *filter.from) continue;
+    if (filter.to && day > *filter.to) continue;
+    if (!filter.categories.empty() && filter.categories.count(e.category) == 0) continue;
+    if (filter.significant_only && !e.significant) continue;
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::string ChronologyJson(const ChronologyHeading& heading,
+                           const std::vector<ChronologyEntry>& entries) {
+  std::string out = "{\"familyId\":" + JsonQuote(heading.family_id) +
+                    ",\"asOfSeq\":" + std::to_string(heading.as_of_seq) + ",\"entries\":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    out += i ? ",{" : "{";
+    out += "\"seq\":" + std::to_string(e.seq) + ",\"type\":" + JsonQuote(e.type) +
+           ",\"occurredAt\":" + JsonQuote(FormatRfc3339(e.occurred_at)) +
+           ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.recorded_at)) +
+           ",\"recordedBy\":{\"id\":" + JsonQuote(e.recorded_by) +
+           ",\"role\":" + JsonQuote(e.recorded_role) + "}" +
+           ",\"episodeId\":" + (e.episode_id.empty() ? "null" : JsonQuote(e.episode_id)) +
+           ",\"category\":" + JsonQuote(e.category) + ",\"summary\":" + JsonQuote(e.summary) +
+           ",\"sourceAgency\":" + (e.source_agency.empty() ? "null" : JsonQuote(e.source_agency)) +
+           ",\"significant\":" + (e.significant ? "true" : "false") +
+           ",\"late\":" + (e.late ? "true" : "false");
+    if (e.late) out += ",\"lateWorkingDays\":" + std::to_string(e.late_working_days);
+    if (e.corrects != 0) out += ",\"corrects\":" + std::to_string(e.corrects);
+    out += std::string(",\"corrected\":") + (e.corrected ? "true" : "false");
+    if (e.corrected) {
+      out += ",\"correction\":{\"seq\":" + std::to_string(e.correction_seq) +
+             ",\"reason\":" + JsonQuote(e.correction_reason) +
+             ",\"by\":" + JsonQuote(e.correction_by) +
+             ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.correction_recorded_at));
+      if (!e.corrected_summary.empty()) {
+        out += ",\"correctedSummary\":" + JsonQuote(e.corrected_summary);
+      }
+      out += "}";
+    }
+    out += "}";
+  }
+  return out + "]}";
+}
+
+std::string ChronologyCsv(const std::vector<ChronologyEntry>& entries) {
+  std::string out = "\xEF\xBB\xBF";  // UTF-8 byte-order mark: spreadsheets then read UTF-8
+  out +=
+      "seq,occurredAt,recordedAt,recordedBy,role,episodeId,category,summary,sourceAgency,"
+      "significant,late,lateWorkingDays,corrects,corrected,correctionReason,correctionBy,"
+      "correctionRecordedAt,correctedSummary\r\n";
+  for (const auto& e : entries) {
+    std::vector<std::string> cells = {
+        std::to_string(e.seq),
+        FormatRfc3339(e.occurred_at),
+        FormatRfc3339(e.recorded_at),
+        e.recorded_by,
+        e.recorded_role,
+        e.episode_id,
+        e.category,
+        e.summary,
+        e.source_agency,
+        e.significant ? "yes" : "no",
+        e.late ? "yes" : "no",
+        e.late ? std::to_string(e.late_working_days) : "",
+        e.corrects ? std::to_string(e.corrects) : "",
+        e.corrected ? "yes" : "no",
+        e.correction_reason,
+        e.correction_by,
+        e.corrected ? FormatRfc3339(e.correction_recorded_at) : "",
+        e.corrected_summary,
+    };
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + CsvCell(cells[i]);
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::string ChronologyHtml(const ChronologyHeading& heading,
+                           const std::vector<ChronologyEntry>& entries) {
+  std::string title = "Chronology of family " + heading.family_id;
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+      "<title>" + HtmlEscape(title) + "</title><style>"
+      "body{font-family:sans-serif;margin:1.5em;color:#111}"
+      "table{border-collapse:collapse;width:100%;font-size:0.9em}"
+      "th,td{border:1px solid #999;padding:0.3em 0.5em;vertical-align:top;text-align:left}"
+      "th{background:#eee}tr.significant td{font-weight:bold}"
+      ".mark{display:inline-block;border:1px solid #333;padding:0 0.3em;margin-right:0.3em;"
+      "font-size:0.8em;font-weight:normal}"
+      ".correction{font-weight:normal;font-style:italic;display:block;margin-top:0.3em}"
+      "@media print{body{margin:0}thead{display:table-header-group}tr{page-break-inside:avoid}}"
+      "</style></head><body>\n<h1>" + HtmlEscape(title) + "</h1>\n<p>" +
+      HtmlEscape(heading.as_of_text) + "; up to seq " + std::to_string(heading.as_of_seq) + "; " +
+      std::to_string(entries.size()) + " entries, ordered by when they happened. Times are UTC."
+      "</p>\n<table><thead><tr><th>Happened</th><th>Recorded</th><th>By</th><th>Episode</th>"
+      "<th>Category</th><th>What</th><th>Source</th></tr></thead><tbody>\n";
+  for (const auto& e : entries) {
+    std::string cls = std::string(e.significant ? "significant" : "") +
+                      (e.corrected ? " corrected" : "");
+    out += "<tr" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + "><td>" +
+           HtmlEscape(FormatRfc3339(e.occurred_at)) + "</td><td>" +
+           HtmlEscape(FormatRfc3339(e.recorded_at));
+    if (e.late) {
+      out += " <span class=\"mark\">late: " + std::to_string(e.late_working_days) +
+             " working days</span>";
+    }
+    out += "</td><td>" + HtmlEscape(e.recorded_by) + "</td><td>" + HtmlEscape(e.episode_id) +
+           "</td><td>" + HtmlEscape(e.category) + "</td><td class=\"summary\">";
+    if (e.significant) out += "<span class=\"mark\">significant</span>";
+    if (e.corrected) out += "<span class=\"mark\">corrected</span>";
+    out += HtmlEscape(e.summary);
+    if (e.corrected) {
+      out += "<span class=\"correction\">Corrected by " + HtmlEscape(e.correction_by) + " at " +
+             HtmlEscape(FormatRfc3339(e.correction_recorded_at)) + ": " +
+             HtmlEscape(e.correction_reason) +
+             (e.corrected_summary.empty() ? "" : ". Now reads: " + HtmlEscape(e.corrected_summary)) +
+             "</span>";
+    }
+    out += "</td><td>" + HtmlEscape(e.source_agency) + "</td></tr>\n";
+  }
+  return out + "</tbody></table>\n</body></html>\n";
+}
+
+}  // namespace caseledger::projections

@@ -1,0 +1,80 @@
+// Timescales: the compliance view of DOMAIN.md, per episode, evaluated "as on" a day.
+//
+// The six timescales by id, each with a state, the day its clock started, the day it is due
+// and the day it was met:
+//   assessment-3-weeks   registration completed -> assessment finalised, 21 calendar days
+//   initial-taf-6-weeks  registration completed -> first TAF meeting held, 42 calendar days
+//   review-6-12-weeks    previous TAF meeting -> next meeting held; due at 42 days, breached
+//                        after 84
+//   record-within-3-wd   TAF meeting held -> its record and (for outcome continue) its action
+//                        plan recorded, by recordedAt; 3 working days (target 2)
+//   share-within-5-wd    TAF meeting held -> outcome and plan given to the parents, 5 wd
+//   action-outcome-3-wd  meeting that decided step-up or closure -> step-up or closure
+//                        recorded, by recordedAt; 3 working days (target 2)
+// The per-meeting timescales report the latest meeting that started one; every meeting's
+// own record/share states are listed in `meetings`.
+//
+// States: notStarted (its clock has not started), onTrack, dueSoon (within the warning
+// window: the last 5 calendar days, or past the 2-working-day target), met, metLate,
+// breached (still not met past the limit), and stopped (consent was refused or withdrawn, the
+// episode closed, or the meeting decided to step up or close, before it was due: nothing
+// more is owed).
+//
+// Days are Europe/London dates; a met day is the London day of the event's occurredAt (or
+// recordedAt where the timescale is about recording). Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "projections/calendar.h"
+#include "projections/family_state.h"
+
+namespace caseledger::projections {
+
+enum class TimescaleState { kNotStarted, kOnTrack, kDueSoon, kMet, kMetLate, kBreached, kStopped };
+std::string_view Name(TimescaleState state);  // "notStarted", "onTrack", ...
+
+inline constexpr const char* kTimescaleIds[] = {
+    "assessment-3-weeks", "initial-taf-6-weeks", "review-6-12-weeks",
+    "record-within-3-wd", "share-within-5-wd",   "action-outcome-3-wd",
+};
+
+struct Timescale {
+  std::string id;
+  TimescaleState state = TimescaleState::kNotStarted;
+  std::optional<Day> started_on, due_on, limit_on, met_on;  // limit_on: review's 84 days
+  std::string meeting_id;  // the meeting that started it, for per-meeting timescales
+};
+
+struct MeetingTimescales {
+  std::string meeting_id;
+  Day held_on;
+  Timescale record, share;
+  bool next_review_missing = false;  // outcome continue and no next review date set
+};
+
+struct EpisodeTimescales {
+  std::string episode_id;
+  EpisodeStatus status = EpisodeStatus::kOpen;
+  std::string keyworker_id;
+  std::vector<Timescale> timescales;  // the six, in kTimescaleIds order
+  std::vector<MeetingTimescales> meetings;
+  bool finalised_not_signed = false;        // finalised FFA not signed by the family
+  bool finalised_copy_not_given = false;    // ...or no copy given to them
+  std::vector<std::string> meetings_without_next_review;
+};
+
+// Every episode of `family` as on `on`.
+std::vector<EpisodeTimescales> EvaluateTimescales(const FamilyState& family,
+                                                  const Calendar& calendar, Day on);
+EpisodeTimescales EvaluateEpisode(const Episode& episode, const Calendar& calendar, Day on);
+
+// {"familyId", "on", "episodes": [{"episodeId", "status", "keyworkerId", "timescales": [{"id",
+// "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId"}], "meetings": [...],
+// "flags": {"finalisedNotSigned", "finalisedCopyNotGiven", "meetingsWithoutNextReview"}}]}.
+std::string TimescalesJson(const std::string& family_id, Day on,
+                           const std::vector<EpisodeTimescales>& episodes);
+
+}  // namespace caseledger::projections
