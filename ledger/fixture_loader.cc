@@ -36,6 +36,8 @@ Status LoadFixture(Store& store, ManualClock& clock, std::istream& in, const std
       ++t.refused_as_expected;
     } else if (!result.ok()) {
       return result.status().Annotate(where);
+    } else if (result->retry) {
+      ++t.retried_lines;
     } else {
       t.events += events;
     }

@@ -13,29 +13,14 @@
 #include "api/server.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
+#include "ledger/fixture_loader.h"
 #include "ledger/time_format.h"
+#include "tools/common.h"
 
 namespace caseledger::tools {
 namespace {
 
 using ledger::Store;
-
-constexpr int kRefused = 1;
-constexpr int kDamaged = 3;
-
-int Fail(const Status& status) {
-  std::cerr << ledger::StatusToJson(status) << "\n";
-  return status.code() == Code::kDataLoss ? kDamaged : kRefused;
-}
-
-Result<std::unique_ptr<Store>> OpenStore(const Common& common, ledger::Clock& clock,
-                                         bool read_only) {
-  if (!read_only) std::filesystem::create_directories(common.data_dir);
-  ledger::StoreOptions options;
-  options.clock = &clock;
-  options.read_only = read_only;
-  return Store::Open(common.data_dir, options);
-}
 
 struct ImportTotals {
   uint64_t lines = 0;
@@ -96,10 +81,14 @@ Status ImportStream(Store& store, std::istream& in, const std::string& name, Imp
   return flush();
 }
 
-// Loads every fixtures/demo/*.jsonl into an empty ledger.
-Status LoadDemo(Store& store, const std::string& fixtures_dir) {
-  if (store.Size() > 0) {
-    spdlog::info("demo: the ledger already holds {} events; nothing loaded", store.Size());
+// Loads every fixtures/demo/*.jsonl into an empty ledger, each line recorded at its
+// "recordedAt" (a manual clock), then closes it: the server then opens it on the real clock.
+Status LoadDemo(const Common& common, const std::string& fixtures_dir) {
+  ledger::SystemClock system;
+  ledger::ManualClock clock(system.NowMicros());
+  CL_ASSIGN_OR_RETURN(Ledger ledger, OpenLedger(common, clock, false));
+  if (ledger.store->Size() > 0) {
+    spdlog::info("demo: the ledger already holds {} events; nothing loaded", ledger.store->Size());
     return Status();
   }
   std::filesystem::path dir = std::filesystem::path(fixtures_dir) / "demo";
@@ -111,10 +100,9 @@ Status LoadDemo(Store& store, const std::string& fixtures_dir) {
   }
   if (files.empty()) return Status::NotFound("no demo fixtures in " + dir.string());
   std::sort(files.begin(), files.end());
-  ImportTotals totals;
+  ledger::FixtureTotals totals;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    CL_RETURN_IF_ERROR(ImportStream(store, in, f.filename().string(), &totals));
+    CL_RETURN_IF_ERROR(ledger::LoadFixtureFile(*ledger.store, clock, f.string(), &totals));
   }
   spdlog::info("demo: loaded {} events from {}", totals.events, dir.string());
   return Status();
@@ -147,14 +135,15 @@ int Serve(const Common& common, const ServeOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, false);
-  if (!store.ok()) return Fail(store.status());
   if (options.demo) {
-    Status demo = LoadDemo(**store, options.fixtures_dir);
+    Status demo = LoadDemo(common, options.fixtures_dir);
     if (!demo.ok()) return Fail(demo);
   }
-  api::Server server(**store, server_options);
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, false);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
+  api::Server server(*store, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
   std::thread waiter([&] {
@@ -164,7 +153,7 @@ int Serve(const Common& common, const ServeOptions& options) {
     server.Stop();
   });
   spdlog::info("caseledger serving http://{}:{} (data {}, {} events); try GET /healthz",
-               server_options.host, *port, common.data_dir, (*store)->Size());
+               server_options.host, *port, common.data_dir, store->Size());
   server.Run();
   // Wake the waiter if Run ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
@@ -173,19 +162,31 @@ int Serve(const Common& common, const ServeOptions& options) {
   return 0;
 }
 
-int Import(const Common& common, const std::string& file) {
-  ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, false);
-  if (!store.ok()) return Fail(store.status());
+int Import(const Common& common, const std::string& file, bool fixture) {
+  ledger::SystemClock system;
+  ledger::ManualClock fixture_clock(system.NowMicros());
+  auto opened = OpenLedger(common, fixture ? static_cast<ledger::Clock&>(fixture_clock) : system,
+                           false);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
   std::ifstream file_in;
   if (file != "-") {
     file_in.open(file);
     if (!file_in) return Fail(Status::NotFound("cannot read " + file));
   }
   std::istream& in = file == "-" ? std::cin : file_in;
+  const std::string name = file == "-" ? "stdin" : file;
   ImportTotals totals;
   auto start = std::chrono::steady_clock::now();
-  Status s = ImportStream(**store, in, file == "-" ? "stdin" : file, &totals);
+  Status s;
+  if (fixture) {
+    ledger::FixtureTotals ft;
+    s = ledger::LoadFixture(*store, fixture_clock, in, name, &ft);
+    totals = {ft.lines - ft.refused_as_expected, ft.events, ft.retried_lines};
+    std::cerr << ft.refused_as_expected << " lines refused as the fixture expected\n";
+  } else {
+    s = ImportStream(*store, in, name, &totals);
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << "imported " << totals.lines << " lines (" << totals.events << " new events, "
             << totals.retried_lines << " lines already there) in " << seconds << " s\n";
@@ -195,8 +196,9 @@ int Import(const Common& common, const std::string& file) {
 
 int History(const Common& common, const HistoryOptions& options) {
   ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, true);
-  if (!store.ok()) return Fail(store.status());
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
   std::string stream = options.stream.empty() ? "family/" + options.family : options.stream;
   Status valid = ledger::ValidateStreamName(stream);
   if (!valid.ok()) return Fail(valid);
@@ -204,14 +206,14 @@ int History(const Common& common, const HistoryOptions& options) {
   if (!options.as_of.empty()) {
     auto at = ledger::ParseRfc3339(options.as_of);
     if (!at.ok()) return Fail(at.status());
-    auto seq = (*store)->SeqAsOf(*at);
+    auto seq = store->SeqAsOf(*at);
     if (!seq.ok()) return Fail(seq.status());
     if (*seq == 0) return 0;  // nothing was recorded yet
     max_seq = *seq;
   }
   uint32_t from = 1;
   for (;;) {
-    auto events = (*store)->ReadStream(stream, from, 1000, max_seq);
+    auto events = store->ReadStream(stream, from, 1000, max_seq);
     if (!events.ok()) return Fail(events.status());
     for (const auto& e : *events) {
       auto json = ledger::EventToJson(e, options.raw);
@@ -226,15 +228,16 @@ int History(const Common& common, const HistoryOptions& options) {
 
 int Verify(const Common& common, const std::string& checkpoint_file) {
   ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, true);
-  if (!store.ok()) {
-    if (store.status().code() == Code::kDataLoss) {
-      std::cout << "FAILED"
-                << (store.status().seq() ? " at seq " + std::to_string(store.status().seq()) : "")
-                << ": " << store.status().message() << "\n";
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) {
+    const Status& st = opened.status();
+    if (st.code() == Code::kDataLoss) {
+      std::cout << "FAILED" << (st.seq() ? " at seq " + std::to_string(st.seq()) : "") << ": "
+                << st.message() << "\n";
     }
-    return Fail(store.status());
+    return Fail(st);
   }
+  auto& store = opened->store;
   std::optional<ledger::Checkpoint> checkpoint;
   if (!checkpoint_file.empty()) {
     std::ifstream in(checkpoint_file);
@@ -245,7 +248,7 @@ int Verify(const Common& common, const std::string& checkpoint_file) {
     checkpoint = *cp;
   }
   auto start = std::chrono::steady_clock::now();
-  Status s = (*store)->Verify(checkpoint, [](uint64_t done, uint64_t total) {
+  Status s = store->Verify(checkpoint, [](uint64_t done, uint64_t total) {
     std::cerr << "verify: " << done << " / " << total << " events\r" << std::flush;
   });
   std::cerr << "\n";
@@ -255,7 +258,7 @@ int Verify(const Common& common, const std::string& checkpoint_file) {
     return Fail(s);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ledger::Checkpoint now = (*store)->CurrentCheckpoint();
+  ledger::Checkpoint now = store->CurrentCheckpoint();
   std::cout << "ok: " << now.size << " events verified in " << seconds << " s; root "
             << ledger::ToHex(now.root) << "\n";
   if (checkpoint) {
@@ -266,26 +269,28 @@ int Verify(const Common& common, const std::string& checkpoint_file) {
 
 int PrintCheckpoint(const Common& common) {
   ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, true);
-  if (!store.ok()) return Fail(store.status());
-  std::cout << (*store)->CurrentCheckpoint().ToText();
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
+  std::cout << store->CurrentCheckpoint().ToText();
   return 0;
 }
 
 int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
   ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, true);
-  if (!store.ok()) return Fail(store.status());
-  if (size == 0) size = (*store)->Size();
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
+  if (size == 0) size = store->Size();
   if (seq == 0 || seq > size) {
     return Fail(Status::InvalidArgument(
         "--seq must be between 1 and the tree size " + std::to_string(size), "seq"));
   }
-  auto event = (*store)->ReadSeq(seq);
+  auto event = store->ReadSeq(seq);
   if (!event.ok()) return Fail(event.status());
-  auto proof = (*store)->InclusionProof(seq - 1, size);
+  auto proof = store->InclusionProof(seq - 1, size);
   if (!proof.ok()) return Fail(proof.status());
-  auto root = (*store)->Root(size);
+  auto root = store->Root(size);
   if (!root.ok()) return Fail(root.status());
   if (!ledger::VerifyInclusion(event->leaf_hash, seq - 1, size, *proof, *root)) {
     return Fail(Status::DataLoss(
@@ -300,13 +305,14 @@ int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
 
 int ProveConsistency(const Common& common, uint64_t from, uint64_t to) {
   ledger::SystemClock clock;
-  auto store = OpenStore(common, clock, true);
-  if (!store.ok()) return Fail(store.status());
-  if (to == 0) to = (*store)->Size();
-  auto proof = (*store)->ConsistencyProof(from, to);
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = opened->store;
+  if (to == 0) to = store->Size();
+  auto proof = store->ConsistencyProof(from, to);
   if (!proof.ok()) return Fail(proof.status());
-  auto old_root = (*store)->Root(from);
-  auto new_root = (*store)->Root(to);
+  auto old_root = store->Root(from);
+  auto new_root = store->Root(to);
   if (!old_root.ok()) return Fail(old_root.status());
   if (!new_root.ok()) return Fail(new_root.status());
   std::cout << "{\"from\":" << from << ",\"size\":" << to

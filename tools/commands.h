@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace caseledger::tools {
 
 struct Common {
   std::string data_dir = "./var/caseledger";
+  std::string calendar_file;  // the working-day calendar (bank holidays)
 };
 
 struct ServeOptions {
@@ -20,7 +22,32 @@ struct ServeOptions {
 };
 int Serve(const Common& common, const ServeOptions& options);
 
-int Import(const Common& common, const std::string& file);
+// `fixture`: the lines may carry "recordedAt" (the clock is set to it) and "expectRefusal"
+// (ledger/fixture_loader.h); for synthetic data only.
+int Import(const Common& common, const std::string& file, bool fixture);
+
+// The family reads, each as the record stood at --as-of (RFC 3339) or --as-of-seq.
+struct ReadOptions {
+  std::string family;
+  std::string as_of;
+  uint64_t as_of_seq = 0;
+};
+int State(const Common& common, const ReadOptions& options);
+
+struct ChronologyOptions {
+  ReadOptions read;
+  std::string format = "json";  // json, csv or html
+  std::string episode, from, to;
+  std::vector<std::string> categories;
+  bool significant_only = false;
+};
+int Chronology(const Common& common, const ChronologyOptions& options);
+
+struct TimescalesOptions {
+  ReadOptions read;
+  std::string on;  // YYYY-MM-DD; default today in Europe/London
+};
+int Timescales(const Common& common, const TimescalesOptions& options);
 
 struct HistoryOptions {
   std::string family;

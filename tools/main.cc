@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
   app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  common.calendar_file =
+      std::string(CASELEDGER_FIXTURES_DIR) + "/calendar/bank-holidays-england-wales.txt";
+  app.add_option("--calendar", common.calendar_file,
+                 "the bank-holiday calendar for working days (YYYY-MM-DD<TAB>title lines)")
+      ->capture_default_str();
 
   ServeOptions serve;
   serve.fixtures_dir = CASELEDGER_FIXTURES_DIR;
@@ -43,6 +48,40 @@ int main(int argc, char** argv) {
       "append JSON lines {stream, expectedVersion, actor, events}; stops at the first "
       "refused line");
   import_cmd->add_option("FILE", import_file, "the file of JSON lines, or - for stdin")->required();
+  bool import_fixture = false;
+  import_cmd->add_flag("--fixture", import_fixture,
+                       "synthetic data: honour each line's recordedAt and expectRefusal");
+
+  // The family reads, each "as of" a recorded time or seq.
+  auto add_read = [&](CLI::App* cmd, ReadOptions& read) {
+    cmd->add_option("--family", read.family, "the family id")->required();
+    auto* as_of = cmd->add_option("--as-of", read.as_of,
+                                  "as the record stood at this recorded time (RFC 3339)");
+    cmd->add_option("--as-of-seq", read.as_of_seq, "as the record stood at this seq")
+        ->excludes(as_of);
+  };
+  ReadOptions state;
+  auto* state_cmd = app.add_subcommand("state", "print a family's current state as JSON");
+  add_read(state_cmd, state);
+  ChronologyOptions chronology;
+  auto* chronology_cmd = app.add_subcommand(
+      "chronology", "print a family's chronology, ordered by when things happened");
+  add_read(chronology_cmd, chronology.read);
+  chronology_cmd->add_option("--format", chronology.format, "json, csv or html")
+      ->capture_default_str();
+  chronology_cmd->add_option("--episode", chronology.episode, "only this episode");
+  chronology_cmd->add_option("--from", chronology.from, "from this day (YYYY-MM-DD)");
+  chronology_cmd->add_option("--to", chronology.to, "to this day (YYYY-MM-DD), inclusive");
+  chronology_cmd->add_option("--category", chronology.categories, "only these categories")
+      ->delimiter(',');
+  chronology_cmd->add_flag("--significant", chronology.significant_only,
+                           "only significant entries");
+  TimescalesOptions timescales;
+  auto* timescales_cmd =
+      app.add_subcommand("timescales", "print the timescales of a family's episodes");
+  add_read(timescales_cmd, timescales.read);
+  timescales_cmd->add_option("--on", timescales.on,
+                             "evaluate as on this day (YYYY-MM-DD; default today, London)");
 
   HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "print a stream's events as JSON lines");
@@ -80,7 +119,10 @@ int main(int argc, char** argv) {
 
   try {
     if (*serve_cmd) return Serve(common, serve);
-    if (*import_cmd) return Import(common, import_file);
+    if (*import_cmd) return Import(common, import_file, import_fixture);
+    if (*state_cmd) return State(common, state);
+    if (*chronology_cmd) return Chronology(common, chronology);
+    if (*timescales_cmd) return Timescales(common, timescales);
     if (*history_cmd) {
       if (history.family.empty() && history.stream.empty()) {
         std::cerr << "history: give --family ID or --stream NAME\n";

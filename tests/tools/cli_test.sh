@@ -13,20 +13,38 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cl --help | grep -q "import" || fail "--help does not list import"
 
-cl import "$top/fixtures/demo/01-practitioners.jsonl"
-cl import "$top/fixtures/demo/02-families.jsonl"
+cl import --fixture "$top/fixtures/demo/01-practitioners.jsonl"
+cl import --fixture "$top/fixtures/demo/02-families.jsonl"
 # Importing again is a retry of every line: nothing new.
-cl import "$top/fixtures/demo/02-families.jsonl" 2>&1 | grep -q "0 new events" || fail "re-import appended"
+cl import --fixture "$top/fixtures/demo/02-families.jsonl" 2>&1 | grep -q "0 new events" || fail "re-import appended"
 
 cl history --family F1 > "$work/history"
 [ "$(wc -l < "$work/history")" -eq 10 ] || fail "family F1 should have 10 events"
 grep -q '"type":"tafMeetingHeld"' "$work/history" || fail "history lacks the TAF meeting"
 
+# The family reads, now and as of a recorded time.
+cl state --family F1 | grep -q '"status": "assessmentFinalised"' || fail "state of F1"
+cl chronology --family F1 | grep -q 'Initial TAF meeting held: continue; next review 2026-04-13' \
+  || fail "chronology summary of the TAF meeting"
+cl chronology --family F1 --format csv | head -1 | grep -q 'seq,occurredAt,recordedAt' \
+  || fail "chronology as CSV"
+cl chronology --family F1 --format html | grep -q '<table>' || fail "chronology as HTML"
+cl chronology --family F1 --as-of 2026-02-02T12:00:00Z | grep -q 'Initial TAF' \
+  && fail "the chronology as of 2 February shows a meeting recorded in March"
+cl timescales --family F1 --on 2026-03-04 | grep -q '"id": "assessment-3-weeks"' \
+  || fail "timescales"
+if cl state --family F404 2> "$work/err"; then fail "an unknown family has a state"; fi
+grep -q '"code":"notFound"' "$work/err" || fail "unknown family: $(cat "$work/err")"
+# A rule refuses a line: a second episode while one is open, named with its rule.
+printf '%s\n' '{"stream":"family/F1","expectedVersion":"any","actor":{"id":"helpdesk1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-0000000000e2","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":{"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-03-02"}}]}' > "$work/second.jsonl"
+if cl import "$work/second.jsonl" 2> "$work/err"; then fail "a second open episode was accepted"; fi
+grep -q '"rule":"one-open-episode"' "$work/err" || fail "the rule is not named: $(cat "$work/err")"
+
 # A refused line stops the import and is named: the lines before it are appended, it and
 # the lines after it are not.
 size_before=$(cl checkpoint | sed -n 2p)
-line() { # stream expectedVersion eventId-suffix data
-  printf '{"stream":"%s","expectedVersion":%s,"actor":{"id":"x","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-%012d","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":%s}]}\n' "$@"
+line() { # stream expectedVersion eventId-suffix data: registers a family and opens an episode
+  printf '{"stream":"%s","expectedVersion":%s,"actor":{"id":"x","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-9000-%012d","type":"familyRegistered","occurredAt":"2026-03-02T10:00:00Z","data":{"members":[]}},{"eventId":"00000000-0000-4000-8000-%012d","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":%s}]}\n' "$1" "$2" "$3" "$3" "$4"
 }
 {
   line family/F8 0 1 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
@@ -37,8 +55,8 @@ line() { # stream expectedVersion eventId-suffix data
 } > "$work/bad.jsonl"
 if cl import "$work/bad.jsonl" 2> "$work/err"; then fail "a bad line was accepted"; fi
 grep -q 'line 4' "$work/err" || fail "the refused line is not named: $(cat "$work/err")"
-grep -q '"field":"events\[0\].data.keyworkerId"' "$work/err" || fail "the missing field is not named"
-[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 2))" ] || fail "not exactly the 2 lines before the refused one were appended"
+grep -q '"field":"events\[1\].data.keyworkerId"' "$work/err" || fail "the missing field is not named"
+[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 4))" ] || fail "not exactly the 2 lines before the refused one were appended"
 # A version conflict in the middle of a chain stops it there too.
 {
   line family/F12 0 5 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
@@ -46,8 +64,8 @@ grep -q '"field":"events\[0\].data.keyworkerId"' "$work/err" || fail "the missin
   line family/F13 0 7 '{"episodeId":"E1","keyworkerId":"P1","registrationCompletedOn":"2026-03-02"}'
 } > "$work/conflict.jsonl"
 if cl import "$work/conflict.jsonl" 2> "$work/err"; then fail "a conflicting line was accepted"; fi
-grep -q 'line 2' "$work/err" && grep -q '"currentVersion":1' "$work/err" || fail "the conflict is not named: $(cat "$work/err")"
-[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 3))" ] || fail "the chain did not stop at the conflict"
+grep -q 'line 2' "$work/err" && grep -q '"currentVersion":2' "$work/err" || fail "the conflict is not named: $(cat "$work/err")"
+[ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 6))" ] || fail "the chain did not stop at the conflict"
 
 cl checkpoint > "$work/cp-old.txt"
 # The log grows after the auditor kept that checkpoint.

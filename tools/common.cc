@@ -1,0 +1,30 @@
+#include "tools/common.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "ledger/json_codec.h"
+
+namespace caseledger::tools {
+
+int Fail(const Status& status) {
+  std::cerr << ledger::StatusToJson(status) << "\n";
+  return status.code() == Code::kDataLoss ? kDamaged : kRefused;
+}
+
+Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only) {
+  Ledger out;
+  if (!read_only) {
+    std::filesystem::create_directories(common.data_dir);
+    out.rules = std::make_unique<projections::DomainRules>();
+  }
+  ledger::StoreOptions options;
+  options.clock = &clock;
+  options.read_only = read_only;
+  options.guard = out.rules.get();
+  CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
+  if (out.rules) out.rules->Attach(out.store.get());
+  return out;
+}
+
+}  // namespace caseledger::tools

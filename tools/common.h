@@ -1,0 +1,29 @@
+// What the subcommands share: opening the ledger (with the domain rules when writing) and
+// reporting a failed status as JSON on stderr with the exit code of commands.h.
+#pragma once
+
+#include <memory>
+
+#include "ledger/store.h"
+#include "projections/rules.h"
+#include "tools/commands.h"
+
+namespace caseledger::tools {
+
+inline constexpr int kRefused = 1;
+inline constexpr int kUsage = 2;
+inline constexpr int kDamaged = 3;
+
+// Prints the status as JSON to stderr; returns kDamaged for data loss, else kRefused.
+int Fail(const Status& status);
+
+// An open ledger. Writable ledgers check the DOMAIN.md rules on every append. The store is
+// declared last so it closes before the rules it calls.
+struct Ledger {
+  std::unique_ptr<projections::DomainRules> rules;
+  std::unique_ptr<ledger::Store> store;
+};
+
+Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only);
+
+}  // namespace caseledger::tools

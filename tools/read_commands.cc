@@ -1,0 +1,118 @@
+// The family reads on the command line: state, chronology, timescales (EVENTS.md), each as
+// the record stood at --as-of / --as-of-seq. Read-only: they may run beside a server.
+#include <iostream>
+#include <sstream>
+
+#include "ledger/time_format.h"
+#include "projections/views.h"
+#include "tools/common.h"
+
+namespace caseledger::tools {
+namespace {
+
+using projections::Calendar;
+
+// The family's events as of the requested moment, and the seq that moment resolved to.
+struct Loaded {
+  std::vector<ledger::ev::Event> events;
+  uint64_t as_of_seq = 0;
+  std::string as_of_text;
+};
+
+Result<Loaded> LoadFamily(ledger::Store& store, const ReadOptions& options) {
+  projections::AsOf as_of;
+  as_of.seq = options.as_of_seq;
+  Loaded out;
+  out.as_of_text = "current record";
+  if (!options.as_of.empty()) {
+    auto at = ledger::ParseRfc3339(options.as_of);
+    if (!at.ok()) return Status::InvalidArgument(at.status().message(), "as-of");
+    as_of.recorded_at = *at;
+    out.as_of_text = "as recorded at " + ledger::FormatRfc3339(*at);
+  } else if (as_of.seq != 0) {
+    out.as_of_text = "as recorded up to seq " + std::to_string(as_of.seq);
+  }
+  CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store, as_of));
+  CL_ASSIGN_OR_RETURN(out.events, projections::ReadFamily(store, options.family, out.as_of_seq));
+  return out;
+}
+
+Result<Calendar> LoadCalendar(const Common& common) {
+  auto calendar = Calendar::Load(common.calendar_file);
+  if (!calendar.ok()) return calendar.status().Annotate("--calendar");
+  return calendar;
+}
+
+}  // namespace
+
+int State(const Common& common, const ReadOptions& options) {
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto loaded = LoadFamily(*opened->store, options);
+  if (!loaded.ok()) return Fail(loaded.status());
+  auto state = projections::FoldFamily(loaded->events);
+  std::cout << projections::PrettyJson(projections::FamilyStateJson(state, loaded->as_of_seq));
+  return 0;
+}
+
+int Chronology(const Common& common, const ChronologyOptions& options) {
+  if (options.format != "json" && options.format != "csv" && options.format != "html") {
+    return Fail(Status::InvalidArgument("--format must be json, csv or html", "format"));
+  }
+  projections::ChronologyFilter filter;
+  filter.episode = options.episode;
+  filter.significant_only = options.significant_only;
+  for (const auto& c : options.categories) filter.categories.insert(c);
+  for (auto [text, target, name] : {std::tuple{&options.from, &filter.from, "from"},
+                                    std::tuple{&options.to, &filter.to, "to"}}) {
+    if (text->empty()) continue;
+    auto day = projections::ParseDay(*text, name);
+    if (!day.ok()) return Fail(day.status());
+    *target = *day;
+  }
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = *opened->store;
+  auto loaded = LoadFamily(store, options.read);
+  if (!loaded.ok()) return Fail(loaded.status());
+  auto entries = projections::FilterChronology(
+      projections::BuildChronology(loaded->events, *calendar,
+                                   projections::StoreNames(store, loaded->as_of_seq)),
+      filter);
+  projections::ChronologyHeading heading{options.read.family, loaded->as_of_seq,
+                                         loaded->as_of_text};
+  if (options.format == "csv") {
+    std::cout << projections::ChronologyCsv(entries);
+  } else if (options.format == "html") {
+    std::cout << projections::ChronologyHtml(heading, entries);
+  } else {
+    std::cout << projections::PrettyJson(projections::ChronologyJson(heading, entries));
+  }
+  return 0;
+}
+
+int Timescales(const Common& common, const TimescalesOptions& options) {
+  ledger::SystemClock clock;
+  projections::Day on = projections::LondonDay(clock.NowMicros());
+  if (!options.on.empty()) {
+    auto day = projections::ParseDay(options.on, "on");
+    if (!day.ok()) return Fail(day.status());
+    on = *day;
+  }
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto loaded = LoadFamily(*opened->store, options.read);
+  if (!loaded.ok()) return Fail(loaded.status());
+  auto state = projections::FoldFamily(loaded->events);
+  std::cout << projections::PrettyJson(projections::TimescalesJson(
+      options.read.family, on, projections::EvaluateTimescales(state, *calendar, on)));
+  return 0;
+}
+
+}  // namespace caseledger::tools
