@@ -249,6 +249,56 @@ Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) 
   return out;
 }
 
+// ------------------------------------------------------------------ saved projections
+
+Status Store::SaveProjection(const std::string& name, uint64_t valid_at,
+                             const std::map<std::string, std::string>& changed,
+                             bool replace_all) {
+  if (impl_->options.read_only) {
+    return Status::Unavailable("the ledger is open read-only: projections cannot be saved");
+  }
+  const std::string prefix = internal::ProjectionKey(name, "");
+  rocksdb::WriteBatch batch;
+  auto* cf = impl_->db->cf(Cf::kProjections);
+  if (replace_all) {
+    std::string end = name;
+    end.push_back('\x01');  // just past every key "name 0x00 ..."
+    batch.DeleteRange(cf, prefix, end);
+  }
+  for (const auto& [key, value] : changed) {
+    if (value.empty()) {
+      batch.Delete(cf, internal::ProjectionKey(name, key));
+    } else {
+      batch.Put(cf, internal::ProjectionKey(name, key), value);
+    }
+  }
+  batch.Put(cf, prefix, internal::SeqKey(valid_at));
+  return impl_->db->Write(&batch, /*sync=*/false);
+}
+
+Result<SavedProjection> Store::LoadProjection(const std::string& name) {
+  SavedProjection out;
+  const std::string prefix = internal::ProjectionKey(name, "");
+  auto it = impl_->db->NewIterator(Cf::kProjections);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.size() == prefix.size()) {
+      if (it->value().size() != 8) {
+        return Status::DataLoss("the saved projection " + name + " has a damaged seq");
+      }
+      out.valid_at = internal::GetU64(std::string_view(it->value().data(), 8));
+    } else {
+      out.entries.emplace(std::string(key.substr(prefix.size())), it->value().ToString());
+    }
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading a saved projection"));
+  if (out.valid_at > Size()) {
+    return Status::DataLoss("the saved projection " + name + " is valid at seq " +
+                            std::to_string(out.valid_at) + ", past the log's end");
+  }
+  return out;
+}
+
 Result<uint64_t> Store::SeqAsOf(int64_t recorded_at) {
   // recordedAt never decreases with seq: binary search for the last seq at or before it.
   uint64_t lo = 0, hi = Size();

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <future>
 #include <memory>
 #include <optional>
@@ -75,6 +76,12 @@ struct Checkpoint {
   static Result<Checkpoint> Parse(std::string_view text);
 };
 
+// A saved read model: the entries a projection keeps and the seq they are valid at.
+struct SavedProjection {
+  uint64_t valid_at = 0;  // 0: nothing saved
+  std::map<std::string, std::string> entries;
+};
+
 class Store {
  public:
   // Opens or creates the log in `dir`. kUnavailable if another process holds it; kDataLoss
@@ -118,6 +125,15 @@ class Store {
   Result<std::vector<Hash>> InclusionProof(uint64_t leaf_index, uint64_t size);
   Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size);
   Checkpoint CurrentCheckpoint();
+
+  // Saved read models (the projections column family), so that start-up need not replay the
+  // log. Writes `changed` (an empty value deletes its key) and the seq they are valid at, in
+  // one write; `replace_all` first drops everything saved under `name`. Not synced: a lost
+  // save is rebuilt from the log. kUnavailable on a read-only store.
+  Status SaveProjection(const std::string& name, uint64_t valid_at,
+                        const std::map<std::string, std::string>& changed, bool replace_all);
+  // Everything saved under `name` (valid_at 0 when nothing is).
+  Result<SavedProjection> LoadProjection(const std::string& name);
   const NodeSource& nodes() const;
 
   // Re-reads everything and checks it: every event decodes and hashes to its stored leaf,

@@ -11,7 +11,9 @@
 //                                                         (SHA-256 of stream, 0x00 and the
 //                                                         draft's content hash: codec.h)
 // merkle         level: u8, index: u64 BE                 hash of the full subtree: 32 bytes
-// projections    name, 0x00, key                          saved read model (later issues)
+// projections    name, 0x00                               the seq it is valid at: u64 BE
+//                name, 0x00, key                          one entry of a saved read model
+//                                                         (its own encoding, projections/)
 // blobs          SHA-256 of content: 32 bytes             document bytes (later issues)
 // meta           "head"                                   size: u64 BE, last recordedAt: i64 BE
 //                "format"                                 u32 BE storage format version (1)
@@ -63,6 +65,13 @@ inline std::string StreamPrefix(std::string_view stream) {
 inline std::string StreamKey(std::string_view stream, uint32_t version) {
   std::string k = StreamPrefix(stream);
   PutU32(&k, version);
+  return k;
+}
+
+inline std::string ProjectionKey(std::string_view name, std::string_view key) {
+  std::string k(name);
+  k.push_back('\0');
+  k.append(key);
   return k;
 }
 

@@ -1,0 +1,493 @@
+#include "projections/overview.h"
+
+#include <algorithm>
+
+#include "ledger/json_codec.h"
+#include "ledger/time_format.h"
+
+namespace caseledger::projections {
+namespace {
+
+using ledger::FormatRfc3339;
+using ledger::JsonQuote;
+
+constexpr size_t kLiveFamiliesKept = 10000;  // full states kept between catch-ups
+constexpr uint32_t kFactsFormat = 1;
+
+// ---------------------------------------------------------------- the saved form
+// A family's facts: varints (u64), zigzag varints (i64), length-prefixed strings, in the
+// order of Encode below, prefixed by kFactsFormat.
+
+class Writer {
+ public:
+  void U64(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    out_.append(s);
+  }
+  void Bool(bool b) { U64(b ? 1 : 0); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  uint64_t U64() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return Fail();
+      uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    return Fail();
+  }
+  int64_t I64() {
+    uint64_t z = U64();
+    return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+  }
+  std::string Str() {
+    uint64_t n = U64();
+    if (!ok_ || n > in_.size() - pos_) return Fail(), std::string();
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  bool Bool() { return U64() != 0; }
+  template <class E>
+  E Enum(unsigned count) {
+    uint64_t v = U64();
+    if (v >= count) Fail();
+    return static_cast<E>(v < count ? v : 0);
+  }
+  size_t Count() {
+    uint64_t n = U64();
+    if (n > in_.size() - pos_) return Fail(), 0;  // each item takes at least one byte
+    return n;
+  }
+  bool AtEnd() const { return pos_ == in_.size(); }
+
+ private:
+  uint64_t Fail() {
+    ok_ = false;
+    pos_ = in_.size();
+    return 0;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// Keeps what the overview needs and drops every personal field.
+FamilyState Facts(const FamilyState& f) {
+  FamilyState out;
+  out.family_id = f.family_id;
+  out.registered = f.registered;
+  out.version = f.version;
+  out.last_seq = f.last_seq;
+  for (const Episode& ep : f.episodes) {
+    Episode e;
+    e.id = ep.id;
+    e.status = ep.status;
+    e.keyworker_id = ep.keyworker_id;
+    e.registration_completed_on = ep.registration_completed_on;
+    e.opened_seq = ep.opened_seq;
+    e.consent.given = ep.consent.given;
+    e.consent.refused = ep.consent.refused;
+    e.consent.refused_at = ep.consent.refused_at;
+    e.consent.withdrawn = ep.consent.withdrawn;
+    e.consent.withdrawn_at = ep.consent.withdrawn_at;
+    e.finalised = ep.finalised;
+    e.finalised_at = ep.finalised_at;
+    e.signed_by_family = ep.signed_by_family;
+    e.copy_given_to_family = ep.copy_given_to_family;
+    for (const Meeting& m : ep.meetings) {
+      Meeting k = m;
+      k.attendees.clear();
+      e.meetings.push_back(std::move(k));
+    }
+    e.stepped_up = ep.stepped_up;
+    e.stepped_up_to = ep.stepped_up_to;
+    e.stepped_up_recorded_at = ep.stepped_up_recorded_at;
+    e.closed = ep.closed;
+    e.closure_reason = ep.closure_reason;
+    e.closed_at = ep.closed_at;
+    e.closed_recorded_at = ep.closed_recorded_at;
+    out.episodes.push_back(std::move(e));
+  }
+  for (const Concern& c : f.concerns) {
+    Concern k = c;
+    k.summary.clear();
+    k.direction.clear();
+    out.concerns.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::string Encode(const FamilyState& f) {
+  Writer w;
+  w.U64(kFactsFormat);
+  w.Str(f.family_id);
+  w.Bool(f.registered);
+  w.U64(f.version);
+  w.U64(f.last_seq);
+  w.U64(f.episodes.size());
+  for (const Episode& e : f.episodes) {
+    w.Str(e.id);
+    w.U64(static_cast<uint64_t>(e.status));
+    w.Str(e.keyworker_id);
+    w.Str(e.registration_completed_on);
+    w.U64(e.opened_seq);
+    w.Bool(e.consent.given);
+    w.Bool(e.consent.refused);
+    w.I64(e.consent.refused_at);
+    w.Bool(e.consent.withdrawn);
+    w.I64(e.consent.withdrawn_at);
+    w.Bool(e.finalised);
+    w.I64(e.finalised_at);
+    w.Bool(e.signed_by_family);
+    w.Bool(e.copy_given_to_family);
+    w.U64(e.meetings.size());
+    for (const Meeting& m : e.meetings) {
+      w.Str(m.id);
+      w.U64(static_cast<uint64_t>(m.kind));
+      w.U64(static_cast<uint64_t>(m.outcome));
+      w.Str(m.next_review_on);
+      w.U64(m.seq);
+      w.I64(m.held_at);
+      w.I64(m.recorded_at);
+      w.I64(m.plan_recorded_at);
+      w.I64(m.shared_at);
+    }
+    w.Bool(e.stepped_up);
+    w.U64(static_cast<uint64_t>(e.stepped_up_to));
+    w.I64(e.stepped_up_recorded_at);
+    w.Bool(e.closed);
+    w.U64(static_cast<uint64_t>(e.closure_reason));
+    w.I64(e.closed_at);
+    w.I64(e.closed_recorded_at);
+  }
+  w.U64(f.concerns.size());
+  for (const Concern& c : f.concerns) {
+    w.Str(c.id);
+    w.U64(static_cast<uint64_t>(c.source));
+    w.Str(c.kind);
+    w.Bool(c.above_threshold);
+    w.Str(c.episode_id);
+    w.U64(c.seq);
+    w.I64(c.received_at);
+    w.I64(c.recorded_at);
+    w.Bool(c.directed);
+    w.Str(c.directed_by);
+    w.I64(c.directed_at);
+  }
+  return w.Take();
+}
+
+Result<FamilyState> Decode(std::string_view bytes) {
+  Reader r(bytes);
+  FamilyState f;
+  if (r.U64() != kFactsFormat) return Status::DataLoss("a saved overview entry has another format");
+  f.family_id = r.Str();
+  f.registered = r.Bool();
+  f.version = static_cast<uint32_t>(r.U64());
+  f.last_seq = r.U64();
+  for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Episode e;
+    e.id = r.Str();
+    e.status = r.Enum<EpisodeStatus>(6);
+    e.keyworker_id = r.Str();
+    e.registration_completed_on = r.Str();
+    e.opened_seq = r.U64();
+    e.consent.given = r.Bool();
+    e.consent.refused = r.Bool();
+    e.consent.refused_at = r.I64();
+    e.consent.withdrawn = r.Bool();
+    e.consent.withdrawn_at = r.I64();
+    e.finalised = r.Bool();
+    e.finalised_at = r.I64();
+    e.signed_by_family = r.Bool();
+    e.copy_given_to_family = r.Bool();
+    for (size_t m = r.Count(); m > 0 && r.ok(); --m) {
+      Meeting k;
+      k.id = r.Str();
+      k.kind = r.Enum<ev::MeetingKind>(3);
+      k.outcome = r.Enum<ev::MeetingOutcome>(3);
+      k.next_review_on = r.Str();
+      k.seq = r.U64();
+      k.held_at = r.I64();
+      k.recorded_at = r.I64();
+      k.plan_recorded_at = r.I64();
+      k.shared_at = r.I64();
+      e.meetings.push_back(std::move(k));
+    }
+    e.stepped_up = r.Bool();
+    e.stepped_up_to = r.Enum<ev::StepUpTo>(2);
+    e.stepped_up_recorded_at = r.I64();
+    e.closed = r.Bool();
+    e.closure_reason = r.Enum<ev::ClosureReason>(6);
+    e.closed_at = r.I64();
+    e.closed_recorded_at = r.I64();
+    f.episodes.push_back(std::move(e));
+  }
+  for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Concern c;
+    c.id = r.Str();
+    c.source = r.Enum<ev::ConcernSource>(6);
+    c.kind = r.Str();
+    c.above_threshold = r.Bool();
+    c.episode_id = r.Str();
+    c.seq = r.U64();
+    c.received_at = r.I64();
+    c.recorded_at = r.I64();
+    c.directed = r.Bool();
+    c.directed_by = r.Str();
+    c.directed_at = r.I64();
+    f.concerns.push_back(std::move(c));
+  }
+  if (!r.ok() || !r.AtEnd()) return Status::DataLoss("a saved overview entry is damaged");
+  return f;
+}
+
+std::string ItemJson(const InboxItem& i) {
+  return "{\"familyId\":" + JsonQuote(i.family_id) + ",\"concernId\":" + JsonQuote(i.concern_id) +
+         ",\"episodeId\":" + (i.episode_id.empty() ? "null" : JsonQuote(i.episode_id)) +
+         ",\"keyworkerId\":" + (i.keyworker_id.empty() ? "null" : JsonQuote(i.keyworker_id)) +
+         ",\"source\":" + JsonQuote(ev::Name(i.source)) + ",\"kind\":" + JsonQuote(i.kind) +
+         ",\"aboveThreshold\":" + (i.above_threshold ? "true" : "false") +
+         ",\"directed\":" + (i.directed ? "true" : "false") + ",\"seq\":" + std::to_string(i.seq) +
+         ",\"receivedAt\":" + JsonQuote(FormatRfc3339(i.received_at)) +
+         ",\"recordedAt\":" + JsonQuote(FormatRfc3339(i.recorded_at)) + "}";
+}
+
+}  // namespace
+
+Status Overview::Open(const std::function<void(uint64_t, uint64_t)>& progress) {
+  {
+    std::lock_guard lock(mu_);
+    CL_ASSIGN_OR_RETURN(ledger::SavedProjection saved, store_.LoadProjection(kOverviewName));
+    facts_.clear();
+    live_.clear();
+    dirty_.clear();
+    for (const auto& [family, bytes] : saved.entries) {
+      CL_ASSIGN_OR_RETURN(FamilyState f, Decode(bytes));
+      facts_.emplace(family, std::move(f));
+    }
+    valid_at_ = saved_at_ = saved.valid_at;
+  }
+  return CatchUp(progress);
+}
+
+Status Overview::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
+  {
+    std::lock_guard lock(mu_);
+    facts_.clear();
+    live_.clear();
+    dirty_.clear();
+    valid_at_ = 0;
+    saved_at_ = 0;
+    CL_RETURN_IF_ERROR(store_.SaveProjection(kOverviewName, 0, {}, /*replace_all=*/true));
+  }
+  CL_RETURN_IF_ERROR(CatchUp(progress));
+  return Save();
+}
+
+Status Overview::CatchUp(const std::function<void(uint64_t, uint64_t)>& progress) {
+  std::lock_guard lock(mu_);
+  return FoldUpTo(store_.Size(), progress);
+}
+
+Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress) {
+  const uint64_t start = valid_at_;
+  constexpr size_t kChunk = 4096;
+  while (valid_at_ < end) {
+    CL_ASSIGN_OR_RETURN(auto chunk,
+                        store_.ReadLog(valid_at_, std::min<uint64_t>(kChunk, end - valid_at_)));
+    if (chunk.empty()) break;
+    for (const auto& recorded : chunk) {
+      std::string_view family_id = FamilyIdOf(recorded.stream);
+      if (!family_id.empty()) {
+        CL_ASSIGN_OR_RETURN(FamilyState * state, Family(std::string(family_id), recorded.seq));
+        CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(recorded));
+        Apply(*state, e);
+        facts_[state->family_id] = Facts(*state);
+        dirty_[state->family_id] = true;
+      }
+      valid_at_ = recorded.seq;
+    }
+    if (progress) progress(valid_at_ - start, end - start);
+  }
+  if (live_.size() > kLiveFamiliesKept) live_.clear();  // reloaded from the store when met
+  return Status();
+}
+
+Result<FamilyState*> Overview::Family(const std::string& family_id, uint64_t before_seq) {
+  auto it = live_.find(family_id);
+  if (it != live_.end()) return &it->second;
+  FamilyState state;
+  state.family_id = family_id;
+  if (before_seq > 1) {
+    CL_ASSIGN_OR_RETURN(auto events,
+                        store_.ReadStream("family/" + family_id, 1, SIZE_MAX, before_seq - 1));
+    for (const auto& r : events) {
+      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
+      Apply(state, e);
+    }
+  }
+  return &live_.emplace(family_id, std::move(state)).first->second;
+}
+
+Status Overview::Save() {
+  std::lock_guard lock(mu_);
+  if (valid_at_ == saved_at_ && dirty_.empty()) return Status();
+  std::map<std::string, std::string> changed;
+  for (const auto& [family, unused] : dirty_) changed[family] = Encode(facts_.at(family));
+  CL_RETURN_IF_ERROR(store_.SaveProjection(kOverviewName, valid_at_, changed, false));
+  dirty_.clear();
+  saved_at_ = valid_at_;
+  return Status();
+}
+
+uint64_t Overview::valid_at() const {
+  std::lock_guard lock(mu_);
+  return valid_at_;
+}
+
+std::vector<InboxItem> Overview::Concerns(bool above) const {
+  std::vector<InboxItem> out;
+  for (const auto& [family_id, f] : facts_) {
+    for (const Concern& c : f.concerns) {
+      if (c.above_threshold != above) continue;
+      if (!above && (c.directed || c.episode_id.empty())) continue;
+      const Episode* ep = f.FindEpisode(c.episode_id);
+      out.push_back({family_id, c.id, c.episode_id, ep ? ep->keyworker_id : "", c.source, c.kind,
+                     c.above_threshold, c.directed, c.seq, c.received_at, c.recorded_at});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const InboxItem& a, const InboxItem& b) {
+    return a.received_at != b.received_at ? a.received_at < b.received_at : a.seq < b.seq;
+  });
+  return out;
+}
+
+std::vector<InboxItem> Overview::Inbox() const {
+  std::lock_guard lock(mu_);
+  return Concerns(false);
+}
+
+std::vector<InboxItem> Overview::Referrals() const {
+  std::lock_guard lock(mu_);
+  return Concerns(true);
+}
+
+std::vector<OverdueItem> Overview::Overdue(Day on) const {
+  std::lock_guard lock(mu_);
+  std::vector<OverdueItem> out;
+  for (const auto& [family_id, f] : facts_) {
+    for (const Episode& ep : f.episodes) {
+      if (ep.closed) continue;
+      EpisodeTimescales ts = EvaluateEpisode(ep, calendar_, on);
+      for (const Timescale& t : ts.timescales) {
+        if (t.state != TimescaleState::kBreached) continue;
+        Day limit = t.limit_on.value_or(*t.due_on);
+        out.push_back({family_id, ep.id, ep.keyworker_id, t.id, t.meeting_id, limit, on - limit});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const OverdueItem& a, const OverdueItem& b) {
+    if (a.days_overdue != b.days_overdue) return a.days_overdue > b.days_overdue;
+    if (a.family_id != b.family_id) return a.family_id < b.family_id;
+    return a.timescale_id < b.timescale_id;
+  });
+  return out;
+}
+
+std::string Overview::CountsJson(Day on) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (const char* id : kTimescaleIds) {
+    for (auto s : {TimescaleState::kNotStarted, TimescaleState::kOnTrack, TimescaleState::kDueSoon,
+                   TimescaleState::kMet, TimescaleState::kMetLate, TimescaleState::kBreached,
+                   TimescaleState::kStopped}) {
+      counts[id][std::string(Name(s))] = 0;
+    }
+  }
+  int open = 0, closed = 0, not_signed = 0, copy_not_given = 0, no_next_review = 0;
+  for (const auto& [family_id, f] : facts_) {
+    for (const Episode& ep : f.episodes) {
+      auto registered = ParseDay(ep.registration_completed_on);
+      if (registered.ok() && *registered > on) continue;  // not yet opened on that day
+      (ep.closed && LondonDay(ep.closed_at) <= on ? closed : open)++;
+      EpisodeTimescales ts = EvaluateEpisode(ep, calendar_, on);
+      for (const Timescale& t : ts.timescales) ++counts[t.id][std::string(Name(t.state))];
+      not_signed += ts.finalised_not_signed;
+      copy_not_given += ts.finalised_copy_not_given;
+      no_next_review += static_cast<int>(ts.meetings_without_next_review.size());
+    }
+  }
+  std::string out = "{\"on\":" + JsonQuote(FormatDay(on)) +
+                    ",\"asOfSeq\":" + std::to_string(valid_at_) +
+                    ",\"families\":" + std::to_string(facts_.size()) +
+                    ",\"episodes\":{\"open\":" + std::to_string(open) +
+                    ",\"closed\":" + std::to_string(closed) + "},\"timescales\":{";
+  bool first = true;
+  for (const char* id : kTimescaleIds) {
+    out += std::string(first ? "" : ",") + JsonQuote(id) + ":{";
+    first = false;
+    bool first_state = true;
+    for (const auto& [state, n] : counts[id]) {
+      out += std::string(first_state ? "" : ",") + JsonQuote(state) + ":" + std::to_string(n);
+      first_state = false;
+    }
+    out += "}";
+  }
+  out += "},\"flags\":{\"finalisedNotSigned\":" + std::to_string(not_signed) +
+         ",\"finalisedCopyNotGiven\":" + std::to_string(copy_not_given) +
+         ",\"meetingsWithoutNextReview\":" + std::to_string(no_next_review) + "}}";
+  return out;
+}
+
+std::string Overview::Fingerprint() const {
+  std::lock_guard lock(mu_);
+  std::string out = std::to_string(valid_at_) + "\n";
+  for (const auto& [family, f] : facts_) out += family + "\t" + Encode(f) + "\n";
+  return out;
+}
+
+std::string InboxJson(const std::vector<InboxItem>& inbox, const std::vector<InboxItem>& referrals,
+                      uint64_t as_of_seq) {
+  std::string out = "{\"asOfSeq\":" + std::to_string(as_of_seq) + ",\"inbox\":[";
+  for (size_t i = 0; i < inbox.size(); ++i) out += (i ? "," : "") + ItemJson(inbox[i]);
+  out += "],\"childProtectionReferrals\":[";
+  for (size_t i = 0; i < referrals.size(); ++i) out += (i ? "," : "") + ItemJson(referrals[i]);
+  return out + "]}";
+}
+
+std::string OverdueJson(const std::vector<OverdueItem>& overdue, Day on, uint64_t as_of_seq) {
+  std::string out = "{\"on\":" + JsonQuote(FormatDay(on)) +
+                    ",\"asOfSeq\":" + std::to_string(as_of_seq) + ",\"overdue\":[";
+  for (size_t i = 0; i < overdue.size(); ++i) {
+    const auto& o = overdue[i];
+    out += std::string(i ? "," : "") + "{\"familyId\":" + JsonQuote(o.family_id) +
+           ",\"episodeId\":" + JsonQuote(o.episode_id) +
+           ",\"keyworkerId\":" + JsonQuote(o.keyworker_id) +
+           ",\"timescale\":" + JsonQuote(o.timescale_id) +
+           ",\"meetingId\":" + (o.meeting_id.empty() ? "null" : JsonQuote(o.meeting_id)) +
+           ",\"limitOn\":" + JsonQuote(FormatDay(o.due_on)) +
+           ",\"daysOverdue\":" + std::to_string(o.days_overdue) + "}";
+  }
+  return out + "]}";
+}
+
+}  // namespace caseledger::projections

@@ -1,0 +1,104 @@
+// Overview: the cross-family read models: the triage inbox, the child protection referrals,
+// the overdue list and the timescale counts for dashboards.
+//
+// It folds the whole log in seq order. For each family it keeps what these views need and no
+// personal data: each episode's timescale facts (days, meetings, status) and each concern's
+// references (family, concern id, source, kind, times, seq); a concern's summary is read from
+// its event when shown. This is saved in the store's projections column family under
+// "overview", with the seq it is valid at, so start-up loads it and folds only the events
+// after that seq.
+//
+// The same fold runs live (CatchUp after appends) and in a rebuild (Rebuild), event by event:
+// a family met for the first time is read from the store as of the seq before the event, then
+// the event is applied. Views answer as of the last CatchUp.
+//
+// Thread-safety: every method may be called from any thread (one mutex).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ledger/store.h"
+#include "projections/calendar.h"
+#include "projections/family_state.h"
+#include "projections/timescales.h"
+
+namespace caseledger::projections {
+
+inline constexpr const char* kOverviewName = "overview";
+
+struct InboxItem {
+  std::string family_id, concern_id, episode_id, keyworker_id;
+  ev::ConcernSource source = ev::ConcernSource::kOther;
+  std::string kind;
+  bool above_threshold = false;
+  bool directed = false;
+  uint64_t seq = 0;
+  int64_t received_at = 0, recorded_at = 0;
+};
+
+struct OverdueItem {
+  std::string family_id, episode_id, keyworker_id, timescale_id, meeting_id;
+  Day due_on;
+  int days_overdue = 0;
+};
+
+class Overview {
+ public:
+  // `store` and `calendar` must outlive the Overview.
+  Overview(ledger::Store& store, const Calendar& calendar) : store_(store), calendar_(calendar) {}
+
+  // Loads the saved state (if any) and folds the events after it. `progress` is called now
+  // and then with (events folded, events to fold).
+  Status Open(const std::function<void(uint64_t, uint64_t)>& progress = {});
+  // Drops everything and folds the whole log from the first event (caseledger replay).
+  Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = {});
+  // Folds the events appended since; cheap when there are none.
+  Status CatchUp(const std::function<void(uint64_t, uint64_t)>& progress = {});
+  // Writes what changed since the last save, with the seq it is valid at.
+  Status Save();
+  uint64_t valid_at() const;
+
+  // Concerns below the threshold received while an episode was open and awaiting a triage
+  // direction, oldest first.
+  std::vector<InboxItem> Inbox() const;
+  // Concerns above the child-protection threshold, oldest first.
+  std::vector<InboxItem> Referrals() const;
+  // Breached timescales of open episodes as on `on`, longest overdue first.
+  std::vector<OverdueItem> Overdue(Day on) const;
+  // {"on", "asOfSeq", "families", "episodes": {"open", "closed"}, "timescales": {id: {state:
+  // count}}, "flags": {...}}: counts only, no personal data.
+  std::string CountsJson(Day on) const;
+
+  // The whole state, canonical, for comparing a rebuild with the live fold in tests.
+  std::string Fingerprint() const;
+
+ private:
+  Status FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress);
+  Result<FamilyState*> Family(const std::string& family_id, uint64_t before_seq);
+  std::vector<InboxItem> Concerns(bool above) const;
+
+  ledger::Store& store_;
+  const Calendar& calendar_;
+  mutable std::mutex mu_;
+  uint64_t valid_at_ = 0;
+  uint64_t saved_at_ = 0;
+  // Saved per family: episodes (timescale facts only) and concerns (references only).
+  std::map<std::string, FamilyState> facts_;
+  // Full states of the families folded since start-up (not saved).
+  std::unordered_map<std::string, FamilyState> live_;
+  std::map<std::string, bool> dirty_;  // families changed since the last save
+};
+
+// JSON of the views, for the API and the command line.
+std::string InboxJson(const std::vector<InboxItem>& inbox, const std::vector<InboxItem>& referrals,
+                      uint64_t as_of_seq);
+std::string OverdueJson(const std::vector<OverdueItem>& overdue, Day on, uint64_t as_of_seq);
+
+}  // namespace caseledger::projections
