@@ -59,6 +59,17 @@ int History(const Common& common, const HistoryOptions& options);
 
 int Verify(const Common& common, const std::string& checkpoint_file);
 
+struct GenOptions {
+  uint64_t families = 100;
+  uint64_t seed = 1;
+  bool fixture = false;  // add "recordedAt" to each line and sort by it (import --fixture)
+};
+// Prints synthetic, valid histories as import lines (tools/gen.cc).
+int Gen(const GenOptions& options);
+
+// Rebuilds every saved projection from the first event, with progress, and reports the rate.
+int Replay(const Common& common);
+
 int PrintCheckpoint(const Common& common);
 
 int ProveInclusion(const Common& common, uint64_t seq, uint64_t size);

@@ -103,6 +103,17 @@ int main(int argc, char** argv) {
 
   auto* checkpoint_cmd = app.add_subcommand("checkpoint", "print the current checkpoint");
 
+  GenOptions gen;
+  auto* gen_cmd = app.add_subcommand(
+      "gen", "print synthetic, valid case histories as import lines (deterministic per seed)");
+  gen_cmd->add_option("--families", gen.families, "how many families")->capture_default_str();
+  gen_cmd->add_option("--seed", gen.seed, "the seed")->capture_default_str();
+  gen_cmd->add_flag("--fixture", gen.fixture,
+                    "add recordedAt to each line, for import --fixture into a new ledger");
+
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "rebuild every saved projection from the first event and report the rate");
+
   auto* prove_cmd = app.add_subcommand("prove", "print a Merkle proof as JSON");
   prove_cmd->require_subcommand(1);
   uint64_t seq = 0, size = 0, from = 0, to = 0;
@@ -132,6 +143,8 @@ int main(int argc, char** argv) {
     }
     if (*verify_cmd) return Verify(common, checkpoint_file);
     if (*checkpoint_cmd) return PrintCheckpoint(common);
+    if (*replay_cmd) return Replay(common);
+    if (*gen_cmd) return Gen(gen);
     if (*inclusion_cmd) return ProveInclusion(common, seq, size);
     if (*consistency_cmd) return ProveConsistency(common, from, to);
   } catch (const std::exception& e) {

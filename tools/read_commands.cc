@@ -1,9 +1,11 @@
 // The family reads on the command line: state, chronology, timescales (EVENTS.md), each as
 // the record stood at --as-of / --as-of-seq. Read-only: they may run beside a server.
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
 #include "ledger/time_format.h"
+#include "projections/overview.h"
 #include "projections/views.h"
 #include "tools/common.h"
 
@@ -112,6 +114,33 @@ int Timescales(const Common& common, const TimescalesOptions& options) {
   auto state = projections::FoldFamily(loaded->events);
   std::cout << projections::PrettyJson(projections::TimescalesJson(
       options.read.family, on, projections::EvaluateTimescales(state, *calendar, on)));
+  return 0;
+}
+
+int Replay(const Common& common) {
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, false);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = *opened->store;
+  projections::Overview overview(store, *calendar);
+  auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  Status s = overview.Rebuild([&](uint64_t done, uint64_t total) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(500) && done != total) return;
+    last = now;
+    std::cerr << "replay: " << done << " / " << total << " events\r" << std::flush;
+  });
+  std::cerr << "\n";
+  if (!s.ok()) return Fail(s);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  uint64_t n = overview.valid_at();
+  std::cout << "replayed " << n << " events in " << seconds << " s ("
+            << static_cast<uint64_t>(seconds > 0 ? n / seconds : 0)
+            << " events/s); the overview (triage inbox, overdue, counts) is saved at seq " << n
+            << "\n";
   return 0;
 }
 
