@@ -49,8 +49,8 @@ Result<Body> BodyOf(s::Event::Reader e) {
   switch (e.which()) {
     case s::Event::PRACTITIONER_REGISTERED: {
       auto d = e.getPractitionerRegistered();
-      return Body{PractitionerRegistered{Text(d.getName()), Text(d.getAgency()),
-                                         Text(d.getEmail())}};
+      return Body{
+          PractitionerRegistered{Text(d.getName()), Text(d.getAgency()), Text(d.getEmail())}};
     }
     case s::Event::PRACTITIONER_TRAINED: {
       auto d = e.getPractitionerTrained();
@@ -88,8 +88,8 @@ Result<Body> BodyOf(s::Event::Reader e) {
     }
     case s::Event::CONSENT_WITHDRAWN: {
       auto d = e.getConsentWithdrawn();
-      return Body{ConsentWithdrawn{Text(d.getEpisodeId()), Open(d.getWithdrawnBy()),
-                                   Open(d.getReason())}};
+      return Body{
+          ConsentWithdrawn{Text(d.getEpisodeId()), Open(d.getWithdrawnBy()), Open(d.getReason())}};
     }
     case s::Event::KEYWORKER_ASSIGNED: {
       auto d = e.getKeyworkerAssigned();
@@ -134,9 +134,12 @@ Result<Body> BodyOf(s::Event::Reader e) {
     }
     case s::Event::TAF_MEETING_HELD: {
       auto d = e.getTafMeetingHeld();
-      TafMeetingHeld out{Text(d.getEpisodeId()), Text(d.getMeetingId()),
-                         As<MeetingKind>(d.getKind()),  {},
-                         As<MeetingOutcome>(d.getOutcome()), Text(d.getNextReviewOn())};
+      TafMeetingHeld out{Text(d.getEpisodeId()),
+                         Text(d.getMeetingId()),
+                         As<MeetingKind>(d.getKind()),
+                         {},
+                         As<MeetingOutcome>(d.getOutcome()),
+                         Text(d.getNextReviewOn())};
       for (auto a : d.getAttendees()) out.attendees.push_back(Open(a));
       return Body{std::move(out)};
     }
@@ -144,9 +147,8 @@ Result<Body> BodyOf(s::Event::Reader e) {
       auto d = e.getActionPlanUpdated();
       ActionPlanUpdated out{Text(d.getEpisodeId()), Text(d.getMeetingId()), {}};
       for (auto a : d.getActions()) {
-        out.actions.push_back({Text(a.getActionId()), Open(a.getDescription()),
-                               Text(a.getOwner()), Text(a.getDueOn()),
-                               As<ActionStatus>(a.getStatus())});
+        out.actions.push_back({Text(a.getActionId()), Open(a.getDescription()), Text(a.getOwner()),
+                               Text(a.getDueOn()), As<ActionStatus>(a.getStatus())});
       }
       return Body{std::move(out)};
     }
@@ -157,8 +159,7 @@ Result<Body> BodyOf(s::Event::Reader e) {
     case s::Event::CONCERN_RECEIVED: {
       auto d = e.getConcernReceived();
       return Body{ConcernReceived{Text(d.getConcernId()), As<ConcernSource>(d.getSource()),
-                                  Text(d.getKind()), Open(d.getSummary()),
-                                  d.getAboveThreshold()}};
+                                  Text(d.getKind()), Open(d.getSummary()), d.getAboveThreshold()}};
     }
     case s::Event::TRIAGE_DIRECTION_GIVEN: {
       auto d = e.getTriageDirectionGiven();
@@ -254,9 +255,9 @@ Result<Event> Decode(const RecordedEvent& recorded) {
     capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
     auto body = BodyOf(reader.getRoot<s::Event>());
     if (!body.ok()) {
-      return Status::DataLoss("stored event seq " + std::to_string(recorded.seq) + ": " +
-                                  body.status().message(),
-                              recorded.seq);
+      return Status::DataLoss(
+          "stored event seq " + std::to_string(recorded.seq) + ": " + body.status().message(),
+          recorded.seq);
     }
     out.body = std::move(body).value();
   } catch (const kj::Exception& ex) {

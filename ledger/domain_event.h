@@ -72,9 +72,16 @@ std::string_view Name(ClosureReason v);
 Result<NoteCategory> ParseNoteCategory(std::string_view name);
 
 // practitioner/<id> streams
-struct PractitionerRegistered { std::string name, agency, email; };
-struct PractitionerTrained { Course course; std::string completed_on; };
-struct PractitionerDeactivated { std::string reason; };
+struct PractitionerRegistered {
+  std::string name, agency, email;
+};
+struct PractitionerTrained {
+  Course course;
+  std::string completed_on;
+};
+struct PractitionerDeactivated {
+  std::string reason;
+};
 
 // family/<id> streams
 struct Member {
@@ -83,22 +90,45 @@ struct Member {
   std::string name;
   std::string date_of_birth;
 };
-struct FamilyRegistered { std::vector<Member> members; std::string address; };
-struct ConsentToCheckGiven { std::string given_by; };
-struct EpisodeOpened { std::string episode_id, keyworker_id, registration_completed_on; };
+struct FamilyRegistered {
+  std::vector<Member> members;
+  std::string address;
+};
+struct ConsentToCheckGiven {
+  std::string given_by;
+};
+struct EpisodeOpened {
+  std::string episode_id, keyworker_id, registration_completed_on;
+};
 struct ConsentGiven {
   std::string episode_id, given_by;
   ConsentScope scope;
   ConsentMethod method;
 };
-struct ConsentRefused { std::string episode_id, refused_by, reason; };
-struct ConsentWithdrawn { std::string episode_id, withdrawn_by, reason; };
-struct KeyworkerAssigned { std::string episode_id, practitioner_id; };
-struct TafMemberAdded { std::string episode_id, practitioner_id; };
-struct TafMemberRemoved { std::string episode_id, practitioner_id; };
-struct AssessmentStarted { std::string episode_id; };
-struct ContributionRequested { std::string episode_id, request_id, agency; };
-struct ContributionReceived { std::string episode_id, request_id; };
+struct ConsentRefused {
+  std::string episode_id, refused_by, reason;
+};
+struct ConsentWithdrawn {
+  std::string episode_id, withdrawn_by, reason;
+};
+struct KeyworkerAssigned {
+  std::string episode_id, practitioner_id;
+};
+struct TafMemberAdded {
+  std::string episode_id, practitioner_id;
+};
+struct TafMemberRemoved {
+  std::string episode_id, practitioner_id;
+};
+struct AssessmentStarted {
+  std::string episode_id;
+};
+struct ContributionRequested {
+  std::string episode_id, request_id, agency;
+};
+struct ContributionReceived {
+  std::string episode_id, request_id;
+};
 struct AssessmentFinalised {
   std::string episode_id;
   bool signed_by_family;
@@ -131,14 +161,18 @@ struct ActionPlanUpdated {
   std::string episode_id, meeting_id;
   std::vector<Action> actions;
 };
-struct OutcomeSharedWithParents { std::string episode_id, meeting_id; };
+struct OutcomeSharedWithParents {
+  std::string episode_id, meeting_id;
+};
 struct ConcernReceived {
   std::string concern_id;
   ConcernSource source;
   std::string kind, summary;
   bool above_threshold;
 };
-struct TriageDirectionGiven { std::string concern_id, direction; };
+struct TriageDirectionGiven {
+  std::string concern_id, direction;
+};
 struct SteppedUp {
   std::string episode_id;
   StepUpTo to;
@@ -158,23 +192,31 @@ struct RecordCorrected {
   std::string reason;
   std::string replacement;  // JSON text of the corrected data object, or empty
 };
-struct LegalHoldApplied { std::string reason; };
-struct LegalHoldReleased { std::string reason; };
-struct FamilyErased { std::string reason, authorised_by; };
+struct LegalHoldApplied {
+  std::string reason;
+};
+struct LegalHoldReleased {
+  std::string reason;
+};
+struct FamilyErased {
+  std::string reason, authorised_by;
+};
 
 // the access stream
-struct RecordViewed { std::string family_id, view, purpose; };
+struct RecordViewed {
+  std::string family_id, view, purpose;
+};
 
 // In the schema's union order.
-using Body = std::variant<PractitionerRegistered, PractitionerTrained, PractitionerDeactivated,
-                          FamilyRegistered, ConsentToCheckGiven, EpisodeOpened, ConsentGiven,
-                          ConsentRefused, ConsentWithdrawn, KeyworkerAssigned, TafMemberAdded,
-                          TafMemberRemoved, AssessmentStarted, ContributionRequested,
-                          ContributionReceived, AssessmentFinalised, CaseNoteAdded,
-                          DocumentUploaded, TafMeetingHeld, ActionPlanUpdated,
-                          OutcomeSharedWithParents, ConcernReceived, TriageDirectionGiven,
-                          SteppedUp, Signposted, EpisodeClosed, RecordCorrected,
-                          LegalHoldApplied, LegalHoldReleased, FamilyErased, RecordViewed>;
+using Body =
+    std::variant<PractitionerRegistered, PractitionerTrained, PractitionerDeactivated,
+                 FamilyRegistered, ConsentToCheckGiven, EpisodeOpened, ConsentGiven, ConsentRefused,
+                 ConsentWithdrawn, KeyworkerAssigned, TafMemberAdded, TafMemberRemoved,
+                 AssessmentStarted, ContributionRequested, ContributionReceived,
+                 AssessmentFinalised, CaseNoteAdded, DocumentUploaded, TafMeetingHeld,
+                 ActionPlanUpdated, OutcomeSharedWithParents, ConcernReceived, TriageDirectionGiven,
+                 SteppedUp, Signposted, EpisodeClosed, RecordCorrected, LegalHoldApplied,
+                 LegalHoldReleased, FamilyErased, RecordViewed>;
 
 // A recorded event, decoded: the envelope of RecordedEvent (without the stored bytes) and
 // its body.

@@ -17,8 +17,7 @@ Status LoadFixture(Store& store, ManualClock& clock, std::istream& in, const std
     if (line.empty() || line[0] == '#') continue;
     const std::string where = name + " line " + std::to_string(line_no);
     FixtureDirectives directives;
-    auto request =
-        ParseAppendJson(line, AppendJsonForm::kFixtureLine, {}, {}, &directives);
+    auto request = ParseAppendJson(line, AppendJsonForm::kFixtureLine, {}, {}, &directives);
     if (!request.ok()) return request.status().Annotate(where);
     if (directives.recorded_at != 0) clock.Set(directives.recorded_at);
     size_t events = request->events.size();

@@ -22,8 +22,8 @@ namespace caseledger::ledger {
 
 struct FixtureTotals {
   uint64_t lines = 0;
-  uint64_t events = 0;               // new events appended
-  uint64_t retried_lines = 0;        // lines already in the ledger (appended nothing)
+  uint64_t events = 0;         // new events appended
+  uint64_t retried_lines = 0;  // lines already in the ledger (appended nothing)
   uint64_t refused_as_expected = 0;
 };
 

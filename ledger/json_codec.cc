@@ -231,10 +231,9 @@ Result<AppendRequest> AppendFromJson(JsonValue::Reader root, AppendJsonForm form
   AppendRequest req;
   if (form == AppendJsonForm::kImportLine || form == AppendJsonForm::kFixtureLine) {
     if (form == AppendJsonForm::kFixtureLine) {
-      CL_RETURN_IF_ERROR(OnlyKeys(root,
-                                  {"stream", "expectedVersion", "actor", "events", "recordedAt",
-                                   "expectRefusal"},
-                                  ""));
+      CL_RETURN_IF_ERROR(OnlyKeys(
+          root, {"stream", "expectedVersion", "actor", "events", "recordedAt", "expectRefusal"},
+          ""));
       FixtureDirectives ignored;
       CL_RETURN_IF_ERROR(
           ParseFixtureDirectives(root, directives != nullptr ? directives : &ignored));

@@ -55,8 +55,7 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string message);
   // `details_json`, when given, is a JSON object with what the caller needs to act on the
   // refusal (e.g. the open episode's keyworker and contact).
-  static Status RuleViolated(std::string rule, std::string message,
-                             std::string details_json = {});
+  static Status RuleViolated(std::string rule, std::string message, std::string details_json = {});
   static Status Conflict(std::string message, uint64_t current_version);
   static Status AlreadyExists(std::string message);
   static Status PermissionDenied(std::string message);

@@ -252,8 +252,7 @@ Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) 
 // ------------------------------------------------------------------ saved projections
 
 Status Store::SaveProjection(const std::string& name, uint64_t valid_at,
-                             const std::map<std::string, std::string>& changed,
-                             bool replace_all) {
+                             const std::map<std::string, std::string>& changed, bool replace_all) {
   if (impl_->options.read_only) {
     return Status::Unavailable("the ledger is open read-only: projections cannot be saved");
   }

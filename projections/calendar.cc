@@ -82,8 +82,8 @@ Result<Calendar> Calendar::Parse(std::string_view text, std::string_view name) {
                                      ": expected YYYY-MM-DD<TAB>title");
     }
     auto day = ParseDay(line.substr(0, 10));
-    if (!day.ok()) return day.status().Annotate(std::string(name) + " line " +
-                                                std::to_string(line_no));
+    if (!day.ok())
+      return day.status().Annotate(std::string(name) + " line " + std::to_string(line_no));
     cal.holidays_.insert(day->days);
   }
   if (!cal.holidays_.empty()) {

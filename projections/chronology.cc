@@ -119,8 +119,9 @@ struct Summary {
            "; registration completed " + b.registration_completed_on;
   }
   std::string operator()(const ev::ConsentGiven& b) const {
-    return std::string(b.scope == ev::ConsentScope::kAssessment ? "Consent to the assessment"
-                                                                 : "Consent to information sharing") +
+    return std::string(b.scope == ev::ConsentScope::kAssessment
+                           ? "Consent to the assessment"
+                           : "Consent to information sharing") +
            " given by " + b.given_by + " (" + std::string(ev::Name(b.method)) + ")";
   }
   std::string operator()(const ev::ConsentRefused& b) const {
@@ -161,7 +162,8 @@ struct Summary {
            std::to_string(b.size) + " bytes)";
   }
   std::string operator()(const ev::TafMeetingHeld& b) const {
-    std::string out = Capitalised(ev::Name(b.kind)) + " TAF meeting held: " + OutcomeWords(b.outcome);
+    std::string out =
+        Capitalised(ev::Name(b.kind)) + " TAF meeting held: " + OutcomeWords(b.outcome);
     out += b.next_review_on.empty() ? "; no next review date set"
                                     : "; next review " + b.next_review_on;
     return out;
@@ -210,10 +212,10 @@ struct Summary {
     return "Personal data erased: " + b.reason;
   }
   template <class T>
-    requires std::is_same_v<T, ev::PractitionerRegistered> ||
-             std::is_same_v<T, ev::PractitionerTrained> ||
-             std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
-  std::string operator()(const T&) const {
+  requires std::is_same_v<T, ev::PractitionerRegistered> ||
+      std::is_same_v<T, ev::PractitionerTrained> ||
+      std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
+          std::string operator()(const T&) const {
     return {};
   }
 };
@@ -227,15 +229,33 @@ struct Facts {
 Facts FactsOf(const ev::Body& body, const FamilyState& before) {
   return std::visit(
       ev::Overloaded{
-          [](const ev::FamilyRegistered&) { return Facts{"registration", "", "", false}; },
-          [](const ev::ConsentToCheckGiven&) { return Facts{"registration", "", "", false}; },
-          [](const ev::EpisodeOpened& b) { return Facts{"registration", b.episode_id, "", true}; },
-          [](const ev::ConsentGiven& b) { return Facts{"consent", b.episode_id, "", false}; },
-          [](const ev::ConsentRefused& b) { return Facts{"consent", b.episode_id, "", true}; },
-          [](const ev::ConsentWithdrawn& b) { return Facts{"consent", b.episode_id, "", true}; },
-          [](const ev::KeyworkerAssigned& b) { return Facts{"team", b.episode_id, "", false}; },
-          [](const ev::TafMemberAdded& b) { return Facts{"team", b.episode_id, "", false}; },
-          [](const ev::TafMemberRemoved& b) { return Facts{"team", b.episode_id, "", false}; },
+          [](const ev::FamilyRegistered&) {
+            return Facts{"registration", "", "", false};
+          },
+          [](const ev::ConsentToCheckGiven&) {
+            return Facts{"registration", "", "", false};
+          },
+          [](const ev::EpisodeOpened& b) {
+            return Facts{"registration", b.episode_id, "", true};
+          },
+          [](const ev::ConsentGiven& b) {
+            return Facts{"consent", b.episode_id, "", false};
+          },
+          [](const ev::ConsentRefused& b) {
+            return Facts{"consent", b.episode_id, "", true};
+          },
+          [](const ev::ConsentWithdrawn& b) {
+            return Facts{"consent", b.episode_id, "", true};
+          },
+          [](const ev::KeyworkerAssigned& b) {
+            return Facts{"team", b.episode_id, "", false};
+          },
+          [](const ev::TafMemberAdded& b) {
+            return Facts{"team", b.episode_id, "", false};
+          },
+          [](const ev::TafMemberRemoved& b) {
+            return Facts{"team", b.episode_id, "", false};
+          },
           [](const ev::AssessmentStarted& b) {
             return Facts{"assessment", b.episode_id, "", false};
           },
@@ -252,8 +272,12 @@ Facts FactsOf(const ev::Body& body, const FamilyState& before) {
             return Facts{std::string(ev::Name(b.category)), b.episode_id, b.source_agency,
                          b.significant};
           },
-          [](const ev::DocumentUploaded& b) { return Facts{"document", b.episode_id, "", false}; },
-          [](const ev::TafMeetingHeld& b) { return Facts{"meeting", b.episode_id, "", true}; },
+          [](const ev::DocumentUploaded& b) {
+            return Facts{"document", b.episode_id, "", false};
+          },
+          [](const ev::TafMeetingHeld& b) {
+            return Facts{"meeting", b.episode_id, "", true};
+          },
           [](const ev::ActionPlanUpdated& b) {
             return Facts{"actionPlan", b.episode_id, "", false};
           },
@@ -268,13 +292,27 @@ Facts FactsOf(const ev::Body& body, const FamilyState& before) {
             const Concern* c = before.FindConcern(b.concern_id);
             return Facts{"triage", c ? c->episode_id : "", "", true};
           },
-          [](const ev::SteppedUp& b) { return Facts{"stepUp", b.episode_id, "", true}; },
-          [](const ev::Signposted& b) { return Facts{"signposting", b.episode_id, "", false}; },
-          [](const ev::EpisodeClosed& b) { return Facts{"closure", b.episode_id, "", true}; },
-          [](const ev::RecordCorrected&) { return Facts{"correction", "", "", false}; },
-          [](const ev::LegalHoldApplied&) { return Facts{"legalHold", "", "", false}; },
-          [](const ev::LegalHoldReleased&) { return Facts{"legalHold", "", "", false}; },
-          [](const ev::FamilyErased&) { return Facts{"erasure", "", "", false}; },
+          [](const ev::SteppedUp& b) {
+            return Facts{"stepUp", b.episode_id, "", true};
+          },
+          [](const ev::Signposted& b) {
+            return Facts{"signposting", b.episode_id, "", false};
+          },
+          [](const ev::EpisodeClosed& b) {
+            return Facts{"closure", b.episode_id, "", true};
+          },
+          [](const ev::RecordCorrected&) {
+            return Facts{"correction", "", "", false};
+          },
+          [](const ev::LegalHoldApplied&) {
+            return Facts{"legalHold", "", "", false};
+          },
+          [](const ev::LegalHoldReleased&) {
+            return Facts{"legalHold", "", "", false};
+          },
+          [](const ev::FamilyErased&) {
+            return Facts{"erasure", "", "", false};
+          },
           [](const ev::PractitionerRegistered&) { return Facts{}; },
           [](const ev::PractitionerTrained&) { return Facts{}; },
           [](const ev::PractitionerDeactivated&) { return Facts{}; },
@@ -287,9 +325,9 @@ Facts FactsOf(const ev::Body& body, const FamilyState& before) {
 std::string ReplacementSummary(const std::string& type, const std::string& replacement,
                                const PractitionerNames& names) {
   if (replacement.empty()) return {};
-  std::string probe = "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" +
-                      JsonQuote(type) + ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" +
-                      replacement + "}";
+  std::string probe =
+      "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(type) +
+      ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + replacement + "}";
   auto draft = ledger::ParseEventJson(probe);
   if (!draft.ok()) return {};
   auto body = ev::DecodeDraft(*draft);
@@ -302,12 +340,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -471,7 +520,9 @@ std::string ChronologyHtml(const ChronologyHeading& heading,
   std::string title = "Chronology of family " + heading.family_id;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
-      "<title>" + HtmlEscape(title) + "</title><style>"
+      "<title>" +
+      HtmlEscape(title) +
+      "</title><style>"
       "body{font-family:sans-serif;margin:1.5em;color:#111}"
       "table{border-collapse:collapse;width:100%;font-size:0.9em}"
       "th,td{border:1px solid #999;padding:0.3em 0.5em;vertical-align:top;text-align:left}"
@@ -480,14 +531,15 @@ std::string ChronologyHtml(const ChronologyHeading& heading,
       "font-size:0.8em;font-weight:normal}"
       ".correction{font-weight:normal;font-style:italic;display:block;margin-top:0.3em}"
       "@media print{body{margin:0}thead{display:table-header-group}tr{page-break-inside:avoid}}"
-      "</style></head><body>\n<h1>" + HtmlEscape(title) + "</h1>\n<p>" +
-      HtmlEscape(heading.as_of_text) + "; up to seq " + std::to_string(heading.as_of_seq) + "; " +
-      std::to_string(entries.size()) + " entries, ordered by when they happened. Times are UTC."
+      "</style></head><body>\n<h1>" +
+      HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(heading.as_of_text) + "; up to seq " +
+      std::to_string(heading.as_of_seq) + "; " + std::to_string(entries.size()) +
+      " entries, ordered by when they happened. Times are UTC."
       "</p>\n<table><thead><tr><th>Happened</th><th>Recorded</th><th>By</th><th>Episode</th>"
       "<th>Category</th><th>What</th><th>Source</th></tr></thead><tbody>\n";
   for (const auto& e : entries) {
-    std::string cls = std::string(e.significant ? "significant" : "") +
-                      (e.corrected ? " corrected" : "");
+    std::string cls =
+        std::string(e.significant ? "significant" : "") + (e.corrected ? " corrected" : "");
     out += "<tr" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + "><td>" +
            HtmlEscape(FormatRfc3339(e.occurred_at)) + "</td><td>" +
            HtmlEscape(FormatRfc3339(e.recorded_at));
@@ -501,11 +553,12 @@ std::string ChronologyHtml(const ChronologyHeading& heading,
     if (e.corrected) out += "<span class=\"mark\">corrected</span>";
     out += HtmlEscape(e.summary);
     if (e.corrected) {
-      out += "<span class=\"correction\">Corrected by " + HtmlEscape(e.correction_by) + " at " +
-             HtmlEscape(FormatRfc3339(e.correction_recorded_at)) + ": " +
-             HtmlEscape(e.correction_reason) +
-             (e.corrected_summary.empty() ? "" : ". Now reads: " + HtmlEscape(e.corrected_summary)) +
-             "</span>";
+      out +=
+          "<span class=\"correction\">Corrected by " + HtmlEscape(e.correction_by) + " at " +
+          HtmlEscape(FormatRfc3339(e.correction_recorded_at)) + ": " +
+          HtmlEscape(e.correction_reason) +
+          (e.corrected_summary.empty() ? "" : ". Now reads: " + HtmlEscape(e.corrected_summary)) +
+          "</span>";
     }
     out += "</td><td>" + HtmlEscape(e.source_agency) + "</td></tr>\n";
   }

@@ -68,8 +68,8 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
                                              const PractitionerNames& names = {});
 
 struct ChronologyFilter {
-  std::string episode;             // only this episode's entries (and the family's own)
-  std::optional<Day> from, to;     // London days of occurredAt, inclusive
+  std::string episode;               // only this episode's entries (and the family's own)
+  std::optional<Day> from, to;       // London days of occurredAt, inclusive
   std::set<std::string> categories;  // only these; empty: all
   bool significant_only = false;
 };
@@ -80,8 +80,8 @@ std::vector<ChronologyEntry> FilterChronology(const std::vector<ChronologyEntry>
 // The heading of an exported chronology.
 struct ChronologyHeading {
   std::string family_id;
-  uint64_t as_of_seq = 0;   // the last seq the chronology includes
-  std::string as_of_text;   // e.g. "as recorded at 2026-03-03T10:00:00Z", or "current"
+  uint64_t as_of_seq = 0;  // the last seq the chronology includes
+  std::string as_of_text;  // e.g. "as recorded at 2026-03-03T10:00:00Z", or "current"
 };
 
 // {"familyId", "asOfSeq", "entries": [{"seq", "occurredAt", "recordedAt", "recordedBy",

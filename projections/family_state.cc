@@ -22,23 +22,22 @@ struct PractitionerFold {
     p.email = b.email;
   }
   void operator()(const ev::PractitionerTrained& b) {
-    (b.course == ev::Course::kPracticeStandards ? p.practice_standards : p.recording_system) =
-        true;
+    (b.course == ev::Course::kPracticeStandards ? p.practice_standards : p.recording_system) = true;
   }
   void operator()(const ev::PractitionerDeactivated& b) {
     p.active = false;
     p.deactivation_reason = b.reason;
   }
   template <class T>
-    requires kOneOf<T, ev::FamilyRegistered, ev::ConsentToCheckGiven, ev::EpisodeOpened,
-                    ev::ConsentGiven, ev::ConsentRefused, ev::ConsentWithdrawn,
-                    ev::KeyworkerAssigned, ev::TafMemberAdded, ev::TafMemberRemoved,
-                    ev::AssessmentStarted, ev::ContributionRequested, ev::ContributionReceived,
-                    ev::AssessmentFinalised, ev::CaseNoteAdded, ev::DocumentUploaded,
-                    ev::TafMeetingHeld, ev::ActionPlanUpdated, ev::OutcomeSharedWithParents,
-                    ev::ConcernReceived, ev::TriageDirectionGiven, ev::SteppedUp, ev::Signposted,
-                    ev::EpisodeClosed, ev::RecordCorrected, ev::LegalHoldApplied,
-                    ev::LegalHoldReleased, ev::FamilyErased, ev::RecordViewed>
+  requires kOneOf<T, ev::FamilyRegistered, ev::ConsentToCheckGiven, ev::EpisodeOpened,
+                  ev::ConsentGiven, ev::ConsentRefused, ev::ConsentWithdrawn, ev::KeyworkerAssigned,
+                  ev::TafMemberAdded, ev::TafMemberRemoved, ev::AssessmentStarted,
+                  ev::ContributionRequested, ev::ContributionReceived, ev::AssessmentFinalised,
+                  ev::CaseNoteAdded, ev::DocumentUploaded, ev::TafMeetingHeld,
+                  ev::ActionPlanUpdated, ev::OutcomeSharedWithParents, ev::ConcernReceived,
+                  ev::TriageDirectionGiven, ev::SteppedUp, ev::Signposted, ev::EpisodeClosed,
+                  ev::RecordCorrected, ev::LegalHoldApplied, ev::LegalHoldReleased,
+                  ev::FamilyErased, ev::RecordViewed>
   void operator()(const T&) {}
 };
 
@@ -142,8 +141,8 @@ struct FamilyFold {
   }
   void operator()(const ev::DocumentUploaded& b) {
     if (Episode* ep = Ep(b.episode_id)) {
-      ep->documents.push_back({b.document_id, b.filename, b.media_type, b.sha256, b.size,
-                               e.occurred_at, e.seq});
+      ep->documents.push_back(
+          {b.document_id, b.filename, b.media_type, b.sha256, b.size, e.occurred_at, e.seq});
     }
   }
   void operator()(const ev::TafMeetingHeld& b) {
@@ -167,8 +166,9 @@ struct FamilyFold {
     }
     if (ep == nullptr) return;
     for (const auto& a : b.actions) {
-      auto it = std::find_if(ep->actions.begin(), ep->actions.end(),
-                             [&](const PlanAction& p) { return p.action.action_id == a.action_id; });
+      auto it = std::find_if(ep->actions.begin(), ep->actions.end(), [&](const PlanAction& p) {
+        return p.action.action_id == a.action_id;
+      });
       if (it == ep->actions.end()) {
         ep->actions.push_back({a, b.meeting_id});
       } else {
@@ -235,8 +235,8 @@ struct FamilyFold {
   void operator()(const ev::LegalHoldReleased&) { f.legal_hold = false; }
   void operator()(const ev::FamilyErased&) { f.erased = true; }
   template <class T>
-    requires kOneOf<T, ev::PractitionerRegistered, ev::PractitionerTrained,
-                    ev::PractitionerDeactivated, ev::RecordViewed>
+  requires kOneOf<T, ev::PractitionerRegistered, ev::PractitionerTrained,
+                  ev::PractitionerDeactivated, ev::RecordViewed>
   void operator()(const T&) {}
 };
 

@@ -164,8 +164,8 @@ struct FamilyState {
   std::vector<Concern> concerns;  // in the order received
   bool legal_hold = false;
   bool erased = false;
-  std::map<uint64_t, std::string> events;         // seq -> type, every event of the stream
-  std::map<uint64_t, Correction> corrections;     // corrected seq -> its latest correction
+  std::map<uint64_t, std::string> events;      // seq -> type, every event of the stream
+  std::map<uint64_t, Correction> corrections;  // corrected seq -> its latest correction
 
   const Episode* FindEpisode(std::string_view id) const;
   Episode* FindEpisode(std::string_view id);

@@ -101,10 +101,10 @@ struct FamilyCheck {
     if (p == nullptr || !p->MayRecord()) {
       return Refuse("registered-practitioner",
                     "practitioner " + id + " cannot be " + std::string(as) + ": " +
-                        (p == nullptr    ? "not registered"
-                         : !p->active    ? "deactivated"
-                                         : "both trainings (practice standards and recording "
-                                           "system) must be recorded first"));
+                        (p == nullptr ? "not registered"
+                         : !p->active ? "deactivated"
+                                      : "both trainings (practice standards and recording "
+                                        "system) must be recorded first"));
     }
     return Status();
   }
@@ -291,15 +291,15 @@ struct FamilyCheck {
                                             " is not an event of family " + f.family_id);
     }
     if (b.replacement.empty()) return Status();
-    std::string probe = "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" +
-                        JsonQuote(it->second) +
-                        ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + b.replacement + "}";
+    std::string probe =
+        "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(it->second) +
+        ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + b.replacement + "}";
     auto parsed = ledger::ParseEventJson(probe);
     if (!parsed.ok()) {
-      return Refuse("corrections-not-edits",
-                    "the replacement is not a valid " + it->second + ": " +
-                        parsed.status().message() +
-                        (parsed.status().field().empty() ? "" : " (" + parsed.status().field() + ")"));
+      return Refuse(
+          "corrections-not-edits",
+          "the replacement is not a valid " + it->second + ": " + parsed.status().message() +
+              (parsed.status().field().empty() ? "" : " (" + parsed.status().field() + ")"));
     }
     return Status();
   }
@@ -312,10 +312,10 @@ struct FamilyCheck {
   }
   Status operator()(const ev::FamilyErased&) const { return Status(); }
   template <class T>
-    requires std::is_same_v<T, ev::PractitionerRegistered> ||
-             std::is_same_v<T, ev::PractitionerTrained> ||
-             std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
-  Status operator()(const T&) const {
+  requires std::is_same_v<T, ev::PractitionerRegistered> ||
+      std::is_same_v<T, ev::PractitionerTrained> ||
+      std::is_same_v<T, ev::PractitionerDeactivated> || std::is_same_v<T, ev::RecordViewed>
+          Status operator()(const T&) const {
     return Status::Internal("a non-family event reached the family rules");
   }
 };
@@ -344,11 +344,10 @@ Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded
   for (size_t i = 0; i < request.events.size(); ++i) {
     const auto& draft = request.events[i];
     if (draft.occurred_at() > recorded_at + options_.allowed_skew_micros) {
-      return Refuse("no-future-events",
-                    "events[" + std::to_string(i) + "] happened at " +
-                        ledger::FormatRfc3339(draft.occurred_at()) +
-                        ", later than it is recorded (" + ledger::FormatRfc3339(recorded_at) +
-                        ")");
+      return Refuse("no-future-events", "events[" + std::to_string(i) + "] happened at " +
+                                            ledger::FormatRfc3339(draft.occurred_at()) +
+                                            ", later than it is recorded (" +
+                                            ledger::FormatRfc3339(recorded_at) + ")");
     }
     CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(draft));
     if (KindOfBody(body) != stream_kind) {
@@ -379,10 +378,10 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, int64_t re
     if (p == nullptr || !p->MayRecord()) {
       return Refuse("registered-practitioner",
                     "practitioner " + request.actor.id + " may not record FFA work: " +
-                        (p == nullptr    ? "not a registered practitioner"
-                         : !p->active    ? "deactivated (" + p->deactivation_reason + ")"
-                                         : "both trainings (practice standards and recording "
-                                           "system) must be recorded first"));
+                        (p == nullptr ? "not a registered practitioner"
+                         : !p->active ? "deactivated (" + p->deactivation_reason + ")"
+                                      : "both trainings (practice standards and recording "
+                                        "system) must be recorded first"));
     }
   }
   for (size_t i = 0; i < request.events.size(); ++i) {

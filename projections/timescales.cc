@@ -1,5 +1,7 @@
 #include "projections/timescales.h"
 
+#include <algorithm>
+
 #include "ledger/json_codec.h"
 
 namespace caseledger::projections {
@@ -10,13 +12,13 @@ using ledger::JsonQuote;
 constexpr int kDueSoonCalendarDays = 5;
 constexpr int kTargetWorkingDays = 2;
 
-// A calendar-day timescale: started on `start`, due on `due`, met on `met` (if it was).
-// `stopped_on`: the day the case stopped owing it (closure), if any.
-Timescale CalendarDays(const char* id, std::optional<Day> start, Day due, std::optional<Day> met,
-                       std::optional<Day> stopped_on, Day on) {
+// The state of a started timescale, due on `due`, dueSoon from `due_soon_from` on.
+// `stopped_on`: the day the case stopped owing it (refusal, withdrawal, closure), if any.
+Timescale Judge(const char* id, Day start, Day due, Day due_soon_from, std::optional<Day> met,
+                std::optional<Day> stopped_on, Day on) {
   Timescale t;
   t.id = id;
-  if (!start || on < *start) return t;  // notStarted
+  if (on < start) return t;  // notStarted
   t.started_on = start;
   t.due_on = due;
   if (met && *met <= on) {
@@ -26,37 +28,30 @@ Timescale CalendarDays(const char* id, std::optional<Day> start, Day due, std::o
     t.state = TimescaleState::kStopped;
   } else if (on > due) {
     t.state = TimescaleState::kBreached;
-  } else if (due - on <= kDueSoonCalendarDays) {
-    t.state = TimescaleState::kDueSoon;
   } else {
-    t.state = TimescaleState::kOnTrack;
+    t.state = on >= due_soon_from ? TimescaleState::kDueSoon : TimescaleState::kOnTrack;
   }
   return t;
+}
+
+// A calendar-day timescale: started on `start` (notStarted without one), due on `due`,
+// dueSoon in its last 5 days.
+Timescale CalendarDays(const char* id, std::optional<Day> start, Day due, std::optional<Day> met,
+                       std::optional<Day> stopped_on, Day on) {
+  if (!start) {
+    Timescale t;
+    t.id = id;
+    return t;
+  }
+  return Judge(id, *start, due, due + -kDueSoonCalendarDays, met, stopped_on, on);
 }
 
 // A working-day timescale from `start`: limit `days` working days; dueSoon from working day
 // `due_soon_from` on (the target of 2 for the 3-day ones).
 Timescale WorkingDays(const char* id, const Calendar& cal, Day start, int days, int due_soon_from,
                       std::optional<Day> met, std::optional<Day> stopped_on, Day on) {
-  Timescale t;
-  t.id = id;
-  if (on < start) return t;
-  t.started_on = start;
-  Day due = cal.AddWorkingDays(start, days);
-  t.due_on = due;
-  if (met && *met <= on) {
-    t.met_on = met;
-    t.state = *met <= due ? TimescaleState::kMet : TimescaleState::kMetLate;
-  } else if (stopped_on && *stopped_on <= on && *stopped_on <= due) {
-    t.state = TimescaleState::kStopped;
-  } else if (on > due) {
-    t.state = TimescaleState::kBreached;
-  } else if (on >= cal.AddWorkingDays(start, due_soon_from)) {
-    t.state = TimescaleState::kDueSoon;
-  } else {
-    t.state = TimescaleState::kOnTrack;
-  }
-  return t;
+  return Judge(id, start, cal.AddWorkingDays(start, days), cal.AddWorkingDays(start, due_soon_from),
+               met, stopped_on, on);
 }
 
 Timescale Named(const char* id) {
@@ -82,16 +77,16 @@ MeetingTimescales ForMeeting(const Meeting& m, const Calendar& cal, std::optiona
     auto plan = DayOf(m.plan_recorded_at);
     recorded = plan ? std::optional<Day>(std::max(*plan, *recorded)) : std::nullopt;
   }
-  out.record = WorkingDays("record-within-3-wd", cal, out.held_on, 3, kTargetWorkingDays, recorded, closed, on);
-  out.share = WorkingDays("share-within-5-wd", cal, out.held_on, 5, 4, DayOf(m.shared_at), closed, on);
+  out.record = WorkingDays("record-within-3-wd", cal, out.held_on, 3, kTargetWorkingDays, recorded,
+                           closed, on);
+  out.share =
+      WorkingDays("share-within-5-wd", cal, out.held_on, 5, 4, DayOf(m.shared_at), closed, on);
   out.record.meeting_id = out.share.meeting_id = m.id;
   out.next_review_missing = needs_plan && m.next_review_on.empty();
   return out;
 }
 
-std::string DayJson(const std::optional<Day>& d) {
-  return d ? JsonQuote(FormatDay(*d)) : "null";
-}
+std::string DayJson(const std::optional<Day>& d) { return d ? JsonQuote(FormatDay(*d)) : "null"; }
 
 std::string TimescaleJson(const Timescale& t) {
   std::string out = "{\"id\":" + JsonQuote(t.id) + ",\"state\":" + JsonQuote(Name(t.state)) +
@@ -139,23 +134,29 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   if (ep.consent.refused && !ep.consent.given) stopped = LondonDay(ep.consent.refused_at);
 
   Day reg = registered.value_or(Day{});
+  // Meetings in the order they were held (a late record of an earlier meeting is common).
+  std::vector<const Meeting*> meetings;
+  for (const Meeting& m : ep.meetings) meetings.push_back(&m);
+  std::stable_sort(meetings.begin(), meetings.end(), [](const Meeting* a, const Meeting* b) {
+    return a->held_at < b->held_at;
+  });
   out.timescales.push_back(CalendarDays("assessment-3-weeks", registered, reg + 21,
                                         ep.finalised ? DayOf(ep.finalised_at) : std::nullopt,
                                         stopped, on));
   std::optional<Day> first_meeting =
-      ep.meetings.empty() ? std::nullopt : std::optional<Day>(LondonDay(ep.meetings[0].held_at));
+      meetings.empty() ? std::nullopt : std::optional<Day>(LondonDay(meetings[0]->held_at));
   out.timescales.push_back(
       CalendarDays("initial-taf-6-weeks", registered, reg + 42, first_meeting, stopped, on));
 
   // review-6-12-weeks: from the latest meeting held by `on` that asked to go on.
   Timescale review = Named("review-6-12-weeks");
-  for (size_t i = 0; i < ep.meetings.size(); ++i) {
-    const Meeting& m = ep.meetings[i];
+  for (size_t i = 0; i < meetings.size(); ++i) {
+    const Meeting& m = *meetings[i];
     Day held = LondonDay(m.held_at);
     if (held > on) break;
     std::optional<Day> next;
-    if (i + 1 < ep.meetings.size() && LondonDay(ep.meetings[i + 1].held_at) <= on) {
-      next = LondonDay(ep.meetings[i + 1].held_at);
+    if (i + 1 < meetings.size() && LondonDay(meetings[i + 1]->held_at) <= on) {
+      next = LondonDay(meetings[i + 1]->held_at);
     }
     if (next) {  // a later meeting exists: judge the interval, then go on to the latest
       review = CalendarDays("review-6-12-weeks", held, held + 84, next, std::nullopt, on);
@@ -184,9 +185,10 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
 
   // record / share: every meeting held by `on`; the latest one reported.
   Timescale record = Named("record-within-3-wd"), share = Named("share-within-5-wd");
-  for (const Meeting& m : ep.meetings) {
+  for (const Meeting* meeting : meetings) {
+    const Meeting& m = *meeting;
     if (LondonDay(m.held_at) > on) break;
-    MeetingTimescales mt = ForMeeting(m, cal, std::nullopt, on);
+    MeetingTimescales mt = ForMeeting(m, cal, stopped, on);
     record = mt.record;
     share = mt.share;
     if (mt.next_review_missing) out.meetings_without_next_review.push_back(m.id);
@@ -197,12 +199,14 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
 
   // action-outcome-3-wd: the latest meeting (by `on`) that decided a step-up or closure.
   Timescale action = Named("action-outcome-3-wd");
-  for (const Meeting& m : ep.meetings) {
+  for (const Meeting* meeting : meetings) {
+    const Meeting& m = *meeting;
     Day held = LondonDay(m.held_at);
     if (held > on || m.outcome == ev::MeetingOutcome::kContinue) continue;
     int64_t done_at = m.outcome == ev::MeetingOutcome::kStepUp ? ep.stepped_up_recorded_at
                                                                : ep.closed_recorded_at;
-    action = WorkingDays("action-outcome-3-wd", cal, held, 3, kTargetWorkingDays, DayOf(done_at), std::nullopt, on);
+    action = WorkingDays("action-outcome-3-wd", cal, held, 3, kTargetWorkingDays, DayOf(done_at),
+                         std::nullopt, on);
     action.meeting_id = m.id;
   }
   out.timescales.push_back(action);
@@ -223,8 +227,8 @@ std::vector<EpisodeTimescales> EvaluateTimescales(const FamilyState& family,
 
 std::string TimescalesJson(const std::string& family_id, Day on,
                            const std::vector<EpisodeTimescales>& episodes) {
-  std::string out = "{\"familyId\":" + JsonQuote(family_id) + ",\"on\":" +
-                    JsonQuote(FormatDay(on)) + ",\"episodes\":[";
+  std::string out = "{\"familyId\":" + JsonQuote(family_id) +
+                    ",\"on\":" + JsonQuote(FormatDay(on)) + ",\"episodes\":[";
   for (size_t i = 0; i < episodes.size(); ++i) {
     const auto& e = episodes[i];
     out += i ? ",{" : "{";

@@ -11,11 +11,12 @@
 //   share-within-5-wd    TAF meeting held -> outcome and plan given to the parents, 5 wd
 //   action-outcome-3-wd  meeting that decided step-up or closure -> step-up or closure
 //                        recorded, by recordedAt; 3 working days (target 2)
-// The per-meeting timescales report the latest meeting that started one; every meeting's
-// own record/share states are listed in `meetings`.
+// The per-meeting timescales report the latest meeting (in the order held) that started one;
+// every meeting's own record/share states are listed in `meetings`.
 //
 // States: notStarted (its clock has not started), onTrack, dueSoon (within the warning
-// window: the last 5 calendar days, or past the 2-working-day target), met, metLate,
+// window: the last 5 calendar days; from the 2-working-day target on for the 3-working-day
+// ones; from working day 4 for sharing; from day 42 for reviews), met, metLate,
 // breached (still not met past the limit), and stopped (consent was refused or withdrawn, the
 // episode closed, or the meeting decided to step up or close, before it was due: nothing
 // more is owed).
@@ -61,8 +62,8 @@ struct EpisodeTimescales {
   std::string keyworker_id;
   std::vector<Timescale> timescales;  // the six, in kTimescaleIds order
   std::vector<MeetingTimescales> meetings;
-  bool finalised_not_signed = false;        // finalised FFA not signed by the family
-  bool finalised_copy_not_given = false;    // ...or no copy given to them
+  bool finalised_not_signed = false;      // finalised FFA not signed by the family
+  bool finalised_copy_not_given = false;  // ...or no copy given to them
   std::vector<std::string> meetings_without_next_review;
 };
 

@@ -31,72 +31,78 @@ std::string Quoted(const std::string& s) { return JsonQuote(s); }
 
 std::string EpisodeJson(const Episode& ep) {
   const Consent& c = ep.consent;
-  std::string out = "{\"episodeId\":" + JsonQuote(ep.id) + ",\"status\":" + JsonQuote(Name(ep.status)) +
-                    ",\"keyworkerId\":" + JsonQuote(ep.keyworker_id) +
-                    ",\"registrationCompletedOn\":" + JsonQuote(ep.registration_completed_on) +
-                    ",\"consent\":{\"given\":" + Bool(c.given) + ",\"givenBy\":" +
-                    OptText(c.given_by) + ",\"givenAt\":" + Time(c.given_at) +
-                    ",\"informationSharing\":" + Bool(c.information_sharing) +
-                    ",\"refused\":" + Bool(c.refused) + ",\"refusedBy\":" + OptText(c.refused_by) +
-                    ",\"refusalReason\":" + OptText(c.refusal_reason) +
-                    ",\"withdrawn\":" + Bool(c.withdrawn) +
-                    ",\"withdrawnBy\":" + OptText(c.withdrawn_by) +
-                    ",\"withdrawalReason\":" + OptText(c.withdrawal_reason) +
-                    ",\"withdrawnAt\":" + Time(c.withdrawn_at) + "}" +
-                    ",\"tafMembers\":" + List(ep.taf_members, Quoted) +
-                    ",\"assessment\":{\"startedAt\":" + Time(ep.assessment_started_at) +
-                    ",\"finalised\":" + Bool(ep.finalised) + ",\"finalisedAt\":" +
-                    Time(ep.finalised_at) + ",\"signedByFamily\":" + Bool(ep.signed_by_family) +
-                    ",\"copyGivenToFamily\":" + Bool(ep.copy_given_to_family) +
-                    ",\"keyworkerAnalysis\":" + OptText(ep.keyworker_analysis) +
-                    ",\"contributions\":" + List(ep.contributions, [](const Contribution& x) {
-                      return "{\"requestId\":" + JsonQuote(x.request_id) + ",\"agency\":" +
-                             JsonQuote(x.agency) + ",\"requestedAt\":" + Time(x.requested_at) +
-                             ",\"receivedAt\":" + Time(x.received_at) + "}";
-                    }) + "}";
+  std::string out =
+      "{\"episodeId\":" + JsonQuote(ep.id) + ",\"status\":" + JsonQuote(Name(ep.status)) +
+      ",\"keyworkerId\":" + JsonQuote(ep.keyworker_id) +
+      ",\"registrationCompletedOn\":" + JsonQuote(ep.registration_completed_on) +
+      ",\"consent\":{\"given\":" + Bool(c.given) + ",\"givenBy\":" + OptText(c.given_by) +
+      ",\"givenAt\":" + Time(c.given_at) +
+      ",\"informationSharing\":" + Bool(c.information_sharing) + ",\"refused\":" + Bool(c.refused) +
+      ",\"refusedBy\":" + OptText(c.refused_by) +
+      ",\"refusalReason\":" + OptText(c.refusal_reason) + ",\"withdrawn\":" + Bool(c.withdrawn) +
+      ",\"withdrawnBy\":" + OptText(c.withdrawn_by) +
+      ",\"withdrawalReason\":" + OptText(c.withdrawal_reason) +
+      ",\"withdrawnAt\":" + Time(c.withdrawn_at) + "}" +
+      ",\"tafMembers\":" + List(ep.taf_members, Quoted) +
+      ",\"assessment\":{\"startedAt\":" + Time(ep.assessment_started_at) +
+      ",\"finalised\":" + Bool(ep.finalised) + ",\"finalisedAt\":" + Time(ep.finalised_at) +
+      ",\"signedByFamily\":" + Bool(ep.signed_by_family) +
+      ",\"copyGivenToFamily\":" + Bool(ep.copy_given_to_family) +
+      ",\"keyworkerAnalysis\":" + OptText(ep.keyworker_analysis) + ",\"contributions\":" +
+      List(ep.contributions,
+           [](const Contribution& x) {
+             return "{\"requestId\":" + JsonQuote(x.request_id) +
+                    ",\"agency\":" + JsonQuote(x.agency) +
+                    ",\"requestedAt\":" + Time(x.requested_at) +
+                    ",\"receivedAt\":" + Time(x.received_at) + "}";
+           }) +
+      "}";
   out += ",\"meetings\":" + List(ep.meetings, [](const Meeting& m) {
-    return "{\"meetingId\":" + JsonQuote(m.id) + ",\"kind\":" + JsonQuote(ev::Name(m.kind)) +
-           ",\"outcome\":" + JsonQuote(ev::Name(m.outcome)) + ",\"heldAt\":" + Time(m.held_at) +
-           ",\"recordedAt\":" + Time(m.recorded_at) + ",\"attendees\":" +
-           List(m.attendees, Quoted) + ",\"nextReviewOn\":" + OptText(m.next_review_on) +
-           ",\"planRecordedAt\":" + Time(m.plan_recorded_at) +
-           ",\"sharedWithParentsAt\":" + Time(m.shared_at) + "}";
-  });
+           return "{\"meetingId\":" + JsonQuote(m.id) + ",\"kind\":" + JsonQuote(ev::Name(m.kind)) +
+                  ",\"outcome\":" + JsonQuote(ev::Name(m.outcome)) +
+                  ",\"heldAt\":" + Time(m.held_at) + ",\"recordedAt\":" + Time(m.recorded_at) +
+                  ",\"attendees\":" + List(m.attendees, Quoted) +
+                  ",\"nextReviewOn\":" + OptText(m.next_review_on) +
+                  ",\"planRecordedAt\":" + Time(m.plan_recorded_at) +
+                  ",\"sharedWithParentsAt\":" + Time(m.shared_at) + "}";
+         });
   out += ",\"actions\":" + List(ep.actions, [](const PlanAction& p) {
-    const ev::Action& a = p.action;
-    return "{\"actionId\":" + JsonQuote(a.action_id) + ",\"description\":" +
-           JsonQuote(a.description) + ",\"owner\":" + JsonQuote(a.owner) +
-           ",\"dueOn\":" + JsonQuote(a.due_on) + ",\"status\":" + JsonQuote(ev::Name(a.status)) +
-           ",\"meetingId\":" + JsonQuote(p.meeting_id) + "}";
-  });
+           const ev::Action& a = p.action;
+           return "{\"actionId\":" + JsonQuote(a.action_id) +
+                  ",\"description\":" + JsonQuote(a.description) +
+                  ",\"owner\":" + JsonQuote(a.owner) + ",\"dueOn\":" + JsonQuote(a.due_on) +
+                  ",\"status\":" + JsonQuote(ev::Name(a.status)) +
+                  ",\"meetingId\":" + JsonQuote(p.meeting_id) + "}";
+         });
   out += ",\"documents\":" + List(ep.documents, [](const Document& d) {
-    return "{\"documentId\":" + JsonQuote(d.id) + ",\"filename\":" + JsonQuote(d.filename) +
-           ",\"mediaType\":" + JsonQuote(d.media_type) + ",\"sha256\":" + JsonQuote(d.sha256) +
-           ",\"size\":" + std::to_string(d.size) + ",\"uploadedAt\":" + Time(d.uploaded_at) +
-           ",\"seq\":" + std::to_string(d.seq) + "}";
-  });
+           return "{\"documentId\":" + JsonQuote(d.id) + ",\"filename\":" + JsonQuote(d.filename) +
+                  ",\"mediaType\":" + JsonQuote(d.media_type) +
+                  ",\"sha256\":" + JsonQuote(d.sha256) + ",\"size\":" + std::to_string(d.size) +
+                  ",\"uploadedAt\":" + Time(d.uploaded_at) + ",\"seq\":" + std::to_string(d.seq) +
+                  "}";
+         });
   out += ",\"caseNotes\":" + std::to_string(ep.note_ids.size()) +
          ",\"signposted\":" + List(ep.signposted, Quoted);
-  out += ",\"steppedUp\":" +
-         (ep.stepped_up ? "{\"to\":" + JsonQuote(ev::Name(ep.stepped_up_to)) + ",\"reason\":" +
-                              JsonQuote(ep.step_up_reason) + ",\"meetingId\":" +
-                              OptText(ep.step_up_meeting_id) + ",\"recordedAt\":" +
-                              Time(ep.stepped_up_recorded_at) + "}"
-                        : std::string("null"));
-  out += ",\"closure\":" +
-         (ep.closed ? "{\"reason\":" + JsonQuote(ev::Name(ep.closure_reason)) + ",\"detail\":" +
-                          OptText(ep.closure_detail) + ",\"meetingId\":" +
-                          OptText(ep.closure_meeting_id) + ",\"closedAt\":" + Time(ep.closed_at) +
-                          ",\"recordedAt\":" + Time(ep.closed_recorded_at) + "}"
-                    : std::string("null"));
+  out += ",\"steppedUp\":" + (ep.stepped_up
+                                  ? "{\"to\":" + JsonQuote(ev::Name(ep.stepped_up_to)) +
+                                        ",\"reason\":" + JsonQuote(ep.step_up_reason) +
+                                        ",\"meetingId\":" + OptText(ep.step_up_meeting_id) +
+                                        ",\"recordedAt\":" + Time(ep.stepped_up_recorded_at) + "}"
+                                  : std::string("null"));
+  out += ",\"closure\":" + (ep.closed ? "{\"reason\":" + JsonQuote(ev::Name(ep.closure_reason)) +
+                                            ",\"detail\":" + OptText(ep.closure_detail) +
+                                            ",\"meetingId\":" + OptText(ep.closure_meeting_id) +
+                                            ",\"closedAt\":" + Time(ep.closed_at) +
+                                            ",\"recordedAt\":" + Time(ep.closed_recorded_at) + "}"
+                                      : std::string("null"));
   return out + "}";
 }
 
 std::string ConcernJson(const Concern& c) {
   return "{\"concernId\":" + JsonQuote(c.id) + ",\"source\":" + JsonQuote(ev::Name(c.source)) +
          ",\"kind\":" + JsonQuote(c.kind) + ",\"summary\":" + JsonQuote(c.summary) +
-         ",\"aboveThreshold\":" + Bool(c.above_threshold) + ",\"episodeId\":" +
-         OptText(c.episode_id) + ",\"receivedAt\":" + Time(c.received_at) +
+         ",\"aboveThreshold\":" + Bool(c.above_threshold) +
+         ",\"episodeId\":" + OptText(c.episode_id) + ",\"receivedAt\":" + Time(c.received_at) +
          ",\"recordedAt\":" + Time(c.recorded_at) + ",\"seq\":" + std::to_string(c.seq) +
          ",\"directed\":" + Bool(c.directed) + ",\"direction\":" + OptText(c.direction) +
          ",\"directedBy\":" + OptText(c.directed_by) + ",\"directedAt\":" + Time(c.directed_at) +
@@ -122,13 +128,11 @@ Result<uint64_t> ResolveAsOf(ledger::Store& store, const AsOf& as_of) {
 Result<std::vector<ev::Event>> ReadFamily(ledger::Store& store, const std::string& family_id,
                                           uint64_t max_seq) {
   if (!ledger::IsValidId(family_id)) {
-    return Status::InvalidArgument("a family id is 1-64 characters of A-Z a-z 0-9 - _",
-                                   "familyId");
+    return Status::InvalidArgument("a family id is 1-64 characters of A-Z a-z 0-9 - _", "familyId");
   }
   std::vector<ev::Event> out;
   if (max_seq == 0) return Status::NotFound("family " + family_id + " has no record at that time");
-  CL_ASSIGN_OR_RETURN(auto recorded,
-                      store.ReadStream("family/" + family_id, 1, SIZE_MAX, max_seq));
+  CL_ASSIGN_OR_RETURN(auto recorded, store.ReadStream("family/" + family_id, 1, SIZE_MAX, max_seq));
   if (recorded.empty()) {
     return Status::NotFound("family " + family_id + " has no record" +
                             (max_seq < store.Size() ? " at that time" : ""));
@@ -174,25 +178,26 @@ PractitionerNames StoreNames(ledger::Store& store, uint64_t max_seq) {
 }
 
 std::string FamilyStateJson(const FamilyState& f, uint64_t as_of_seq) {
-  std::string out = "{\"familyId\":" + JsonQuote(f.family_id) +
-                    ",\"version\":" + std::to_string(f.version) +
-                    ",\"asOfSeq\":" + std::to_string(as_of_seq) +
-                    ",\"registered\":" + Bool(f.registered);
+  std::string out =
+      "{\"familyId\":" + JsonQuote(f.family_id) + ",\"version\":" + std::to_string(f.version) +
+      ",\"asOfSeq\":" + std::to_string(as_of_seq) + ",\"registered\":" + Bool(f.registered);
   out += ",\"members\":" + List(f.members, [](const ev::Member& m) {
-    return "{\"memberId\":" + JsonQuote(m.member_id) + ",\"role\":" + JsonQuote(ev::Name(m.role)) +
-           ",\"name\":" + JsonQuote(m.name) + ",\"dateOfBirth\":" + OptText(m.date_of_birth) + "}";
-  });
+           return "{\"memberId\":" + JsonQuote(m.member_id) +
+                  ",\"role\":" + JsonQuote(ev::Name(m.role)) + ",\"name\":" + JsonQuote(m.name) +
+                  ",\"dateOfBirth\":" + OptText(m.date_of_birth) + "}";
+         });
   out += ",\"address\":" + OptText(f.address) + ",\"consentToCheck\":" + Bool(f.consent_to_check);
   const Episode* open = f.OpenEpisode();
   out += ",\"openEpisodeId\":" + (open ? JsonQuote(open->id) : std::string("null"));
   out += ",\"episodes\":" + List(f.episodes, EpisodeJson);
   out += ",\"concerns\":" + List(f.concerns, ConcernJson);
   out += ",\"corrections\":" + List(f.corrections, [](const auto& kv) {
-    return "{\"correctsSeq\":" + std::to_string(kv.first) + ",\"seq\":" +
-           std::to_string(kv.second.seq) + ",\"reason\":" + JsonQuote(kv.second.reason) +
-           ",\"by\":" + JsonQuote(kv.second.by) + ",\"recordedAt\":" +
-           Time(kv.second.recorded_at) + "}";
-  });
+           return "{\"correctsSeq\":" + std::to_string(kv.first) +
+                  ",\"seq\":" + std::to_string(kv.second.seq) +
+                  ",\"reason\":" + JsonQuote(kv.second.reason) +
+                  ",\"by\":" + JsonQuote(kv.second.by) +
+                  ",\"recordedAt\":" + Time(kv.second.recorded_at) + "}";
+         });
   out += ",\"legalHold\":" + Bool(f.legal_hold) + ",\"erased\":" + Bool(f.erased) + "}";
   return out;
 }

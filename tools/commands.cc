@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "api/server.h"
+#include "ledger/fixture_loader.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
-#include "ledger/fixture_loader.h"
 #include "ledger/time_format.h"
 #include "tools/common.h"
 
@@ -165,8 +165,8 @@ int Serve(const Common& common, const ServeOptions& options) {
 int Import(const Common& common, const std::string& file, bool fixture) {
   ledger::SystemClock system;
   ledger::ManualClock fixture_clock(system.NowMicros());
-  auto opened = OpenLedger(common, fixture ? static_cast<ledger::Clock&>(fixture_clock) : system,
-                           false);
+  auto opened =
+      OpenLedger(common, fixture ? static_cast<ledger::Clock&>(fixture_clock) : system, false);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = opened->store;
   std::ifstream file_in;

@@ -42,17 +42,18 @@ struct Rng {
   bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
 };
 
-const char* kFirst[] = {"Alex", "Sam", "Jordan", "Casey", "Riley", "Morgan", "Jamie", "Robin",
-                        "Charlie", "Drew", "Emery", "Frankie", "Harper", "Kai", "Logan", "Remy"};
-const char* kLast[] = {"Example", "Sample", "Testwood", "Mockford", "Placeholder", "Demoson",
-                       "Fictive", "Madeup", "Synthwell", "Dummer", "Specimen", "Notreal"};
+const char* kFirst[] = {"Alex",   "Sam",   "Jordan",  "Casey", "Riley", "Morgan",
+                        "Jamie",  "Robin", "Charlie", "Drew",  "Emery", "Frankie",
+                        "Harper", "Kai",   "Logan",   "Remy"};
+const char* kLast[] = {"Example", "Sample", "Testwood",  "Mockford", "Placeholder", "Demoson",
+                       "Fictive", "Madeup", "Synthwell", "Dummer",   "Specimen",    "Notreal"};
 const char* kAgencies[] = {"school", "health", "police", "housing", "socialCare", "youthService"};
-const char* kNoteCategories[] = {"contact", "practitionerUpdate", "familyUpdate", "progress",
-                                 "letterSent", "supportRequest"};
+const char* kNoteCategories[] = {"contact",  "practitionerUpdate", "familyUpdate",
+                                 "progress", "letterSent",         "supportRequest"};
 
 std::string Uuid(Rng& rng) {
   uint64_t a = rng.Next(), b = rng.Next();
-  a = (a & ~0xf000ULL) | 0x4000ULL;                        // version 4
+  a = (a & ~0xf000ULL) | 0x4000ULL;                            // version 4
   b = (b & ~(0xc000000000000000ULL)) | 0x8000000000000000ULL;  // variant
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
@@ -95,8 +96,8 @@ class Family {
     for (const auto& e : events) {
       last = std::max(last, e.at);
       body += std::string(body.empty() ? "" : ",") + "{\"eventId\":\"" + Uuid(rng_) +
-              "\",\"type\":\"" + e.type + "\",\"occurredAt\":\"" +
-              ledger::FormatRfc3339(e.at) + "\",\"data\":" + e.data + "}";
+              "\",\"type\":\"" + e.type + "\",\"occurredAt\":\"" + ledger::FormatRfc3339(e.at) +
+              "\",\"data\":" + e.data + "}";
     }
     int64_t recorded = last + (5 + static_cast<int64_t>(rng_.Below(120))) * kMinute;
     if (rng_.Chance(4)) recorded += (4 + static_cast<int64_t>(rng_.Below(7))) * kDay;  // late
@@ -112,20 +113,17 @@ class Family {
   std::string Keyworker() const {
     return "{\"id\":\"" + keyworker_ + "\",\"role\":\"practitioner\"}";
   }
-  std::string Name() {
-    return std::string(kFirst[rng_.Below(std::size(kFirst))]) + " " + surname_;
-  }
+  std::string Name() { return std::string(kFirst[rng_.Below(std::size(kFirst))]) + " " + surname_; }
   int64_t After(int64_t t, int min_days, int max_days) {
-    return WorkingTime(t + (min_days + static_cast<int64_t>(rng_.Below(max_days - min_days + 1))) *
-                               kDay,
-                       rng_);
+    return WorkingTime(
+        t + (min_days + static_cast<int64_t>(rng_.Below(max_days - min_days + 1))) * kDay, rng_);
   }
   std::string Ep(const std::string& rest = "") const {
     return "{\"episodeId\":\"E1\"" + rest + "}";
   }
   void Note(int64_t at) {
-    std::string text = "Synthetic note " + std::to_string(++notes_) + ": " + Name() +
-                       " seen; plan discussed.";
+    std::string text =
+        "Synthetic note " + std::to_string(++notes_) + ": " + Name() + " seen; plan discussed.";
     Emit(Keyworker(),
          {{"caseNoteAdded",
            Ep(",\"noteId\":\"N" + std::to_string(notes_) + "\",\"category\":\"" +
@@ -144,15 +142,15 @@ class Family {
               "\"" + (next_review ? ",\"nextReviewOn\":\"" + DayText(at + 56 * kDay) + "\"" : "")),
            at}});
     int64_t plan = After(at, 0, 3);
+    Emit(
+        Keyworker(),
+        {{"actionPlanUpdated",
+          Ep(",\"meetingId\":\"" + m + "\",\"actions\":[{\"actionId\":\"A" +
+             std::to_string(meetings_) + "\",\"description\":\"Weekly check-in\",\"owner\":\"" +
+             keyworker_ + "\",\"dueOn\":\"" + DayText(at + 42 * kDay) + "\",\"status\":\"open\"}]"),
+          plan}});
     Emit(Keyworker(),
-         {{"actionPlanUpdated",
-           Ep(",\"meetingId\":\"" + m + "\",\"actions\":[{\"actionId\":\"A" +
-              std::to_string(meetings_) + "\",\"description\":\"Weekly check-in\",\"owner\":\"" +
-              keyworker_ + "\",\"dueOn\":\"" + DayText(at + 42 * kDay) +
-              "\",\"status\":\"open\"}]"),
-           plan}});
-    Emit(Keyworker(), {{"outcomeSharedWithParents", Ep(",\"meetingId\":\"" + m + "\""),
-                        After(plan, 0, 4)}});
+         {{"outcomeSharedWithParents", Ep(",\"meetingId\":\"" + m + "\""), After(plan, 0, 4)}});
     return at;
   }
 
@@ -175,57 +173,63 @@ void Family::Generate() {
   const std::string triage = "{\"id\":\"TM1\",\"role\":\"triage-manager\"}";
   // 2024-01-08 plus up to 540 days.
   int64_t t = WorkingTime((19730 + static_cast<int64_t>(rng_.Below(540))) * kDay, rng_);
-  Emit(helpdesk,
-       {{"familyRegistered",
-         "{\"members\":[{\"memberId\":\"C1\",\"role\":\"child\",\"name\":" + JsonQuote(child) +
-             ",\"dateOfBirth\":\"" + std::to_string(2010 + rng_.Below(12)) +
-             "-0" + std::to_string(1 + rng_.Below(9)) + "-1" + std::to_string(rng_.Below(9)) +
-             "\"},{\"memberId\":\"M1\",\"role\":\"parent\",\"name\":" + JsonQuote(parent_) +
-             "}],\"address\":" + JsonQuote(std::to_string(1 + rng_.Below(200)) + " Sample Road") +
-             "}",
-         t},
-        {"consentToCheckGiven", "{\"givenBy\":" + JsonQuote(parent_) + ",\"method\":\"verbal\"}", t},
-        {"episodeOpened",
-         "{\"episodeId\":\"E1\",\"keyworkerId\":\"" + keyworker_ +
-             "\",\"registrationCompletedOn\":\"" + DayText(t) + "\"}",
-         t}});
+  Emit(
+      helpdesk,
+      {{"familyRegistered",
+        "{\"members\":[{\"memberId\":\"C1\",\"role\":\"child\",\"name\":" + JsonQuote(child) +
+            ",\"dateOfBirth\":\"" + std::to_string(2010 + rng_.Below(12)) + "-0" +
+            std::to_string(1 + rng_.Below(9)) + "-1" + std::to_string(rng_.Below(9)) +
+            "\"},{\"memberId\":\"M1\",\"role\":\"parent\",\"name\":" + JsonQuote(parent_) +
+            "}],\"address\":" + JsonQuote(std::to_string(1 + rng_.Below(200)) + " Sample Road") +
+            "}",
+        t},
+       {"consentToCheckGiven", "{\"givenBy\":" + JsonQuote(parent_) + ",\"method\":\"verbal\"}", t},
+       {"episodeOpened",
+        "{\"episodeId\":\"E1\",\"keyworkerId\":\"" + keyworker_ +
+            "\",\"registrationCompletedOn\":\"" + DayText(t) + "\"}",
+        t}});
   const uint64_t path = rng_.Below(100);
   t = After(t, 1, 5);
   if (path >= 55 && path < 65) {  // consent refused
-    Emit(Keyworker(), {{"consentRefused", Ep(",\"refusedBy\":" + JsonQuote(parent_) +
-                                             ",\"reason\":\"Not ready for an assessment\""),
+    Emit(Keyworker(), {{"consentRefused",
+                        Ep(",\"refusedBy\":" + JsonQuote(parent_) +
+                           ",\"reason\":\"Not ready for an assessment\""),
                         t}});
     Note(After(t, 1, 10));
-    Emit(Keyworker(), {{"episodeClosed", Ep(",\"reason\":\"singleAgencySufficient\",\"detail\":"
-                                            "\"School support continues\""),
+    Emit(Keyworker(), {{"episodeClosed",
+                        Ep(",\"reason\":\"singleAgencySufficient\",\"detail\":"
+                           "\"School support continues\""),
                         After(t, 10, 30)}});
     return;
   }
-  Emit(Keyworker(), {{"consentGiven", Ep(",\"givenBy\":" + JsonQuote(parent_) +
-                                         ",\"scope\":\"assessment\",\"method\":\"written\""),
+  Emit(Keyworker(), {{"consentGiven",
+                      Ep(",\"givenBy\":" + JsonQuote(parent_) +
+                         ",\"scope\":\"assessment\",\"method\":\"written\""),
                       t},
                      {"assessmentStarted", Ep(), t}});
   Note(After(t, 1, 6));
   if (path >= 65 && path < 75) {  // consent withdrawn mid-assessment
     int64_t w = After(t, 5, 15);
-    Emit(Keyworker(), {{"consentWithdrawn", Ep(",\"withdrawnBy\":" + JsonQuote(parent_) +
-                                               ",\"reason\":\"Family no longer wishes to take part\""),
+    Emit(Keyworker(), {{"consentWithdrawn",
+                        Ep(",\"withdrawnBy\":" + JsonQuote(parent_) +
+                           ",\"reason\":\"Family no longer wishes to take part\""),
                         w}});
     Note(After(w, 0, 2));
-    Emit(Keyworker(), {{"signposted", Ep(",\"services\":[\"Families First Portal\"]"), After(w, 0, 3)},
-                       {"episodeClosed",
-                        Ep(",\"reason\":\"consentWithdrawn\",\"detail\":\"Consent withdrawn\""),
-                        After(w, 3, 6)}});
+    Emit(Keyworker(),
+         {{"signposted", Ep(",\"services\":[\"Families First Portal\"]"), After(w, 0, 3)},
+          {"episodeClosed", Ep(",\"reason\":\"consentWithdrawn\",\"detail\":\"Consent withdrawn\""),
+           After(w, 3, 6)}});
     return;
   }
   Emit(Keyworker(), {{"contributionRequested", Ep(",\"requestId\":\"R1\",\"agency\":\"health\""),
                       After(t, 1, 3)}});
   int64_t fin = After(t, 8, 26);
   Emit(Keyworker(), {{"contributionReceived", Ep(",\"requestId\":\"R1\""), After(t, 4, 7)}});
-  Emit(Keyworker(), {{"assessmentFinalised",
-                      Ep(std::string(",\"signedByFamily\":") + (rng_.Chance(90) ? "true" : "false") +
-                         ",\"copyGivenToFamily\":" + (rng_.Chance(90) ? "true" : "false")),
-                      std::max(fin, After(t, 8, 8))}});
+  Emit(Keyworker(),
+       {{"assessmentFinalised",
+         Ep(std::string(",\"signedByFamily\":") + (rng_.Chance(90) ? "true" : "false") +
+            ",\"copyGivenToFamily\":" + (rng_.Chance(90) ? "true" : "false")),
+         std::max(fin, After(t, 8, 8))}});
   int64_t m = Meeting(After(fin, 3, 25), "initial", "continue", true);
   if (path < 11 || (path >= 75 && path < 85 && rng_.Chance(50))) {  // police notification
     int64_t c = After(m, 3, 20);
@@ -249,21 +253,23 @@ void Family::Generate() {
   if (path >= 75 && path < 85) {  // step-up to A&I at a review
     m = Meeting(After(m, 30, 60), "review", "stepUp", false);
     int64_t s = After(m, 0, 3);
-    Emit(Keyworker(), {{"steppedUp", Ep(",\"to\":\"assessmentAndIntervention\",\"reason\":"
-                                        "\"Needs escalated; decided at the review\",\"meetingId\":\"M" +
-                                        std::to_string(meetings_) + "\""),
-                        s},
-                       {"episodeClosed",
-                        Ep(",\"reason\":\"steppedUp\",\"meetingId\":\"M" +
-                           std::to_string(meetings_) + "\""),
-                        s}});
+    Emit(Keyworker(),
+         {{"steppedUp",
+           Ep(",\"to\":\"assessmentAndIntervention\",\"reason\":"
+              "\"Needs escalated; decided at the review\",\"meetingId\":\"M" +
+              std::to_string(meetings_) + "\""),
+           s},
+          {"episodeClosed",
+           Ep(",\"reason\":\"steppedUp\",\"meetingId\":\"M" + std::to_string(meetings_) + "\""),
+           s}});
     return;
   }
   if (path >= 85) return;  // still open
   m = Meeting(After(m, 30, 70), "closure", "close", false);
-  Emit(Keyworker(), {{"episodeClosed", Ep(",\"reason\":\"needsMet\",\"meetingId\":\"M" +
-                                          std::to_string(meetings_) + "\""),
-                      After(m, 0, 3)}});
+  Emit(Keyworker(),
+       {{"episodeClosed",
+         Ep(",\"reason\":\"needsMet\",\"meetingId\":\"M" + std::to_string(meetings_) + "\""),
+         After(m, 0, 3)}});
 }
 
 }  // namespace
@@ -283,17 +289,16 @@ int Gen(const GenOptions& options) {
   for (int p = 1; p <= kPractitioners; ++p) {
     std::string id = "GP" + std::to_string(p);
     std::string at = "2024-01-02T09:00:00Z";
-    std::string line = std::string("{") +
-                       (options.fixture ? "\"recordedAt\":\"2024-01-03T09:00:00Z\"," : "") +
-                       "\"stream\":\"practitioner/" + id +
-                       "\",\"expectedVersion\":0,\"actor\":{\"id\":\"admin\",\"role\":\"admin\"},"
-                       "\"events\":[{\"eventId\":\"" + Uuid(meta) +
-                       "\",\"type\":\"practitionerRegistered\",\"occurredAt\":\"" + at +
-                       "\",\"data\":{\"name\":" +
-                       JsonQuote(std::string(kFirst[p % std::size(kFirst)]) + " " +
-                                 kLast[p % std::size(kLast)]) +
-                       ",\"agency\":\"" + kAgencies[p % std::size(kAgencies)] +
-                       "\",\"email\":\"gp" + std::to_string(p) + "@example.org\"}}";
+    std::string line =
+        std::string("{") + (options.fixture ? "\"recordedAt\":\"2024-01-03T09:00:00Z\"," : "") +
+        "\"stream\":\"practitioner/" + id +
+        "\",\"expectedVersion\":0,\"actor\":{\"id\":\"admin\",\"role\":\"admin\"},"
+        "\"events\":[{\"eventId\":\"" +
+        Uuid(meta) + "\",\"type\":\"practitionerRegistered\",\"occurredAt\":\"" + at +
+        "\",\"data\":{\"name\":" +
+        JsonQuote(std::string(kFirst[p % std::size(kFirst)]) + " " + kLast[p % std::size(kLast)]) +
+        ",\"agency\":\"" + kAgencies[p % std::size(kAgencies)] + "\",\"email\":\"gp" +
+        std::to_string(p) + "@example.org\"}}";
     for (const char* course : {"practiceStandards", "recordingSystem"}) {
       line += ",{\"eventId\":\"" + Uuid(meta) +
               "\",\"type\":\"practitionerTrained\",\"occurredAt\":\"" + at +

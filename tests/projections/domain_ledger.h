@@ -62,16 +62,16 @@ class DomainLedger {
 
   // Registers practitioner `id`; trained in both courses unless told otherwise.
   void Practitioner(const std::string& id, bool standards = true, bool recording = true) {
-    std::vector<Ev> events{{"practitionerRegistered", R"({"name":"Name )" + id +
-                                                          R"(","agency":"school","email":")" +
-                                                          id + R"(@example.org"})"}};
+    std::vector<Ev> events{
+        {"practitionerRegistered",
+         R"({"name":"Name )" + id + R"(","agency":"school","email":")" + id + R"(@example.org"})"}};
     if (standards) {
-      events.push_back({"practitionerTrained",
-                        R"({"course":"practiceStandards","completedOn":"2026-01-06"})"});
+      events.push_back(
+          {"practitionerTrained", R"({"course":"practiceStandards","completedOn":"2026-01-06"})"});
     }
     if (recording) {
-      events.push_back({"practitionerTrained",
-                        R"({"course":"recordingSystem","completedOn":"2026-01-07"})"});
+      events.push_back(
+          {"practitionerTrained", R"({"course":"recordingSystem","completedOn":"2026-01-07"})"});
     }
     auto r = Append("practitioner/" + id, kAdmin, events);
     REQUIRE(r.ok());
@@ -81,16 +81,19 @@ class DomainLedger {
   Result<ledger::AppendResult> OpenFamily(const std::string& family,
                                           const std::string& episode = "E1",
                                           const std::string& keyworker = "P1") {
-    return Append("family/" + family, kHelpdesk,
-                  {{"familyRegistered", R"({"members":[{"memberId":"C1","role":"child","name":"Kid"}]})"},
-                   {"episodeOpened", R"({"episodeId":")" + episode + R"(","keyworkerId":")" +
-                                         keyworker + R"(","registrationCompletedOn":"2026-05-01"})"}});
+    return Append(
+        "family/" + family, kHelpdesk,
+        {{"familyRegistered", R"({"members":[{"memberId":"C1","role":"child","name":"Kid"}]})"},
+         {"episodeOpened", R"({"episodeId":")" + episode + R"(","keyworkerId":")" + keyworker +
+                               R"(","registrationCompletedOn":"2026-05-01"})"}});
   }
 
-  Result<ledger::AppendResult> Consent(const std::string& family, const std::string& episode = "E1") {
-    return Append("family/" + family, kP1,
-                  {{"consentGiven", R"({"episodeId":")" + episode +
-                                        R"(","givenBy":"Parent","scope":"assessment","method":"written"})"}});
+  Result<ledger::AppendResult> Consent(const std::string& family,
+                                       const std::string& episode = "E1") {
+    return Append(
+        "family/" + family, kP1,
+        {{"consentGiven", R"({"episodeId":")" + episode +
+                              R"(","givenBy":"Parent","scope":"assessment","method":"written"})"}});
   }
 
   static inline const ledger::Actor kAdmin{"admin", "admin", "", ""};
@@ -107,15 +110,15 @@ class DomainLedger {
 };
 
 // A refusal by `rule` that appended nothing.
-#define REQUIRE_REFUSED(ledger_, result, rule_id)                        \
-  do {                                                                   \
-    auto size_before_ = (ledger_).store().Size();                        \
-    auto&& r_ = (result);                                                \
-    INFO((r_.ok() ? std::string("appended") : r_.status().ToString()));  \
-    REQUIRE_FALSE(r_.ok());                                              \
-    CHECK(r_.status().code() == caseledger::Code::kFailedPrecondition);  \
-    CHECK(r_.status().rule() == (rule_id));                              \
-    CHECK((ledger_).store().Size() == size_before_);                     \
+#define REQUIRE_REFUSED(ledger_, result, rule_id)                       \
+  do {                                                                  \
+    auto size_before_ = (ledger_).store().Size();                       \
+    auto&& r_ = (result);                                               \
+    INFO((r_.ok() ? std::string("appended") : r_.status().ToString())); \
+    REQUIRE_FALSE(r_.ok());                                             \
+    CHECK(r_.status().code() == caseledger::Code::kFailedPrecondition); \
+    CHECK(r_.status().rule() == (rule_id));                             \
+    CHECK((ledger_).store().Size() == size_before_);                    \
   } while (0)
 
 #define REQUIRE_APPENDED(result)                                        \

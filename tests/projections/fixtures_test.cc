@@ -65,11 +65,10 @@ void CheckGolden(const std::string& name, const std::string& family, int refusal
   const std::string golden = kFamilies + "golden/" + name;
   Golden(golden + ".state.json",
          projections::PrettyJson(projections::FamilyStateJson(state, r.store->Size())));
-  auto chronology = projections::BuildChronology(*events, *calendar,
-                                                 projections::StoreNames(*r.store, 0));
-  Golden(golden + ".chronology.json",
-         projections::PrettyJson(projections::ChronologyJson({family, r.store->Size(), "current"},
-                                                             chronology)));
+  auto chronology =
+      projections::BuildChronology(*events, *calendar, projections::StoreNames(*r.store, 0));
+  Golden(golden + ".chronology.json", projections::PrettyJson(projections::ChronologyJson(
+                                          {family, r.store->Size(), "current"}, chronology)));
   auto on = projections::ParseDay("2026-11-01");
   REQUIRE(on.ok());
   Golden(golden + ".timescales.json",

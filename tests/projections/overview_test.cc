@@ -21,12 +21,13 @@ projections::Calendar TheCalendar() {
 Result<ledger::AppendResult> Concern(DomainLedger& l, const std::string& family,
                                      const std::string& id, bool above,
                                      const std::string& at = "2026-05-01T10:00:00Z") {
-  return l.Append("family/" + family, L::kHelpdesk,
-                  {{"concernReceived", R"({"concernId":")" + id +
-                                           R"(","source":"police","kind":"domesticAbuseNotification","summary":"Secret summary )" +
-                                           id + R"(","aboveThreshold":)" +
-                                           (above ? "true" : "false") + "}",
-                    at}});
+  return l.Append(
+      "family/" + family, L::kHelpdesk,
+      {{"concernReceived",
+        R"({"concernId":")" + id +
+            R"(","source":"police","kind":"domesticAbuseNotification","summary":"Secret summary )" +
+            id + R"(","aboveThreshold":)" + (above ? "true" : "false") + "}",
+        at}});
 }
 
 struct World : DomainLedger {
@@ -36,7 +37,9 @@ struct World : DomainLedger {
   }
 };
 
-TEST_CASE("triage inbox: concerns below threshold on an open episode wait, oldest first, until directed") {
+TEST_CASE(
+    "triage inbox: concerns below threshold on an open episode wait, oldest first, until "
+    "directed") {
   World w;
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(w.OpenFamily("F1"));
@@ -59,9 +62,10 @@ TEST_CASE("triage inbox: concerns below threshold on an open episode wait, oldes
   CHECK(referrals[0].concern_id == "C2");
   CHECK(referrals[0].above_threshold);
 
-  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
-                            {{"triageDirectionGiven", R"({"concernId":"C1","direction":"Keyworker to visit"})",
-                              "2026-05-05T11:00:00Z"}}));
+  REQUIRE_APPENDED(
+      w.Append("family/F1", L::kTriage,
+               {{"triageDirectionGiven", R"({"concernId":"C1","direction":"Keyworker to visit"})",
+                 "2026-05-05T11:00:00Z"}}));
   REQUIRE(overview.CatchUp().ok());
   inbox = overview.Inbox();
   REQUIRE(inbox.size() == 1);
@@ -73,8 +77,8 @@ TEST_CASE("triage inbox: concerns below threshold on an open episode wait, oldes
 TEST_CASE("triage inbox: a concern with no open episode is not triage's") {
   World w;
   auto calendar = TheCalendar();
-  REQUIRE_APPENDED(w.Append("family/F3", L::kHelpdesk,
-                            {{"familyRegistered", R"({"members":[]})"}}));
+  REQUIRE_APPENDED(
+      w.Append("family/F3", L::kHelpdesk, {{"familyRegistered", R"({"members":[]})"}}));
   REQUIRE_APPENDED(Concern(w, "F3", "C1", false));
   projections::Overview overview(w.store(), calendar);
   REQUIRE(overview.Open().ok());
@@ -88,10 +92,11 @@ TEST_CASE("overdue list and timescale counts across families, with no personal d
   REQUIRE_APPENDED(w.OpenFamily("F2", "E1", "P2"));
   REQUIRE_APPENDED(w.Consent("F2"));
   w.clock().Set(At("2026-05-15T12:00:00Z"));
-  REQUIRE_APPENDED(w.Append("family/F2", L::kP1,
-                            {{"assessmentFinalised",
-                              R"({"episodeId":"E1","signedByFamily":false,"copyGivenToFamily":true})",
-                              "2026-05-15T10:00:00Z"}}));
+  REQUIRE_APPENDED(
+      w.Append("family/F2", L::kP1,
+               {{"assessmentFinalised",
+                 R"({"episodeId":"E1","signedByFamily":false,"copyGivenToFamily":true})",
+                 "2026-05-15T10:00:00Z"}}));
   projections::Overview overview(w.store(), calendar);
   REQUIRE(overview.Open().ok());
   auto on = projections::ParseDay("2026-05-25");  // assessment due 2026-05-22
@@ -166,7 +171,8 @@ TEST_CASE("saved projection: a damaged saved entry is reported, not trusted") {
   World w;
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(w.OpenFamily("F1"));
-  REQUIRE(w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x01garbage"}}, true).ok());
+  REQUIRE(
+      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x01garbage"}}, true).ok());
   projections::Overview overview(w.store(), calendar);
   Status s = overview.Open();
   CHECK(s.code() == Code::kDataLoss);

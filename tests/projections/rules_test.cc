@@ -20,20 +20,21 @@ struct World : DomainLedger {
   Result<ledger::AppendResult> Note(const ledger::Actor& actor, const std::string& note_id,
                                     const std::string& family = "F1",
                                     const std::string& episode = "E1") {
-    return Append("family/" + family, actor,
-                  {{"caseNoteAdded", R"({"episodeId":")" + episode + R"(","noteId":")" + note_id +
-                                         R"(","category":"contact","text":"t","significant":false})"}});
+    return Append(
+        "family/" + family, actor,
+        {{"caseNoteAdded", R"({"episodeId":")" + episode + R"(","noteId":")" + note_id +
+                               R"(","category":"contact","text":"t","significant":false})"}});
   }
   Result<ledger::AppendResult> Work(const std::string& type, const std::string& extra = "",
                                     const std::string& family = "F1") {
-    return Append("family/" + family, kP1,
-                  {{type, R"({"episodeId":"E1")" + extra + "}"}});
+    return Append("family/" + family, kP1, {{type, R"({"episodeId":"E1")" + extra + "}"}});
   }
-  Result<ledger::AppendResult> Meeting(const std::string& id, const std::string& outcome = "continue",
+  Result<ledger::AppendResult> Meeting(const std::string& id,
+                                       const std::string& outcome = "continue",
                                        const std::string& family = "F1") {
-    return Work("tafMeetingHeld", R"(,"meetingId":")" + id +
-                                      R"(","kind":"initial","attendees":["A"],"outcome":")" +
-                                      outcome + R"(","nextReviewOn":"2026-06-12")",
+    return Work("tafMeetingHeld",
+                R"(,"meetingId":")" + id + R"(","kind":"initial","attendees":["A"],"outcome":")" +
+                    outcome + R"(","nextReviewOn":"2026-06-12")",
                 family);
   }
 };
@@ -44,7 +45,8 @@ TEST_CASE("registered-practitioner: a trained, active practitioner records work"
   REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
 }
 
-TEST_CASE("registered-practitioner: a practitioner without the recording-system training is refused") {
+TEST_CASE(
+    "registered-practitioner: a practitioner without the recording-system training is refused") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_REFUSED(w, w.Note({"P9", "practitioner", "", ""}, "N1"), "registered-practitioner");
@@ -73,21 +75,23 @@ TEST_CASE("registered-practitioner: training recorded later lets the practitione
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_REFUSED(w, w.Note({"P9", "practitioner", "", ""}, "N1"), "registered-practitioner");
-  REQUIRE_APPENDED(w.Append("practitioner/P9", L::kAdmin,
-                            {{"practitionerTrained",
-                              R"({"course":"recordingSystem","completedOn":"2026-05-02"})"}}));
+  REQUIRE_APPENDED(w.Append(
+      "practitioner/P9", L::kAdmin,
+      {{"practitionerTrained", R"({"course":"recordingSystem","completedOn":"2026-05-02"})"}}));
   REQUIRE_APPENDED(w.Note({"P9", "practitioner", "", ""}, "N1"));
 }
 
 TEST_CASE("one-open-episode: a second episode is refused with the keyworker's contact") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
-  auto second = w.Append("family/F1", L::kHelpdesk,
-                         {{"episodeOpened",
-                           R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}});
+  auto second = w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"episodeOpened",
+        R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}});
   REQUIRE_REFUSED(w, second, "one-open-episode");
-  CHECK(second.status().details() ==
-        R"({"episodeId":"E1","keyworker":{"id":"P1","name":"Name P1","agency":"school","email":"P1@example.org"}})");
+  CHECK(
+      second.status().details() ==
+      R"({"episodeId":"E1","keyworker":{"id":"P1","name":"Name P1","agency":"school","email":"P1@example.org"}})");
   CHECK(second.status().message().find("P1@example.org") != std::string::npos);
 }
 
@@ -95,17 +99,20 @@ TEST_CASE("one-open-episode: a new episode opens once the previous one is closed
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"movedOutOfArea")"));
-  REQUIRE_APPENDED(w.Append("family/F1", L::kHelpdesk,
-                            {{"episodeOpened",
-                              R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}}));
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"episodeOpened",
+        R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}}));
   // ...but never under a used id.
   REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
                             {{"episodeClosed", R"({"episodeId":"E2","reason":"needsMet"})"}}));
-  REQUIRE_REFUSED(w,
-                  w.Append("family/F1", L::kHelpdesk,
-                           {{"episodeOpened",
-                             R"({"episodeId":"E1","keyworkerId":"P2","registrationCompletedOn":"2026-05-21"})"}}),
-                  "corrections-not-edits");
+  REQUIRE_REFUSED(
+      w,
+      w.Append(
+          "family/F1", L::kHelpdesk,
+          {{"episodeOpened",
+            R"({"episodeId":"E1","keyworkerId":"P2","registrationCompletedOn":"2026-05-21"})"}}),
+      "corrections-not-edits");
 }
 
 TEST_CASE("consent-before-assessment: assessment, meetings and plans need consent on the episode") {
@@ -115,46 +122,55 @@ TEST_CASE("consent-before-assessment: assessment, meetings and plans need consen
   REQUIRE_REFUSED(w, w.Meeting("M1"), "consent-before-assessment");
   REQUIRE_REFUSED(w, w.Work("contributionRequested", R"(,"requestId":"R1","agency":"health")"),
                   "consent-before-assessment");
-  REQUIRE_REFUSED(w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
-                  "consent-before-assessment");
+  REQUIRE_REFUSED(
+      w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
+      "consent-before-assessment");
   // Refusal is recorded, and case notes go on without consent.
   REQUIRE_APPENDED(w.Work("consentRefused", R"(,"refusedBy":"Parent")"));
   REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
   REQUIRE_REFUSED(w, w.Work("assessmentStarted"), "consent-before-assessment");
 }
 
-TEST_CASE("consent-before-assessment: with consent given, the assessment and TAF work are accepted") {
+TEST_CASE(
+    "consent-before-assessment: with consent given, the assessment and TAF work are accepted") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_APPENDED(w.Consent("F1"));
   REQUIRE_APPENDED(w.Work("assessmentStarted"));
   REQUIRE_APPENDED(w.Meeting("M1"));
-  REQUIRE_APPENDED(w.Work("actionPlanUpdated",
-                          R"(,"meetingId":"M1","actions":[{"actionId":"A1","description":"d","owner":"P1","dueOn":"2026-06-01","status":"open"}])"));
+  REQUIRE_APPENDED(w.Work(
+      "actionPlanUpdated",
+      R"(,"meetingId":"M1","actions":[{"actionId":"A1","description":"d","owner":"P1","dueOn":"2026-06-01","status":"open"}])"));
   REQUIRE_APPENDED(w.Work("outcomeSharedWithParents", R"(,"meetingId":"M1")"));
 }
 
 TEST_CASE("consent-before-assessment: consent to information sharing alone is not enough") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
-  REQUIRE_APPENDED(w.Work("consentGiven", R"(,"givenBy":"P","scope":"informationSharing","method":"verbal")"));
+  REQUIRE_APPENDED(
+      w.Work("consentGiven", R"(,"givenBy":"P","scope":"informationSharing","method":"verbal")"));
   REQUIRE_REFUSED(w, w.Work("assessmentStarted"), "consent-before-assessment");
 }
 
-TEST_CASE("withdrawal-stops-work: after withdrawal only notes, signposting and the closure are accepted") {
+TEST_CASE(
+    "withdrawal-stops-work: after withdrawal only notes, signposting and the closure are "
+    "accepted") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_APPENDED(w.Consent("F1"));
   REQUIRE_APPENDED(w.Work("assessmentStarted"));
   REQUIRE_APPENDED(w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"moving on")"));
   REQUIRE_REFUSED(w, w.Meeting("M1"), "withdrawal-stops-work");
-  REQUIRE_REFUSED(w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
+  REQUIRE_REFUSED(
+      w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
+      "withdrawal-stops-work");
+  REQUIRE_REFUSED(w, w.Work("tafMemberAdded", R"(,"practitionerId":"P2")"),
                   "withdrawal-stops-work");
-  REQUIRE_REFUSED(w, w.Work("tafMemberAdded", R"(,"practitionerId":"P2")"), "withdrawal-stops-work");
   REQUIRE_REFUSED(w, w.Work("episodeClosed", R"(,"reason":"needsMet")"), "withdrawal-stops-work");
   REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
   REQUIRE_APPENDED(w.Work("signposted", R"(,"services":["Families First Portal"])"));
-  REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"consentWithdrawn","detail":"family withdrew")"));
+  REQUIRE_APPENDED(
+      w.Work("episodeClosed", R"(,"reason":"consentWithdrawn","detail":"family withdrew")"));
 }
 
 TEST_CASE("closure-needs-reason: reason other needs a detail") {
@@ -170,8 +186,9 @@ TEST_CASE("closure-needs-reason: a closure reason must match what was recorded")
   REQUIRE_REFUSED(w, w.Work("episodeClosed", R"(,"reason":"consentWithdrawn")"),
                   "closure-needs-reason");
   REQUIRE_REFUSED(w, w.Work("episodeClosed", R"(,"reason":"steppedUp")"), "closure-needs-reason");
-  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
-                            {{"steppedUp", R"({"episodeId":"E1","to":"familySafeguarding","reason":"r"})"}}));
+  REQUIRE_APPENDED(
+      w.Append("family/F1", L::kTriage,
+               {{"steppedUp", R"({"episodeId":"E1","to":"familySafeguarding","reason":"r"})"}}));
   REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"steppedUp")"));
 }
 
@@ -185,35 +202,41 @@ TEST_CASE("closure-needs-reason: a closed episode takes only case notes and corr
   REQUIRE_REFUSED(w, w.Work("episodeClosed", R"(,"reason":"needsMet")"), "closure-needs-reason");
   REQUIRE_REFUSED(w, w.Work("signposted", R"(,"services":["x"])"), "closure-needs-reason");
   REQUIRE_APPENDED(w.Note(L::kP1, "N-closure"));
-  REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
-                            {{"recordCorrected",
-                              R"({"correctsSeq":)" + std::to_string(closed->events[0].seq) +
-                                  R"(,"reason":"wrong reason","replacement":{"episodeId":"E1","reason":"singleAgencySufficient"}})"}}));
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kP1,
+      {{"recordCorrected",
+        R"({"correctsSeq":)" + std::to_string(closed->events[0].seq) +
+            R"(,"reason":"wrong reason","replacement":{"episodeId":"E1","reason":"singleAgencySufficient"}})"}}));
 }
 
-TEST_CASE("known-references: events name an existing family, episode, meeting, request and concern") {
+TEST_CASE(
+    "known-references: events name an existing family, episode, meeting, request and concern") {
   World w;
   REQUIRE_REFUSED(w, w.Note(L::kP1, "N1", "F404"), "known-references");
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_APPENDED(w.Consent("F1"));
   REQUIRE_REFUSED(w, w.Note(L::kP1, "N1", "F1", "E9"), "known-references");
-  REQUIRE_REFUSED(w, w.Work("outcomeSharedWithParents", R"(,"meetingId":"M9")"), "known-references");
+  REQUIRE_REFUSED(w, w.Work("outcomeSharedWithParents", R"(,"meetingId":"M9")"),
+                  "known-references");
   REQUIRE_REFUSED(w, w.Work("contributionReceived", R"(,"requestId":"R9")"), "known-references");
   REQUIRE_REFUSED(w, w.Work("tafMemberRemoved", R"(,"practitionerId":"P2")"), "known-references");
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kTriage,
-                              {{"triageDirectionGiven", R"({"concernId":"C9","direction":"d"})"}}),
+  REQUIRE_REFUSED(w,
+                  w.Append("family/F1", L::kTriage,
+                           {{"triageDirectionGiven", R"({"concernId":"C9","direction":"d"})"}}),
                   "known-references");
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kP1,
-                              {{"recordCorrected", R"({"correctsSeq":999,"reason":"r"})"}}),
-                  "known-references");
+  REQUIRE_REFUSED(
+      w,
+      w.Append("family/F1", L::kP1, {{"recordCorrected", R"({"correctsSeq":999,"reason":"r"})"}}),
+      "known-references");
   // The same references, once they exist, are accepted.
   REQUIRE_APPENDED(w.Meeting("M1"));
   REQUIRE_APPENDED(w.Work("outcomeSharedWithParents", R"(,"meetingId":"M1")"));
   REQUIRE_APPENDED(w.Work("contributionRequested", R"(,"requestId":"R1","agency":"health")"));
   REQUIRE_APPENDED(w.Work("contributionReceived", R"(,"requestId":"R1")"));
-  REQUIRE_APPENDED(w.Append("family/F1", L::kHelpdesk,
-                            {{"concernReceived",
-                              R"({"concernId":"C1","source":"police","kind":"k","summary":"s","aboveThreshold":false})"}}));
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"concernReceived",
+        R"({"concernId":"C1","source":"police","kind":"k","summary":"s","aboveThreshold":false})"}}));
   REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
                             {{"triageDirectionGiven", R"({"concernId":"C1","direction":"d"})"}}));
 }
@@ -223,18 +246,20 @@ TEST_CASE("known-references: a correction names an event of its own stream") {
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   auto f2 = w.OpenFamily("F2");
   REQUIRE_APPENDED(f2);
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kP1,
-                              {{"recordCorrected", R"({"correctsSeq":)" +
-                                                       std::to_string(f2->events[0].seq) +
-                                                       R"(,"reason":"r"})"}}),
-                  "known-references");
+  REQUIRE_REFUSED(
+      w,
+      w.Append("family/F1", L::kP1,
+               {{"recordCorrected",
+                 R"({"correctsSeq":)" + std::to_string(f2->events[0].seq) + R"(,"reason":"r"})"}}),
+      "known-references");
 }
 
 TEST_CASE("known-references: a practitioner stream starts with the registration") {
   World w;
-  REQUIRE_REFUSED(w, w.Append("practitioner/P5", L::kAdmin,
-                              {{"practitionerTrained",
-                                R"({"course":"recordingSystem","completedOn":"2026-05-02"})"}}),
+  REQUIRE_REFUSED(w,
+                  w.Append("practitioner/P5", L::kAdmin,
+                           {{"practitionerTrained",
+                             R"({"course":"recordingSystem","completedOn":"2026-05-02"})"}}),
                   "known-references");
 }
 
@@ -242,28 +267,34 @@ TEST_CASE("no-future-events: an event may not happen after it is recorded") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   w.clock().Set(At("2026-05-10T12:00:00Z"));
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kP1,
-                              {{"caseNoteAdded",
-                                R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})",
-                                "2026-05-12T12:00:00Z"}}),
-                  "no-future-events");
+  REQUIRE_REFUSED(
+      w,
+      w.Append(
+          "family/F1", L::kP1,
+          {{"caseNoteAdded",
+            R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})",
+            "2026-05-12T12:00:00Z"}}),
+      "no-future-events");
   // A few minutes of clock skew are allowed.
-  REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
-                            {{"caseNoteAdded",
-                              R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})",
-                              "2026-05-10T12:04:00Z"}}));
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kP1,
+      {{"caseNoteAdded",
+        R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})",
+        "2026-05-10T12:04:00Z"}}));
 }
 
-TEST_CASE("corrections-not-edits: a note is never re-recorded under its id; a correction is accepted") {
+TEST_CASE(
+    "corrections-not-edits: a note is never re-recorded under its id; a correction is accepted") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   auto note = w.Note(L::kP1, "N1");
   REQUIRE_APPENDED(note);
   REQUIRE_REFUSED(w, w.Note(L::kP1, "N1"), "corrections-not-edits");
-  REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
-                            {{"recordCorrected",
-                              R"({"correctsSeq":)" + std::to_string(note->events[0].seq) +
-                                  R"(,"reason":"wrong text","replacement":{"episodeId":"E1","noteId":"N1","category":"contact","text":"right","significant":false}})"}}));
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kP1,
+      {{"recordCorrected",
+        R"({"correctsSeq":)" + std::to_string(note->events[0].seq) +
+            R"(,"reason":"wrong text","replacement":{"episodeId":"E1","noteId":"N1","category":"contact","text":"right","significant":false}})"}}));
 }
 
 TEST_CASE("corrections-not-edits: a replacement must be valid data for the corrected kind") {
@@ -283,37 +314,49 @@ TEST_CASE("corrections-not-edits: a family, practitioner, meeting or assessment 
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   REQUIRE_APPENDED(w.Consent("F1"));
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kHelpdesk,
-                              {{"familyRegistered", R"({"members":[]})"}}),
+  REQUIRE_REFUSED(w,
+                  w.Append("family/F1", L::kHelpdesk, {{"familyRegistered", R"({"members":[]})"}}),
                   "corrections-not-edits");
-  REQUIRE_REFUSED(w, w.Append("practitioner/P1", L::kAdmin,
-                              {{"practitionerRegistered", R"({"name":"n","agency":"a","email":"e"})"}}),
-                  "corrections-not-edits");
+  REQUIRE_REFUSED(
+      w,
+      w.Append("practitioner/P1", L::kAdmin,
+               {{"practitionerRegistered", R"({"name":"n","agency":"a","email":"e"})"}}),
+      "corrections-not-edits");
   REQUIRE_APPENDED(w.Meeting("M1"));
   REQUIRE_REFUSED(w, w.Meeting("M1"), "corrections-not-edits");
-  REQUIRE_APPENDED(w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"));
-  REQUIRE_REFUSED(w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
-                  "corrections-not-edits");
+  REQUIRE_APPENDED(
+      w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"));
+  REQUIRE_REFUSED(
+      w, w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"),
+      "corrections-not-edits");
 }
 
-TEST_CASE("rules: each event of a request sees the ones before it; a refusal appends none of them") {
+TEST_CASE(
+    "rules: each event of a request sees the ones before it; a refusal appends none of them") {
   World w;
   // Registering and opening in one request is fine.
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   // Consent then assessment in one request is fine; assessment then consent is not.
-  REQUIRE_REFUSED(w, w.Append("family/F1", L::kP1,
-                              {{"assessmentStarted", R"({"episodeId":"E1"})"},
-                               {"consentGiven", R"({"episodeId":"E1","givenBy":"P","scope":"assessment","method":"written"})"}}),
-                  "consent-before-assessment");
-  REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
-                            {{"consentGiven", R"({"episodeId":"E1","givenBy":"P","scope":"assessment","method":"written"})"},
-                             {"assessmentStarted", R"({"episodeId":"E1"})"}}));
+  REQUIRE_REFUSED(
+      w,
+      w.Append("family/F1", L::kP1,
+               {{"assessmentStarted", R"({"episodeId":"E1"})"},
+                {"consentGiven",
+                 R"({"episodeId":"E1","givenBy":"P","scope":"assessment","method":"written"})"}}),
+      "consent-before-assessment");
+  REQUIRE_APPENDED(
+      w.Append("family/F1", L::kP1,
+               {{"consentGiven",
+                 R"({"episodeId":"E1","givenBy":"P","scope":"assessment","method":"written"})"},
+                {"assessmentStarted", R"({"episodeId":"E1"})"}}));
 }
 
 TEST_CASE("rules: an event kind on the wrong kind of stream is a 400 naming its type") {
   World w;
-  auto r = w.Append("practitioner/P1", L::kAdmin,
-                    {{"caseNoteAdded", R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})"}});
+  auto r = w.Append(
+      "practitioner/P1", L::kAdmin,
+      {{"caseNoteAdded",
+        R"({"episodeId":"E1","noteId":"N1","category":"contact","text":"t","significant":false})"}});
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kInvalidArgument);
   CHECK(r.status().field() == "events[0].type");
@@ -323,11 +366,13 @@ TEST_CASE("rules: state survives a restart (the guard reloads streams from the s
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   w.Reopen();
-  REQUIRE_REFUSED(w,
-                  w.Append("family/F1", L::kHelpdesk,
-                           {{"episodeOpened",
-                             R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}}),
-                  "one-open-episode");
+  REQUIRE_REFUSED(
+      w,
+      w.Append(
+          "family/F1", L::kHelpdesk,
+          {{"episodeOpened",
+            R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}}),
+      "one-open-episode");
   REQUIRE_REFUSED(w, w.Note({"P9", "practitioner", "", ""}, "N1"), "registered-practitioner");
   REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
 }
