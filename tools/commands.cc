@@ -15,6 +15,7 @@
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
 #include "ledger/time_format.h"
+#include "projections/overview.h"
 #include "tools/common.h"
 
 namespace caseledger::tools {
@@ -143,6 +144,18 @@ int Serve(const Common& common, const ServeOptions& options) {
   auto opened = OpenLedger(common, clock, false);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = opened->store;
+  // The saved cross-family projections, caught up with the log (the API serves them next).
+  auto calendar = projections::Calendar::Load(common.calendar_file);
+  if (!calendar.ok()) return Fail(calendar.status().Annotate("--calendar"));
+  projections::Overview overview(*store, *calendar);
+  Status loaded = overview.Open([](uint64_t done, uint64_t total) {
+    spdlog::info("overview: caught up {} / {} events", done, total);
+  });
+  if (!loaded.ok()) {
+    spdlog::warn("overview: {}; rebuilding it from the first event", loaded.ToString());
+    loaded = overview.Rebuild();
+    if (!loaded.ok()) return Fail(loaded);
+  }
   api::Server server(*store, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
@@ -158,6 +171,10 @@ int Serve(const Common& common, const ServeOptions& options) {
   // Wake the waiter if Run ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  Status saved = overview.CatchUp();
+  if (saved.ok()) saved = overview.Save();
+  if (!saved.ok())
+    spdlog::warn("overview not saved ({}): rebuilt at the next start", saved.ToString());
   spdlog::info("stopped");
   return 0;
 }

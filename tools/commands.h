@@ -59,6 +59,14 @@ int History(const Common& common, const HistoryOptions& options);
 
 int Verify(const Common& common, const std::string& checkpoint_file);
 
+// The cross-family reports: "inbox" (triage inbox and child protection referrals),
+// "overdue" and "counts" (timescale counts, no personal data), as on `on` (default today).
+struct ReportOptions {
+  std::string which;
+  std::string on;
+};
+int Report(const Common& common, const ReportOptions& options);
+
 struct GenOptions {
   uint64_t families = 100;
   uint64_t seed = 1;

@@ -103,6 +103,15 @@ int main(int argc, char** argv) {
 
   auto* checkpoint_cmd = app.add_subcommand("checkpoint", "print the current checkpoint");
 
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "cross-family reports: inbox (triage), overdue, counts (no personal data)");
+  report_cmd->add_option("WHICH", report.which, "inbox, overdue or counts")
+      ->required()
+      ->check(CLI::IsMember({"inbox", "overdue", "counts"}));
+  report_cmd->add_option("--on", report.on,
+                         "evaluate timescales as on this day (YYYY-MM-DD; default today)");
+
   GenOptions gen;
   auto* gen_cmd = app.add_subcommand(
       "gen", "print synthetic, valid case histories as import lines (deterministic per seed)");
@@ -145,6 +154,7 @@ int main(int argc, char** argv) {
     if (*checkpoint_cmd) return PrintCheckpoint(common);
     if (*replay_cmd) return Replay(common);
     if (*gen_cmd) return Gen(gen);
+    if (*report_cmd) return Report(common, report);
     if (*inclusion_cmd) return ProveInclusion(common, seq, size);
     if (*consistency_cmd) return ProveConsistency(common, from, to);
   } catch (const std::exception& e) {

@@ -117,6 +117,33 @@ int Timescales(const Common& common, const TimescalesOptions& options) {
   return 0;
 }
 
+int Report(const Common& common, const ReportOptions& options) {
+  ledger::SystemClock clock;
+  projections::Day on = projections::LondonDay(clock.NowMicros());
+  if (!options.on.empty()) {
+    auto day = projections::ParseDay(options.on, "on");
+    if (!day.ok()) return Fail(day.status());
+    on = *day;
+  }
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  projections::Overview overview(*opened->store, *calendar);
+  Status s = overview.Open();  // the saved overview, then the events after it
+  if (!s.ok()) return Fail(s);
+  std::string json;
+  if (options.which == "inbox") {
+    json = projections::InboxJson(overview.Inbox(), overview.Referrals(), overview.valid_at());
+  } else if (options.which == "overdue") {
+    json = projections::OverdueJson(overview.Overdue(on), on, overview.valid_at());
+  } else {
+    json = overview.CountsJson(on);
+  }
+  std::cout << projections::PrettyJson(json);
+  return 0;
+}
+
 int Replay(const Common& common) {
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());

@@ -44,6 +44,11 @@ cl gen --families 40 --seed 4 | cmp -s - "$work/gen.jsonl" && fail "gen ignores 
 "$bin" --log-level warn --data "$work/gen-data" replay | grep -q '^replayed [0-9]* events' \
   || fail "replay did not report"
 
+cl report inbox | grep -q '"concernId": "C1"' || fail "the triage inbox lacks F2's police concern"
+cl report counts --on 2026-03-20 | grep -q '"assessment-3-weeks"' || fail "timescale counts"
+cl report overdue --on 2026-12-01 | grep -q '"timescale": "initial-taf-6-weeks"' \
+  || fail "overdue list"
+
 # A rule refuses a line: a second episode while one is open, named with its rule.
 printf '%s\n' '{"stream":"family/F1","expectedVersion":"any","actor":{"id":"helpdesk1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-0000000000e2","type":"episodeOpened","occurredAt":"2026-03-02T10:00:00Z","data":{"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-03-02"}}]}' > "$work/second.jsonl"
 if cl import "$work/second.jsonl" 2> "$work/err"; then fail "a second open episode was accepted"; fi
