@@ -341,6 +341,8 @@ ev::Event Provisional(const ledger::AppendRequest& request, size_t i, int64_t re
 
 Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded_at) {
   StreamKind stream_kind = StreamKindOf(request.stream);
+  std::vector<ev::Body> bodies;
+  bodies.reserve(request.events.size());
   for (size_t i = 0; i < request.events.size(); ++i) {
     const auto& draft = request.events[i];
     if (draft.occurred_at() > recorded_at + options_.allowed_skew_micros) {
@@ -355,19 +357,21 @@ Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded
           "a " + draft.type() + " event does not belong in stream " + request.stream,
           "events[" + std::to_string(i) + "].type");
     }
+    bodies.push_back(std::move(body));
   }
   switch (stream_kind) {
     case StreamKind::kFamily:
-      return CheckFamily(request, recorded_at);
+      return CheckFamily(request, std::move(bodies), recorded_at);
     case StreamKind::kPractitioner:
-      return CheckPractitioner(request);
+      return CheckPractitioner(request, std::move(bodies));
     case StreamKind::kAccess:
       return Status();
   }
   return Status();
 }
 
-Status DomainRules::CheckFamily(const ledger::AppendRequest& request, int64_t recorded_at) {
+Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vector<ev::Body> bodies,
+                                int64_t recorded_at) {
   CL_ASSIGN_OR_RETURN(const FamilyState* current, Family(request.stream));
   FamilyState f = *current;  // judged event by event, each applied before the next
   if (f.family_id.empty()) f.family_id = std::string(FamilyIdOf(request.stream));
@@ -384,8 +388,8 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, int64_t re
                                         "system) must be recorded first"));
     }
   }
-  for (size_t i = 0; i < request.events.size(); ++i) {
-    CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(request.events[i]));
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    ev::Body& body = bodies[i];
     bool registering = std::holds_alternative<ev::FamilyRegistered>(body);
     if (!f.registered && !registering) {
       return Refuse("known-references",
@@ -400,12 +404,13 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, int64_t re
   return Status();
 }
 
-Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request) {
+Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
+                                      std::vector<ev::Body> bodies) {
   std::string id = request.stream.substr(std::string_view("practitioner/").size());
   CL_ASSIGN_OR_RETURN(const Practitioner* current, FindPractitioner(id));
   Practitioner p = current != nullptr ? *current : Practitioner{};
-  for (size_t i = 0; i < request.events.size(); ++i) {
-    CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(request.events[i]));
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    ev::Body& body = bodies[i];
     bool registering = std::holds_alternative<ev::PractitionerRegistered>(body);
     if (registering && p.registered) {
       return Refuse("corrections-not-edits", "practitioner " + id + " is already registered");

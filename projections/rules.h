@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ledger/store.h"
 #include "projections/family_state.h"
@@ -66,8 +67,10 @@ class DomainRules final : public ledger::AppendGuard {
  private:
   Result<const FamilyState*> Family(const std::string& stream);
   Result<const Practitioner*> FindPractitioner(const std::string& id);
-  Status CheckFamily(const ledger::AppendRequest& request, int64_t recorded_at);
-  Status CheckPractitioner(const ledger::AppendRequest& request);
+  // `bodies` are the request's events, decoded (one per event).
+  Status CheckFamily(const ledger::AppendRequest& request, std::vector<ev::Body> bodies,
+                     int64_t recorded_at);
+  Status CheckPractitioner(const ledger::AppendRequest& request, std::vector<ev::Body> bodies);
 
   RulesOptions options_;
   ledger::Store* store_ = nullptr;

@@ -45,6 +45,12 @@ Result<Calendar> LoadCalendar(const Common& common) {
   return calendar;
 }
 
+// The day `text` names (YYYY-MM-DD, for --on), or today in London when it is empty.
+Result<projections::Day> DayOrToday(const std::string& text, ledger::Clock& clock) {
+  if (text.empty()) return projections::LondonDay(clock.NowMicros());
+  return projections::ParseDay(text, "on");
+}
+
 }  // namespace
 
 int State(const Common& common, const ReadOptions& options) {
@@ -99,12 +105,8 @@ int Chronology(const Common& common, const ChronologyOptions& options) {
 
 int Timescales(const Common& common, const TimescalesOptions& options) {
   ledger::SystemClock clock;
-  projections::Day on = projections::LondonDay(clock.NowMicros());
-  if (!options.on.empty()) {
-    auto day = projections::ParseDay(options.on, "on");
-    if (!day.ok()) return Fail(day.status());
-    on = *day;
-  }
+  auto on = DayOrToday(options.on, clock);
+  if (!on.ok()) return Fail(on.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   auto opened = OpenLedger(common, clock, true);
@@ -113,18 +115,14 @@ int Timescales(const Common& common, const TimescalesOptions& options) {
   if (!loaded.ok()) return Fail(loaded.status());
   auto state = projections::FoldFamily(loaded->events);
   std::cout << projections::PrettyJson(projections::TimescalesJson(
-      options.read.family, on, projections::EvaluateTimescales(state, *calendar, on)));
+      options.read.family, *on, projections::EvaluateTimescales(state, *calendar, *on)));
   return 0;
 }
 
 int Report(const Common& common, const ReportOptions& options) {
   ledger::SystemClock clock;
-  projections::Day on = projections::LondonDay(clock.NowMicros());
-  if (!options.on.empty()) {
-    auto day = projections::ParseDay(options.on, "on");
-    if (!day.ok()) return Fail(day.status());
-    on = *day;
-  }
+  auto on = DayOrToday(options.on, clock);
+  if (!on.ok()) return Fail(on.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   auto opened = OpenLedger(common, clock, true);
@@ -136,9 +134,9 @@ int Report(const Common& common, const ReportOptions& options) {
   if (options.which == "inbox") {
     json = projections::InboxJson(overview.Inbox(), overview.Referrals(), overview.valid_at());
   } else if (options.which == "overdue") {
-    json = projections::OverdueJson(overview.Overdue(on), on, overview.valid_at());
+    json = projections::OverdueJson(overview.Overdue(*on), *on, overview.valid_at());
   } else {
-    json = overview.CountsJson(on);
+    json = overview.CountsJson(*on);
   }
   std::cout << projections::PrettyJson(json);
   return 0;
