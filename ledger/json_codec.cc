@@ -287,6 +287,15 @@ Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form
   return AppendFromJson(root.asReader(), form, stream, actor, directives);
 }
 
+Result<EventDraft> ParseEventData(std::string_view type, std::string_view data_json) {
+  std::string event =
+      "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(type) +
+      ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":";
+  event.append(data_json);
+  event.push_back('}');
+  return ParseEventJson(event);
+}
+
 Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<JsonValue>();

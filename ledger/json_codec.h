@@ -49,6 +49,11 @@ Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form
 // field names in errors.
 Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path = {});
 
+// Parses `data_json` as the data object of an event of kind `type`, checked against the
+// schema exactly like a request's (a correction's replacement, for one). The draft has a nil
+// eventId and occurredAt 0. kInvalidArgument names the field, e.g. "data.colour".
+Result<EventDraft> ParseEventData(std::string_view type, std::string_view data_json);
+
 // An event as read: {"seq", "stream", "version", "eventId", "type", "occurredAt",
 // "recordedAt", "actor": {"id", "role"}, "data", "leafHash"} and, when it corrects another,
 // "corrects"; with_raw adds "raw", the stored bytes in base64. kDataLoss if the stored bytes

@@ -325,10 +325,7 @@ Facts FactsOf(const ev::Body& body, const FamilyState& before) {
 std::string ReplacementSummary(const std::string& type, const std::string& replacement,
                                const PractitionerNames& names) {
   if (replacement.empty()) return {};
-  std::string probe =
-      "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(type) +
-      ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + replacement + "}";
-  auto draft = ledger::ParseEventJson(probe);
+  auto draft = ledger::ParseEventData(type, replacement);
   if (!draft.ok()) return {};
   auto body = ev::DecodeDraft(*draft);
   if (!body.ok()) return {};

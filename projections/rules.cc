@@ -291,10 +291,7 @@ struct FamilyCheck {
                                             " is not an event of family " + f.family_id);
     }
     if (b.replacement.empty()) return Status();
-    std::string probe =
-        "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(it->second) +
-        ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":" + b.replacement + "}";
-    auto parsed = ledger::ParseEventJson(probe);
+    auto parsed = ledger::ParseEventData(it->second, b.replacement);
     if (!parsed.ok()) {
       return Refuse(
           "corrections-not-edits",

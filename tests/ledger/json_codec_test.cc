@@ -180,5 +180,18 @@ TEST_CASE("json: errors render as EVENTS.md error objects", "[ledger][json]") {
         R"({"error":{"code":"ruleViolated","message":"no","rule":"one-open-episode"}})");
 }
 
+TEST_CASE("json: an event's data alone is checked against its kind, naming the field",
+          "[ledger][json]") {
+  auto ok =
+      ParseEventData("caseNoteAdded", R"({"episodeId":"E1","noteId":"N1","category":"contact",)"
+                                      R"("text":"t","significant":false})");
+  REQUIRE(ok.ok());
+  CHECK(ok->type() == "caseNoteAdded");
+  auto bad = ParseEventData("caseNoteAdded", R"({"episodeId":"E1","colour":"red"})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == caseledger::Code::kInvalidArgument);
+  CHECK(bad.status().field() == "data.colour");
+}
+
 }  // namespace
 }  // namespace caseledger::ledger
