@@ -1,24 +1,50 @@
-// Server: caseledger over HTTP (cpp-httplib). Routes and answers are EVENTS.md's.
+// Server: caseledger over HTTP (cpp-httplib). Routes, bodies, status codes and errors are
+// EVENTS.md's; the route table in server.cc is the one description of them, from which
+// /v1/openapi.json is generated.
 //
-// Today: GET /healthz. Handlers stay thin: parse, call the library, map the status through
-// one table (HttpStatus). Thread-safety: Run blocks serving on a thread pool; Stop may be
-// called from any thread. The Store is borrowed and must outlive the Server.
+// Every route but /healthz, /metrics and /v1/openapi.json needs `Authorization: Bearer
+// <token>` (tokens.h) of a role the route allows (policy.h). Handlers stay thin: parse, call
+// the library, map the status through one table (HttpStatus). Every read of a family's
+// record is first appended to the access log (a recordViewed event, durable before the
+// answer is sent). One log line per request: method, route template, status, duration,
+// actor id and role; never a path, a query or a body, so no personal data reaches the logs.
+//
+// Thread-safety: Run blocks serving on a thread pool; Stop may be called from any thread.
+// Everything in ServerContext is borrowed and must outlive the Server.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "api/tokens.h"
+#include "ledger/clock.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
+#include "projections/access_log.h"
+#include "projections/calendar.h"
+#include "projections/overview.h"
 
 namespace caseledger::api {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback by default
-  int port = 8080;
+  int port = 8080;                 // 0: any free port (Bind returns it)
   size_t max_body_bytes = 16u << 20;
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
+  int keep_alive_seconds = 5;
+  int threads = 64;               // connections served at once (keep-alive holds a thread)
+  int max_live_streams = 16;      // open /v1/events/live connections; more get 503
+  std::string tls_cert, tls_key;  // both set: HTTPS only
+};
+
+struct ServerContext {
+  ledger::Store* store = nullptr;
+  projections::Overview* overview = nullptr;
+  const projections::Calendar* calendar = nullptr;
+  TokenStore* tokens = nullptr;
+  projections::AccessLog* access = nullptr;
+  ledger::Clock* clock = nullptr;
 };
 
 // The HTTP status for a library status (EVENTS.md "answer" tables).
@@ -26,14 +52,18 @@ int HttpStatus(const Status& status);
 
 class Server {
  public:
-  Server(ledger::Store& store, ServerOptions options);
+  Server(ServerContext context, ServerOptions options);
   ~Server();
 
-  // Binds; kUnavailable when the address cannot be bound. Returns the bound port.
+  // Binds; kUnavailable when the address cannot be bound, kInvalidArgument when the TLS
+  // files do not load. Returns the bound port.
   Result<int> Bind();
   // Serves until Stop(). Call after Bind().
   void Run();
   void Stop();
+
+  // The OpenAPI 3.0 description of every route (GET /v1/openapi.json).
+  std::string OpenApiJson() const;
 
  private:
   class Impl;

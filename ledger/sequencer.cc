@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -314,8 +315,14 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
     internal::PutU64(&head_value, st.head);
     internal::PutU64(&head_value, static_cast<uint64_t>(now));
     st.batch.Put(db->cf(Cf::kMeta), internal::kMetaHead, head_value);
+    const auto write_start = std::chrono::steady_clock::now();
     Status written = db->Write(&st.batch, /*sync=*/true);
+    write_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count());
+    stat_batches.fetch_add(1, std::memory_order_relaxed);
+    batch_requests.Observe(static_cast<double>(batch.size()));
     if (!written.ok()) {
+      stat_write_failures.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("sequencer: the batch of {} events was not written: {}", st.head - head,
                     written.ToString());
       if (options.guard != nullptr) options.guard->Abandoned();
@@ -338,6 +345,18 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
     }
   } else if (options.guard != nullptr) {
     options.guard->Committed();
+  }
+  for (const auto& pending_outcomes : outcomes) {
+    for (const auto& o : pending_outcomes) {
+      if (!o.ok()) {
+        stat_refused.fetch_add(1, std::memory_order_relaxed);
+      } else if (o->retry) {
+        stat_retried.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        stat_appended.fetch_add(1, std::memory_order_relaxed);
+        stat_events.fetch_add(o->events.size(), std::memory_order_relaxed);
+      }
+    }
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].Answer(std::move(outcomes[i]));
 }

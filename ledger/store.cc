@@ -188,6 +188,10 @@ Result<uint32_t> Store::StreamVersion(const std::string& stream) {
   return impl_->LatestVersion(stream, Size());
 }
 
+Result<uint32_t> Store::StreamVersionAt(const std::string& stream, uint64_t max_seq) {
+  return impl_->LatestVersion(stream, std::min(max_seq, Size()));
+}
+
 Result<RecordedEvent> Store::Impl::ReadSeq(uint64_t seq) {
   std::string bytes;
   bool found = false;
@@ -296,6 +300,80 @@ Result<SavedProjection> Store::LoadProjection(const std::string& name) {
                             std::to_string(out.valid_at) + ", past the log's end");
   }
   return out;
+}
+
+Result<uint64_t> Store::ProjectionValidAt(const std::string& name) {
+  std::string value;
+  bool found = false;
+  CL_RETURN_IF_ERROR(
+      impl_->db->Get(Cf::kProjections, internal::ProjectionKey(name, ""), &value, &found));
+  if (!found) return uint64_t{0};
+  if (value.size() != 8 || internal::GetU64(value) > Size()) {
+    return Status::DataLoss("the saved projection " + name + " has a damaged seq");
+  }
+  return internal::GetU64(value);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::ScanProjection(
+    const std::string& name, std::string_view prefix, std::string_view after_key, size_t limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string base = internal::ProjectionKey(name, "");
+  const std::string from = internal::ProjectionKey(name, prefix);
+  const std::string after = internal::ProjectionKey(name, after_key);
+  auto it = impl_->db->NewIterator(Cf::kProjections);
+  it->Seek(after_key.empty() || after < from ? from : after);
+  for (; it->Valid() && it->key().starts_with(from) && out.size() < limit; it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (key.size() == base.size()) continue;  // the valid_at entry
+    if (!after_key.empty() && key == after) continue;
+    out.emplace_back(std::string(key.substr(base.size())), it->value().ToString());
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading a saved projection"));
+  return out;
+}
+
+namespace {
+std::string_view HashBytes(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+}  // namespace
+
+Status Store::PutBlob(const std::string& family_id, const Hash& sha256, std::string_view bytes) {
+  if (!IsValidId(family_id)) return Status::InvalidArgument("bad family id", "familyId");
+  if (impl_->options.read_only) return Status::Unavailable("the ledger is open read-only");
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->db->cf(Cf::kBlobs), internal::BlobKey(family_id, HashBytes(sha256)),
+            rocksdb::Slice(bytes.data(), bytes.size()));
+  return impl_->db->Write(&batch, /*sync=*/true);
+}
+
+Result<std::string> Store::GetBlob(const std::string& family_id, const Hash& sha256) {
+  std::string value;
+  bool found = false;
+  CL_RETURN_IF_ERROR(
+      impl_->db->Get(Cf::kBlobs, internal::BlobKey(family_id, HashBytes(sha256)), &value, &found));
+  if (!found) return Status::NotFound("family " + family_id + " has no document " + ToHex(sha256));
+  return value;
+}
+
+Result<bool> Store::HasBlob(const std::string& family_id, const Hash& sha256) {
+  auto got = GetBlob(family_id, sha256);
+  if (got.ok()) return true;
+  if (got.status().code() == Code::kNotFound) return false;
+  return got.status();
+}
+
+StoreStats Store::Stats() const {
+  StoreStats s;
+  s.batches = impl_->stat_batches.load(std::memory_order_relaxed);
+  s.requests_appended = impl_->stat_appended.load(std::memory_order_relaxed);
+  s.requests_retried = impl_->stat_retried.load(std::memory_order_relaxed);
+  s.requests_refused = impl_->stat_refused.load(std::memory_order_relaxed);
+  s.events_appended = impl_->stat_events.load(std::memory_order_relaxed);
+  s.write_failures = impl_->stat_write_failures.load(std::memory_order_relaxed);
+  s.batch_requests = impl_->batch_requests.Read();
+  s.write_seconds = impl_->write_seconds.Read();
+  return s;
 }
 
 Result<uint64_t> Store::SeqAsOf(int64_t recorded_at) {

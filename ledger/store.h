@@ -34,6 +34,7 @@
 #include "ledger/clock.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
+#include "ledger/stats.h"
 #include "ledger/status.h"
 
 namespace caseledger::ledger {
@@ -107,6 +108,8 @@ class Store {
   uint64_t Size() const;
   // The stream's published version (0 when it does not exist).
   Result<uint32_t> StreamVersion(const std::string& stream);
+  // The stream's version as of `max_seq`: that of its last event with seq <= max_seq.
+  Result<uint32_t> StreamVersionAt(const std::string& stream, uint64_t max_seq);
 
   // Events of a stream from `from_version` (>= 1), at most `limit`, only those with
   // seq <= max_seq (0: no bound; use for "as of").
@@ -134,6 +137,24 @@ class Store {
                         const std::map<std::string, std::string>& changed, bool replace_all);
   // Everything saved under `name` (valid_at 0 when nothing is).
   Result<SavedProjection> LoadProjection(const std::string& name);
+  // Only the seq the projection saved under `name` is valid at (0 when nothing is saved).
+  Result<uint64_t> ProjectionValidAt(const std::string& name);
+  // The entries saved under `name` whose keys start with `prefix` and sort after
+  // `after_key` (empty: from the first), at most `limit`, in key order; entries only (the
+  // valid_at is in valid_at).
+  Result<std::vector<std::pair<std::string, std::string>>> ScanProjection(
+      const std::string& name, std::string_view prefix, std::string_view after_key, size_t limit);
+
+  // Document bytes, kept per family (so that erasure finds them) under their SHA-256, outside
+  // the Merkle log: the documentUploaded event that names the hash is what the log proves.
+  // Synced before it returns. Storing the same bytes twice is harmless.
+  Status PutBlob(const std::string& family_id, const Hash& sha256, std::string_view bytes);
+  // kNotFound when the family has no such document.
+  Result<std::string> GetBlob(const std::string& family_id, const Hash& sha256);
+  Result<bool> HasBlob(const std::string& family_id, const Hash& sha256);
+
+  // Counters and histograms of the sequencer since Open (for /metrics).
+  StoreStats Stats() const;
   const NodeSource& nodes() const;
 
   // Re-reads everything and checks it: every event decodes and hashes to its stored leaf,

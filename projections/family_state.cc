@@ -1,5 +1,7 @@
 #include "projections/family_state.h"
 
+#include "ledger/json_codec.h"
+
 #include <algorithm>
 #include <type_traits>
 
@@ -57,6 +59,7 @@ struct FamilyFold {
 
   void operator()(const ev::FamilyRegistered& b) {
     f.registered = true;
+    f.registered_by = e.actor.id;
     f.members = b.members;
     f.address = b.address;
   }
@@ -306,6 +309,16 @@ const Concern* FamilyState::FindConcern(std::string_view id) const {
 std::string_view FamilyIdOf(std::string_view stream) {
   constexpr std::string_view kPrefix = "family/";
   return stream.starts_with(kPrefix) ? stream.substr(kPrefix.size()) : std::string_view();
+}
+
+std::string PractitionerContactJson(const std::string& id, const Practitioner* p) {
+  std::string out = "{\"id\":" + ledger::JsonQuote(id);
+  if (p != nullptr) {
+    out += ",\"name\":" + ledger::JsonQuote(p->name) +
+           ",\"agency\":" + ledger::JsonQuote(p->agency) +
+           ",\"email\":" + ledger::JsonQuote(p->email);
+  }
+  return out + "}";
 }
 
 void Apply(FamilyState& family, const ev::Event& event) {

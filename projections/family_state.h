@@ -155,8 +155,9 @@ struct Correction {
 struct FamilyState {
   std::string family_id;
   bool registered = false;
-  uint32_t version = 0;   // events folded
-  uint64_t last_seq = 0;  // seq of the last event folded
+  std::string registered_by;  // the actor id that recorded familyRegistered
+  uint32_t version = 0;       // events folded
+  uint64_t last_seq = 0;      // seq of the last event folded
   std::vector<ev::Member> members;
   std::string address;
   bool consent_to_check = false;
@@ -172,6 +173,10 @@ struct FamilyState {
   const Episode* OpenEpisode() const;  // the open episode, if any
   const Concern* FindConcern(std::string_view id) const;
 };
+
+// {"id", "name", "agency", "email"} of a practitioner (only "id" when `p` is null): the
+// contact given for an open episode's keyworker.
+std::string PractitionerContactJson(const std::string& id, const Practitioner* p);
 
 // The family id of a "family/<id>" stream, or empty.
 std::string_view FamilyIdOf(std::string_view stream);

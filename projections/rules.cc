@@ -40,15 +40,6 @@ Status Refuse(const char* rule, std::string message, std::string details = {}) {
   return Status::RuleViolated(rule, std::move(message), std::move(details));
 }
 
-std::string PractitionerJson(const std::string& id, const Practitioner* p) {
-  std::string out = "{\"id\":" + JsonQuote(id);
-  if (p != nullptr) {
-    out += ",\"name\":" + JsonQuote(p->name) + ",\"agency\":" + JsonQuote(p->agency) +
-           ",\"email\":" + JsonQuote(p->email);
-  }
-  return out + "}";
-}
-
 // What an event on an episode may need of it.
 struct Need {
   bool consent = false;           // consent-before-assessment
@@ -67,6 +58,8 @@ struct FamilyCheck {
   const FamilyState& f;
   const ledger::Actor& actor;
   const PractitionerLookup& practitioner;
+  // Whether the family's document with this sha256 (hex) is stored; null: not checked.
+  const std::function<Result<bool>(const std::string&)>* document_stored = nullptr;
 
   Status Episode(const std::string& id, std::string_view what, Need need,
                  const Episode** out = nullptr) const {
@@ -131,7 +124,7 @@ struct FamilyCheck {
                     "family " + f.family_id + " already has an open episode, " + open->id +
                         "; contact its keyworker " + contact,
                     "{\"episodeId\":" + JsonQuote(open->id) +
-                        ",\"keyworker\":" + PractitionerJson(open->keyworker_id, kw) + "}");
+                        ",\"keyworker\":" + PractitionerContactJson(open->keyworker_id, kw) + "}");
     }
     if (f.FindEpisode(b.episode_id) != nullptr) {
       return Refuse("corrections-not-edits",
@@ -214,6 +207,15 @@ struct FamilyCheck {
     for (const auto& d : ep->documents) {
       if (d.id == b.document_id) {
         return Refuse("corrections-not-edits", "document " + b.document_id + " already exists");
+      }
+    }
+    if (document_stored != nullptr) {
+      CL_ASSIGN_OR_RETURN(bool stored, (*document_stored)(b.sha256));
+      if (!stored) {
+        return Refuse("known-references", "no document with sha256 " + b.sha256 +
+                                              " was stored for family " + f.family_id +
+                                              ": POST its bytes to /v1/families/" + f.family_id +
+                                              "/documents first");
       }
     }
     return Status();
@@ -373,6 +375,12 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
   FamilyState f = *current;  // judged event by event, each applied before the next
   if (f.family_id.empty()) f.family_id = std::string(FamilyIdOf(request.stream));
   PractitionerLookup lookup = [this](const std::string& id) { return FindPractitioner(id); };
+  std::function<Result<bool>(const std::string&)> document_stored =
+      [this, &f](const std::string& sha256_hex) -> Result<bool> {
+    auto hash = ledger::HashFromHex(sha256_hex);
+    if (!hash.ok()) return false;
+    return store_->HasBlob(f.family_id, *hash);
+  };
 
   if (request.actor.role == "practitioner") {
     CL_ASSIGN_OR_RETURN(const Practitioner* p, FindPractitioner(request.actor.id));
@@ -393,7 +401,10 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
                     "family " + f.family_id + " is not registered: familyRegistered comes first");
     }
     if (f.registered || !registering) {
-      Status s = std::visit(FamilyCheck{f, request.actor, lookup}, body);
+      Status s =
+          std::visit(FamilyCheck{f, request.actor, lookup,
+                                 options_.documents_must_be_stored ? &document_stored : nullptr},
+                     body);
       if (!s.ok()) return s.Annotate("events[" + std::to_string(i) + "]");
     }
     Apply(f, Provisional(request, i, recorded_at, f.version + 1, std::move(body)));

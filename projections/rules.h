@@ -19,7 +19,9 @@
 //   known-references           the family is registered; the episode, meeting, contribution
 //                              request, concern, TAF member and corrected seq exist (the
 //                              corrected event in the same stream); a practitioner stream
-//                              starts with practitionerRegistered.
+//                              starts with practitionerRegistered; with
+//                              documents_must_be_stored, a documentUploaded names a sha256
+//                              stored for the family (Store::PutBlob).
 //   no-future-events           occurredAt is not later than recordedAt plus the allowed skew.
 //   corrections-not-edits      nothing is recorded twice: a family, practitioner, episode,
 //                              meeting, note, document, contribution request or concern id is
@@ -51,6 +53,9 @@ namespace caseledger::projections {
 struct RulesOptions {
   // no-future-events: how far occurredAt may be ahead of the ledger's clock.
   int64_t allowed_skew_micros = 5 * 60 * 1'000'000LL;
+  // known-references for documents: the bytes a documentUploaded names must have been stored
+  // first. On for the HTTP API (which stores them); off for import, which carries no bytes.
+  bool documents_must_be_stored = false;
 };
 
 class DomainRules final : public ledger::AppendGuard {

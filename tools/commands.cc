@@ -7,14 +7,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "api/server.h"
+#include "api/tokens.h"
 #include "ledger/fixture_loader.h"
 #include "ledger/json_codec.h"
+#include "ledger/proof_json.h"
 #include "ledger/store.h"
 #include "ledger/time_format.h"
+#include "projections/access_log.h"
 #include "projections/overview.h"
 #include "tools/common.h"
 
@@ -109,12 +113,55 @@ Status LoadDemo(const Common& common, const std::string& fixtures_dir) {
   return Status();
 }
 
-std::string HashList(const std::vector<ledger::Hash>& hashes) {
-  std::string out = "[";
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    out += (i ? "," : "") + ledger::JsonQuote(ledger::ToHex(hashes[i]));
+}  // namespace
+
+namespace {
+
+// The demo's actors, one per role: P1 is the keyworker of family F1 in fixtures/demo.
+const std::vector<std::pair<api::Role, std::string>> kDemoActors = {
+    {api::Role::kPractitioner, "P1"},   {api::Role::kHelpdesk, "helpdesk1"},
+    {api::Role::kTriageManager, "TM1"}, {api::Role::kCoordinator, "CO1"},
+    {api::Role::kAuditor, "AU1"},       {api::Role::kDashboard, "DB1"},
+    {api::Role::kAdmin, "admin"}};
+
+// Issues a token per demo role (valid a week), prints them with lines to try, and writes them
+// to <data>/demo-tokens.env for scripts.
+Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std::string& base) {
+  ledger::SystemClock clock;
+  const int64_t now = clock.NowMicros();
+  const int64_t week = 7LL * 24 * 3600 * 1'000'000;
+  std::string env = "# caseledger demo tokens: . this file, then use $CASELEDGER_<ROLE>_TOKEN\n";
+  std::string table;
+  std::map<api::Role, std::string> issued;
+  for (const auto& [role, actor] : kDemoActors) {
+    CL_ASSIGN_OR_RETURN(api::IssuedToken t, tokens.Create(role, actor, now, now + week));
+    issued[role] = t.token;
+    std::string name = api::RoleName(role);
+    std::string upper;
+    for (char c : name) upper.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+    env += "export CASELEDGER_" + upper + "_TOKEN=" + t.token + "\n";
+    table += "  " + name + std::string(16 - name.size(), ' ') + actor +
+             std::string(12 - actor.size(), ' ') + t.token + "\n";
   }
-  return out + "]";
+  env += "export CASELEDGER_URL=" + base + "\n";
+  const std::string env_file = common.data_dir + "/demo-tokens.env";
+  {
+    std::ofstream out(env_file, std::ios::trunc);
+    out << env;
+    if (!out) return Status::Unavailable("cannot write " + env_file);
+  }
+  std::filesystem::permissions(
+      env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::cout << "\ncaseledger demo: serving " << base << " (data " << common.data_dir << ")\n\n"
+            << "Tokens, one per role (valid 7 days; also in " << env_file << "):\n"
+            << table << "\nTry:\n"
+            << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kTriageManager] << "' "
+            << base << "/v1/families/F1/chronology\n"
+            << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kDashboard] << "' "
+            << base << "/v1/reports/timescales\n\n"
+            << "The README walks on from here. Stop with Ctrl-C.\n"
+            << std::flush;
+  return Status();
 }
 
 }  // namespace
@@ -129,6 +176,12 @@ int Serve(const Common& common, const ServeOptions& options) {
   } catch (const std::exception&) {
     return Fail(Status::InvalidArgument("--listen must be host:port, e.g. 127.0.0.1:8080"));
   }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Fail(Status::InvalidArgument("give both --tls-cert and --tls-key", "tls-key"));
+  }
+  server_options.tls_cert = options.tls_cert;
+  server_options.tls_key = options.tls_key;
+  server_options.max_body_bytes = options.max_body_bytes;
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -141,7 +194,7 @@ int Serve(const Common& common, const ServeOptions& options) {
     if (!demo.ok()) return Fail(demo);
   }
   ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, false);
+  auto opened = OpenLedger(common, clock, false, /*serving=*/true);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = opened->store;
   // The saved cross-family projections, caught up with the log (the API serves them next).
@@ -156,17 +209,28 @@ int Serve(const Common& common, const ServeOptions& options) {
     loaded = overview.Rebuild();
     if (!loaded.ok()) return Fail(loaded);
   }
-  api::Server server(*store, server_options);
+  projections::AccessLog access(*store);
+  Status indexed = access.CatchUp();
+  if (!indexed.ok()) return Fail(indexed.Annotate("the access log index"));
+  api::TokenStore tokens(common.TokensFile());
+  api::ServerContext context{store.get(), &overview, &*calendar, &tokens, &access, &clock};
+  api::Server server(context, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
+  const std::string base = std::string(options.tls_cert.empty() ? "http" : "https") + "://" +
+                           server_options.host + ":" + std::to_string(*port);
+  if (options.demo) {
+    Status issued = IssueDemoTokens(common, tokens, base);
+    if (!issued.ok()) return Fail(issued);
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("received signal {}: stopping", sig);
     server.Stop();
   });
-  spdlog::info("caseledger serving http://{}:{} (data {}, {} events); try GET /healthz",
-               server_options.host, *port, common.data_dir, store->Size());
+  spdlog::info("caseledger serving {} (data {}, {} events, tokens {}); try GET /healthz", base,
+               common.data_dir, store->Size(), common.TokensFile());
   server.Run();
   // Wake the waiter if Run ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
@@ -175,7 +239,48 @@ int Serve(const Common& common, const ServeOptions& options) {
   if (saved.ok()) saved = overview.Save();
   if (!saved.ok())
     spdlog::warn("overview not saved ({}): rebuilt at the next start", saved.ToString());
+  saved = access.CatchUp();
+  if (!saved.ok())
+    spdlog::warn("access index not saved ({}): caught up at the next start", saved.ToString());
   spdlog::info("stopped");
+  return 0;
+}
+
+int Token(const Common& common, const TokenOptions& options) {
+  std::filesystem::create_directories(common.data_dir);
+  api::TokenStore tokens(common.TokensFile());
+  ledger::SystemClock clock;
+  const int64_t now = clock.NowMicros();
+  if (options.action == "create") {
+    auto role = api::ParseRole(options.role);
+    if (!role.ok()) return Fail(role.status());
+    const int64_t expires =
+        options.expires_days == 0
+            ? 0
+            : now + static_cast<int64_t>(options.expires_days) * 24 * 3600 * 1'000'000;
+    auto issued = tokens.Create(*role, options.actor, now, expires);
+    if (!issued.ok()) return Fail(issued.status());
+    std::cout << issued->token << "\n";
+    std::cerr << "token " << issued->principal.token_id << ": role " << options.role << ", actor "
+              << options.actor << ", "
+              << (expires == 0 ? std::string("never expires")
+                               : "expires " + ledger::FormatRfc3339(expires))
+              << ". It is shown once; only its hash is kept in " << common.TokensFile() << "\n";
+    return 0;
+  }
+  if (options.action == "revoke") {
+    Status s = tokens.Revoke(options.id, now);
+    if (!s.ok()) return Fail(s);
+    std::cerr << "token " << options.id << " revoked\n";
+    return 0;
+  }
+  auto list = tokens.List(now);
+  if (!list.ok()) return Fail(list.status());
+  for (const auto& p : *list) {
+    std::cout << p.token_id << "\t" << api::RoleName(p.role) << "\t" << p.actor_id << "\t"
+              << (p.expires_at == 0 ? std::string("never") : ledger::FormatRfc3339(p.expires_at))
+              << "\n";
+  }
   return 0;
 }
 
@@ -297,26 +402,9 @@ int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
   ledger::SystemClock clock;
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
-  auto& store = opened->store;
-  if (size == 0) size = store->Size();
-  if (seq == 0 || seq > size) {
-    return Fail(Status::InvalidArgument(
-        "--seq must be between 1 and the tree size " + std::to_string(size), "seq"));
-  }
-  auto event = store->ReadSeq(seq);
-  if (!event.ok()) return Fail(event.status());
-  auto proof = store->InclusionProof(seq - 1, size);
-  if (!proof.ok()) return Fail(proof.status());
-  auto root = store->Root(size);
-  if (!root.ok()) return Fail(root.status());
-  if (!ledger::VerifyInclusion(event->leaf_hash, seq - 1, size, *proof, *root)) {
-    return Fail(Status::DataLoss(
-        "the stored tree does not prove event seq " + std::to_string(seq) + ": run verify", seq));
-  }
-  std::cout << "{\"size\":" << size << ",\"leafIndex\":" << seq - 1
-            << ",\"leafHash\":" << ledger::JsonQuote(ledger::ToHex(event->leaf_hash))
-            << ",\"rootHash\":" << ledger::JsonQuote(ledger::ToHex(*root))
-            << ",\"hashes\":" << HashList(*proof) << "}\n";
+  auto json = ledger::InclusionProofJson(*opened->store, seq, size);
+  if (!json.ok()) return Fail(json.status());
+  std::cout << *json << "\n";
   return 0;
 }
 
@@ -324,18 +412,9 @@ int ProveConsistency(const Common& common, uint64_t from, uint64_t to) {
   ledger::SystemClock clock;
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
-  auto& store = opened->store;
-  if (to == 0) to = store->Size();
-  auto proof = store->ConsistencyProof(from, to);
-  if (!proof.ok()) return Fail(proof.status());
-  auto old_root = store->Root(from);
-  auto new_root = store->Root(to);
-  if (!old_root.ok()) return Fail(old_root.status());
-  if (!new_root.ok()) return Fail(new_root.status());
-  std::cout << "{\"from\":" << from << ",\"size\":" << to
-            << ",\"fromRootHash\":" << ledger::JsonQuote(ledger::ToHex(*old_root))
-            << ",\"rootHash\":" << ledger::JsonQuote(ledger::ToHex(*new_root))
-            << ",\"hashes\":" << HashList(*proof) << "}\n";
+  auto json = ledger::ConsistencyProofJson(*opened->store, from, to);
+  if (!json.ok()) return Fail(json.status());
+  std::cout << *json << "\n";
   return 0;
 }
 

@@ -13,14 +13,30 @@ namespace caseledger::tools {
 struct Common {
   std::string data_dir = "./var/caseledger";
   std::string calendar_file;  // the working-day calendar (bank holidays)
+  std::string tokens_file;    // the hashed tokens; empty: <data>/tokens
+  std::string TokensFile() const {
+    return tokens_file.empty() ? data_dir + "/tokens" : tokens_file;
+  }
 };
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   bool demo = false;
   std::string fixtures_dir;
+  std::string tls_cert, tls_key;  // both, for HTTPS
+  uint64_t max_body_bytes = 16u << 20;
 };
+// Serves until SIGINT/SIGTERM. With --demo: loads the demo into an empty ledger, issues a
+// token per role and prints them with curl lines to try (also to <data>/demo-tokens.env).
 int Serve(const Common& common, const ServeOptions& options);
+
+// caseledger token create --role ROLE --actor ID [--expires-days N] | revoke --id ID | list
+struct TokenOptions {
+  std::string action;  // create, revoke, list
+  std::string role, actor, id;
+  uint64_t expires_days = 90;  // 0: never
+};
+int Token(const Common& common, const TokenOptions& options);
 
 // `fixture`: the lines may carry "recordedAt" (the clock is set to it) and "expectRefusal"
 // (ledger/fixture_loader.h); for synthetic data only.

@@ -12,11 +12,14 @@ int Fail(const Status& status) {
   return status.code() == Code::kDataLoss ? kDamaged : kRefused;
 }
 
-Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only) {
+Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
+                          bool serving) {
   Ledger out;
   if (!read_only) {
     std::filesystem::create_directories(common.data_dir);
-    out.rules = std::make_unique<projections::DomainRules>();
+    projections::RulesOptions rules;
+    rules.documents_must_be_stored = serving;
+    out.rules = std::make_unique<projections::DomainRules>(rules);
   }
   ledger::StoreOptions options;
   options.clock = &clock;

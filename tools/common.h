@@ -24,6 +24,9 @@ struct Ledger {
   std::unique_ptr<ledger::Store> store;
 };
 
-Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only);
+// `serving`: the HTTP API, which stores documents first, so the rules check that a
+// documentUploaded names stored bytes (known-references).
+Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
+                          bool serving = false);
 
 }  // namespace caseledger::tools

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   Common common;
   std::string log_level = "info";
   app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();
+  app.add_option("--tokens", common.tokens_file, "the token file (default: <data>/tokens)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   common.calendar_file =
@@ -41,6 +42,30 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--demo", serve.demo, "load the demo fixtures into an empty ledger");
   serve_cmd->add_option("--fixtures", serve.fixtures_dir, "where the demo fixtures are")
       ->capture_default_str();
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate: serve HTTPS only");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
+  serve_cmd->add_option("--max-body", serve.max_body_bytes, "the largest request body, bytes")
+      ->capture_default_str();
+
+  TokenOptions token;
+  auto* token_cmd = app.add_subcommand("token", "issue, revoke and list bearer tokens");
+  token_cmd->require_subcommand(1);
+  auto* token_create = token_cmd->add_subcommand(
+      "create", "print a new token (only its hash is kept; it cannot be shown again)");
+  token_create
+      ->add_option("--role", token.role,
+                   "practitioner, helpdesk, triage-manager, coordinator, auditor, "
+                   "dashboard or admin")
+      ->required();
+  token_create
+      ->add_option("--actor", token.actor,
+                   "who it speaks for (a practitioner's id for role practitioner)")
+      ->required();
+  token_create->add_option("--expires-days", token.expires_days, "valid for N days (0: never)")
+      ->capture_default_str();
+  auto* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token by its id");
+  token_revoke->add_option("--id", token.id, "the token id (16 hex digits)")->required();
+  auto* token_list = token_cmd->add_subcommand("list", "list the valid tokens (no secrets)");
 
   std::string import_file;
   auto* import_cmd = app.add_subcommand(
@@ -139,6 +164,11 @@ int main(int argc, char** argv) {
 
   try {
     if (*serve_cmd) return Serve(common, serve);
+    if (*token_cmd) {
+      token.action = *token_create ? "create" : *token_revoke ? "revoke" : "list";
+      (void)token_list;
+      return Token(common, token);
+    }
     if (*import_cmd) return Import(common, import_file, import_fixture);
     if (*state_cmd) return State(common, state);
     if (*chronology_cmd) return Chronology(common, chronology);

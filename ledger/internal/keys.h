@@ -14,7 +14,7 @@
 // projections    name, 0x00                               the seq it is valid at: u64 BE
 //                name, 0x00, key                          one entry of a saved read model
 //                                                         (its own encoding, projections/)
-// blobs          SHA-256 of content: 32 bytes             document bytes (later issues)
+// blobs          familyId, 0x00, SHA-256 of content: 32   document bytes (Store::PutBlob)
 // meta           "head"                                   size: u64 BE, last recordedAt: i64 BE
 //                "format"                                 u32 BE storage format version (1)
 //                "origin"                                 the checkpoint origin line, text
@@ -72,6 +72,14 @@ inline std::string ProjectionKey(std::string_view name, std::string_view key) {
   std::string k(name);
   k.push_back('\0');
   k.append(key);
+  return k;
+}
+
+// `sha256`: the 32 raw bytes of the hash.
+inline std::string BlobKey(std::string_view family_id, std::string_view sha256) {
+  std::string k(family_id);
+  k.push_back('\0');
+  k.append(sha256);
   return k;
 }
 

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "ledger/internal/db.h"
+#include "ledger/stats.h"
 #include "ledger/store.h"
 
 namespace caseledger::ledger {
@@ -60,6 +61,12 @@ class Store::Impl {
   MerkleFrontier frontier;
   std::unordered_map<std::string, uint32_t> stream_versions;
   Status failed;  // not ok after a failed write: every later append gets it
+
+  // stats (Store::Stats)
+  std::atomic<uint64_t> stat_batches{0}, stat_appended{0}, stat_retried{0}, stat_refused{0},
+      stat_events{0}, stat_write_failures{0};
+  Histogram batch_requests{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
+  Histogram write_seconds{LatencyBounds()};
 
  private:
   // One request (Append), or a chain of requests staged in order up to the first refused
