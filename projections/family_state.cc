@@ -1,9 +1,9 @@
 #include "projections/family_state.h"
 
-#include "ledger/json_codec.h"
-
 #include <algorithm>
 #include <type_traits>
+
+#include "ledger/json_codec.h"
 
 namespace caseledger::projections {
 namespace {
