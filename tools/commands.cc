@@ -86,9 +86,10 @@ Status ImportStream(Store& store, std::istream& in, const std::string& name, Imp
   return flush();
 }
 
-// Loads every fixtures/demo/*.jsonl into an empty ledger, each line recorded at its
-// "recordedAt" (a manual clock), then closes it: the server then opens it on the real clock.
-Status LoadDemo(const Common& common, const std::string& fixtures_dir) {
+// Loads every fixtures/demo/*.jsonl and `synthetic` generated families (gen --fixture, seed
+// 1) into an empty ledger, all lines in the order of their "recordedAt", each recorded at that
+// time (a manual clock), then closes it: the server then opens it on the real clock.
+Status LoadDemo(const Common& common, const std::string& fixtures_dir, uint64_t synthetic) {
   ledger::SystemClock system;
   ledger::ManualClock clock(system.NowMicros());
   CL_ASSIGN_OR_RETURN(Ledger ledger, OpenLedger(common, clock, false));
@@ -105,11 +106,43 @@ Status LoadDemo(const Common& common, const std::string& fixtures_dir) {
   }
   if (files.empty()) return Status::NotFound("no demo fixtures in " + dir.string());
   std::sort(files.begin(), files.end());
-  ledger::FixtureTotals totals;
+  std::string text;
   for (const auto& f : files) {
-    CL_RETURN_IF_ERROR(ledger::LoadFixtureFile(*ledger.store, clock, f.string(), &totals));
+    std::ifstream in(f);
+    if (!in) return Status::NotFound("cannot read " + f.string());
+    text.append(std::istreambuf_iterator<char>(in), {});
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
   }
-  spdlog::info("demo: loaded {} events from {}", totals.events, dir.string());
+  if (synthetic > 0) {
+    std::ostringstream generated;
+    GenerateHistories({synthetic, 1, true}, generated);
+    text += generated.str();
+  }
+  // Every line starts {"recordedAt":"...": order them by it (stable: files keep their order).
+  std::vector<std::pair<int64_t, std::string>> lines;
+  std::istringstream all(text);
+  for (std::string line; std::getline(all, line);) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    constexpr std::string_view kKey = "\"recordedAt\":\"";
+    size_t at = line.find(kKey);
+    int64_t when = 0;
+    if (at != std::string::npos) {
+      at += kKey.size();
+      auto parsed = ledger::ParseRfc3339(line.substr(at, line.find('"', at) - at));
+      if (parsed.ok()) when = *parsed;
+    }
+    lines.emplace_back(when, std::move(line));
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string ordered;
+  for (const auto& [when, line] : lines) ordered += line + "\n";
+  std::istringstream in(ordered);
+  ledger::FixtureTotals totals;
+  spdlog::info("demo: loading {} lines ({} synthetic families)...", lines.size(), synthetic);
+  CL_RETURN_IF_ERROR(ledger::LoadFixture(*ledger.store, clock, in, "the demo", &totals));
+  spdlog::info("demo: loaded {} events from {} and {} generated families", totals.events,
+               dir.string(), synthetic);
   return Status();
 }
 
@@ -190,7 +223,7 @@ int Serve(const Common& common, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (options.demo) {
-    Status demo = LoadDemo(common, options.fixtures_dir);
+    Status demo = LoadDemo(common, options.fixtures_dir, options.demo_families);
     if (!demo.ok()) return Fail(demo);
   }
   ledger::SystemClock clock;

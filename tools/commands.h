@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   bool demo = false;
   std::string fixtures_dir;
+  uint64_t demo_families = 60;    // synthetic families (caseledger gen) added to the demo
   std::string tls_cert, tls_key;  // both, for HTTPS
   uint64_t max_body_bytes = 16u << 20;
 };
@@ -90,6 +92,8 @@ struct GenOptions {
 };
 // Prints synthetic, valid histories as import lines (tools/gen.cc).
 int Gen(const GenOptions& options);
+// The same lines, to `out`.
+void GenerateHistories(const GenOptions& options, std::ostream& out);
 
 // Rebuilds every saved projection from the first event, with progress, and reports the rate.
 int Replay(const Common& common);

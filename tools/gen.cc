@@ -274,7 +274,7 @@ void Family::Generate() {
 
 }  // namespace
 
-int Gen(const GenOptions& options) {
+void GenerateHistories(const GenOptions& options, std::ostream& out) {
   Rng meta{options.seed * 0x2545f4914f6cdd1dULL + 1};
   std::vector<Line> lines;
   auto flush = [&](bool sorted) {
@@ -282,7 +282,7 @@ int Gen(const GenOptions& options) {
       std::stable_sort(lines.begin(), lines.end(),
                        [](const Line& a, const Line& b) { return a.recorded_at < b.recorded_at; });
     }
-    for (const auto& l : lines) std::cout << l.text << "\n";
+    for (const auto& l : lines) out << l.text << "\n";
     lines.clear();
   };
   // The practitioners every keyworker is drawn from, trained before the first family.
@@ -304,7 +304,7 @@ int Gen(const GenOptions& options) {
               "\",\"type\":\"practitionerTrained\",\"occurredAt\":\"" + at +
               "\",\"data\":{\"course\":\"" + course + "\",\"completedOn\":\"2024-01-02\"}}";
     }
-    std::cout << line << "]}\n";
+    out << line << "]}\n";
   }
   for (uint64_t i = 1; i <= options.families; ++i) {
     Rng rng{options.seed * 0x9e3779b97f4a7c15ULL ^ (i * 0xd1b54a32d192ed03ULL)};
@@ -312,6 +312,10 @@ int Gen(const GenOptions& options) {
     if (!options.fixture) flush(false);  // family by family: streams in order, little memory
   }
   flush(true);
+}
+
+int Gen(const GenOptions& options) {
+  GenerateHistories(options, std::cout);
   return 0;
 }
 

@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--demo", serve.demo, "load the demo fixtures into an empty ledger");
   serve_cmd->add_option("--fixtures", serve.fixtures_dir, "where the demo fixtures are")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--demo-families", serve.demo_families,
+                   "synthetic families (caseledger gen) added to the demo")
+      ->capture_default_str();
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate: serve HTTPS only");
   serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
   serve_cmd->add_option("--max-body", serve.max_body_bytes, "the largest request body, bytes")
