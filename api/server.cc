@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <regex>
 #include <set>
 
 #include "api/metrics.h"
@@ -379,15 +380,33 @@ void Server::Impl::Configure() {
         spdlog::error("http route=\"{}\" failed: {}", t_note.route, what);
         SendError(res, Status::Internal("the server failed to answer; the error is logged"));
       });
-  http_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  http_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    Status s =
-        res.status == 413 ? Status::ResourceExhausted("the request body is too large")
-        : res.status == 404
-            ? Status::NotFound("no route " + req.method + " " +
-                               (req.path.size() > 100 ? req.path.substr(0, 100) + "..." : req.path))
-            : Status::InvalidArgument("the request was refused (HTTP " +
-                                      std::to_string(res.status) + ")");
+    Status s;
+    if (res.status == 413) {
+      s = Status::ResourceExhausted("the request body is too large (at most " +
+                                    std::to_string(options_.max_body_bytes) + " bytes)");
+    } else if (res.status == 404) {
+      // A known path with another method is 405, with the methods it takes.
+      std::string allow;
+      for (const Route& r : routes_) {
+        if (std::regex_match(req.path, std::regex(Regex(r.path)))) {
+          allow += (allow.empty() ? "" : ", ") + r.method;
+        }
+      }
+      if (!allow.empty()) {
+        res.status = 405;
+        res.set_header("Allow", allow);
+        s = Status::InvalidArgument(req.method + " is not allowed here; use " + allow, "method");
+      } else {
+        s = Status::NotFound("no route " + req.method + " " +
+                             (req.path.size() > 100 ? req.path.substr(0, 100) + "..." : req.path));
+      }
+    } else {
+      s = Status::InvalidArgument("the HTTP request is malformed or incomplete (HTTP " +
+                                  std::to_string(res.status) +
+                                  "; e.g. a body without Content-Length)");
+    }
     res.set_content(ledger::StatusToJson(s), "application/json");
   });
   http_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
