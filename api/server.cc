@@ -195,6 +195,14 @@ Result<std::string> RequiredQuery(const httplib::Request& req, const std::string
   return *text;
 }
 
+// The day `name` gives (YYYY-MM-DD), or today in Europe/London.
+Result<projections::Day> DayParam(const httplib::Request& req, const std::string& name,
+                                  ledger::Clock& clock) {
+  const std::string* text = Query(req, name);
+  if (text == nullptr) return projections::LondonDay(clock.NowMicros());
+  return projections::ParseDay(*text, name);
+}
+
 // asOf (RFC 3339 recorded time) or asOfSeq; not both.
 Result<projections::AsOf> AsOfParams(const httplib::Request& req, std::string* as_of_text) {
   projections::AsOf as_of;
@@ -468,6 +476,12 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
                    "the query parameter " + it->first + " is given more than once", it->first));
     }
   }
+  for (const Param& p : route.params) {
+    if (p.required && (!req.has_param(p.name) || req.get_param_value(p.name).empty())) {
+      return SendError(
+          res, Status::InvalidArgument("the query parameter " + p.name + " is required", p.name));
+    }
+  }
   auto answer = route.handler(call);
   if (!answer.ok()) return SendError(res, answer.status());
   res.status = answer->status;
@@ -613,10 +627,7 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
 }
 
 Result<Reply> Server::Impl::Timescales(const Call& c) {
-  projections::Day on = projections::LondonDay(ctx_.clock->NowMicros());
-  if (const std::string* text = Query(c.req, "on")) {
-    CL_ASSIGN_OR_RETURN(on, projections::ParseDay(*text, "on"));
-  }
+  CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "timescales"));
   auto state = projections::FoldFamily(read.events);
   return Json(projections::TimescalesJson(
@@ -1008,10 +1019,7 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         projections::Day on = projections::LondonDay(ctx_.clock->NowMicros());
-         if (const std::string* text = Query(c.req, "on")) {
-           CL_ASSIGN_OR_RETURN(on, projections::ParseDay(*text, "on"));
-         }
+         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
          CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
          return Json(ctx_.overview->CountsJson(on));
        }},
@@ -1023,10 +1031,7 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         projections::Day on = projections::LondonDay(ctx_.clock->NowMicros());
-         if (const std::string* text = Query(c.req, "on")) {
-           CL_ASSIGN_OR_RETURN(on, projections::ParseDay(*text, "on"));
-         }
+         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
          CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
          return Json(
              projections::OverdueJson(ctx_.overview->Overdue(on), on, ctx_.overview->valid_at()));
@@ -1071,8 +1076,6 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(std::string required, RequiredQuery(c.req, "seq"));
-         (void)required;
          CL_ASSIGN_OR_RETURN(uint64_t seq, UintParam(c.req, "seq", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(uint64_t size, UintParam(c.req, "size", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::InclusionProofJson(store_, seq, size));
@@ -1087,8 +1090,6 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(std::string required, RequiredQuery(c.req, "from"));
-         (void)required;
          CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.req, "from", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(uint64_t to, UintParam(c.req, "to", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::ConsistencyProofJson(store_, from, to));
