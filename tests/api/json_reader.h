@@ -63,8 +63,7 @@ class Json {
     return null;
   }
   static void SkipSpace(std::string_view s, size_t& at) {
-    while (at < s.size() && (s[at] == ' ' || s[at] == '\n' || s[at] == '\r' || s[at] == '\t'))
-      ++at;
+    while (at < s.size() && (s[at] == ' ' || s[at] == '\n' || s[at] == '\r' || s[at] == '\t')) ++at;
   }
   static bool Literal(std::string_view s, size_t& at, std::string_view word) {
     if (s.substr(at, word.size()) != word) return false;

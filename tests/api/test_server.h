@@ -109,8 +109,8 @@ inline std::string NewEventId() {
 // One event of an append body, with a fresh eventId unless given.
 inline std::string Event(const std::string& type, const std::string& data,
                          const std::string& occurred_at, const std::string& event_id = "") {
-  return R"({"eventId":")" + (event_id.empty() ? NewEventId() : event_id) + R"(","type":")" +
-         type + R"(","occurredAt":")" + occurred_at + R"(","data":)" + data + "}";
+  return R"({"eventId":")" + (event_id.empty() ? NewEventId() : event_id) + R"(","type":")" + type +
+         R"(","occurredAt":")" + occurred_at + R"(","data":)" + data + "}";
 }
 
 // An append body; `expected` is a JSON number or "\"any\"".
@@ -157,8 +157,8 @@ class TestServer {
     store_ = OpenStore(dir_ / "ledger", clock_, rules_.get());
     rules_->Attach(store_.get());
 
-    auto calendar =
-        projections::Calendar::Load(CASELEDGER_FIXTURES_DIR "/calendar/bank-holidays-england-wales.txt");
+    auto calendar = projections::Calendar::Load(CASELEDGER_FIXTURES_DIR
+                                                "/calendar/bank-holidays-england-wales.txt");
     INFO(calendar.status().ToString());
     REQUIRE(calendar.ok());
     calendar_ = std::make_unique<projections::Calendar>(std::move(calendar).value());
@@ -171,7 +171,7 @@ class TestServer {
 
     tokens_ = std::make_unique<api::TokenStore>(TokenFile());
     const std::vector<std::pair<api::Role, std::string>> actors = {
-        {api::Role::kPractitioner, "P1"},  {api::Role::kPractitioner, "P2"},
+        {api::Role::kPractitioner, "P1"},    {api::Role::kPractitioner, "P2"},
         {api::Role::kHelpdesk, "helpdesk1"}, {api::Role::kTriageManager, "TM1"},
         {api::Role::kCoordinator, "CO1"},    {api::Role::kAuditor, "AU1"},
         {api::Role::kDashboard, "DB1"},      {api::Role::kAdmin, "admin"}};
@@ -185,7 +185,7 @@ class TestServer {
     options.port = 0;
     options.threads = std::min(options.threads, 16);
     options.keep_alive_seconds = 1;
-    api::ServerContext context{store_.get(), overview_.get(), calendar_.get(),
+    api::ServerContext context{store_.get(),  overview_.get(), calendar_.get(),
                                tokens_.get(), access_.get(),   &clock_};
     server_ = std::make_unique<api::Server>(context, options);
     auto port = server_->Bind();
@@ -218,6 +218,7 @@ class TestServer {
   ledger::ManualClock& clock() { return clock_; }
   api::TokenStore& tokens() { return *tokens_; }
   std::string TokenFile() const { return dir_ / "tokens"; }
+  std::string LedgerDir() const { return dir_ / "ledger"; }
   const std::string& Token(const std::string& label) const {
     auto it = tokens_by_label_.find(label);
     REQUIRE(it != tokens_by_label_.end());
@@ -265,17 +266,17 @@ class TestServer {
   // The admin registers practitioner `id`, trained in both courses.
   void RegisterPractitioner(const std::string& id) {
     const std::string at = Now(-kHour);
-    Response r = Post(
-        "/v1/practitioners/" + id + "/events", "admin",
-        AppendBody({Event("practitionerRegistered",
-                          R"({"name":"Name )" + id + R"(","agency":"school","email":")" + id +
-                              R"(@example.org"})",
-                          at),
-                    Event("practitionerTrained",
-                          R"({"course":"practiceStandards","completedOn":"2026-01-06"})", at),
-                    Event("practitionerTrained",
-                          R"({"course":"recordingSystem","completedOn":"2026-01-07"})", at)},
-                   "0"));
+    Response r =
+        Post("/v1/practitioners/" + id + "/events", "admin",
+             AppendBody({Event("practitionerRegistered",
+                               R"({"name":"Name )" + id + R"(","agency":"school","email":")" + id +
+                                   R"(@example.org"})",
+                               at),
+                         Event("practitionerTrained",
+                               R"({"course":"practiceStandards","completedOn":"2026-01-06"})", at),
+                         Event("practitionerTrained",
+                               R"({"course":"recordingSystem","completedOn":"2026-01-07"})", at)},
+                        "0"));
     INFO(r.body);
     REQUIRE(r.status == 201);
   }
@@ -287,9 +288,10 @@ class TestServer {
     Response r = AppendFamily(
         family, "helpdesk",
         {Event("familyRegistered",
-               std::string(R"({"members":[{"memberId":"C1","role":"child","name":")") +
-                   kChildName + R"(","dateOfBirth":"2015-06-01"},{"memberId":"M1","role":"parent",)"
-                   R"("name":")" + kParentName + R"("}],"address":")" + kAddress + R"("})",
+               std::string(R"({"members":[{"memberId":"C1","role":"child","name":")") + kChildName +
+                   R"(","dateOfBirth":"2015-06-01"},{"memberId":"M1","role":"parent",)"
+                   R"("name":")" +
+                   kParentName + R"("}],"address":")" + kAddress + R"("})",
                at),
          Event("consentToCheckGiven",
                std::string(R"({"givenBy":")") + kParentName + R"(","method":"verbal"})", at),
@@ -304,12 +306,11 @@ class TestServer {
 
   // P1 records written consent to the assessment of E1.
   void GiveConsent(const std::string& family) {
-    Response r = AppendFamily(
-        family, "P1",
-        {Event("consentGiven",
-               std::string(R"({"episodeId":"E1","givenBy":")") + kParentName +
-                   R"(","scope":"assessment","method":"written"})",
-               Now(-10 * kMinute))});
+    Response r = AppendFamily(family, "P1",
+                              {Event("consentGiven",
+                                     std::string(R"({"episodeId":"E1","givenBy":")") + kParentName +
+                                         R"(","scope":"assessment","method":"written"})",
+                                     Now(-10 * kMinute))});
     INFO(r.body);
     REQUIRE(r.status == 201);
   }
@@ -325,9 +326,8 @@ class TestServer {
   static std::string Note(const std::string& note_id, const std::string& text,
                           const std::string& occurred_at, const std::string& event_id = "") {
     return Event("caseNoteAdded",
-                 R"({"episodeId":"E1","noteId":")" + note_id +
-                     R"(","category":"contact","text":)" + ledger::JsonQuote(text) +
-                     R"(,"significant":false})",
+                 R"({"episodeId":"E1","noteId":")" + note_id + R"(","category":"contact","text":)" +
+                     ledger::JsonQuote(text) + R"(,"significant":false})",
                  occurred_at, event_id);
   }
 
@@ -415,9 +415,16 @@ inline std::vector<SseFrame> SseFrames(const std::string& body) {
     while (line_start < end) {
       size_t line_end = std::min(body.find('\n', line_start), end);
       const std::string line = body.substr(line_start, line_end - line_start);
-      if (line.rfind("id: ", 0) == 0) frame.id = std::stoull(line.substr(4)), any = true;
-      if (line.rfind("event: ", 0) == 0) frame.event = line.substr(7), any = true;
-      if (line.rfind("data: ", 0) == 0) frame.data = line.substr(6), any = true;
+      if (line.rfind("id: ", 0) == 0) {
+        frame.id = std::stoull(line.substr(4));
+        any = true;
+      } else if (line.rfind("event: ", 0) == 0) {
+        frame.event = line.substr(7);
+        any = true;
+      } else if (line.rfind("data: ", 0) == 0) {
+        frame.data = line.substr(6);
+        any = true;
+      }
       line_start = line_end + 1;
     }
     if (any) out.push_back(std::move(frame));
