@@ -77,6 +77,8 @@ Param P(std::string name, std::string type, std::string description, bool requir
 // One request as a handler sees it.
 struct Call {
   const httplib::Request& req;
+  // The query of the URL only (cpp-httplib also puts a form body's fields in req.params).
+  httplib::Params query;
   const Principal* principal = nullptr;  // null on open routes
   std::string Path(size_t i) const { return req.matches[i]; }
 };
@@ -150,12 +152,12 @@ std::string RoleList(const std::vector<Role>& roles) {
 
 // ---------------------------------------------------------------- parameters
 
-const std::string* Query(const httplib::Request& req, const std::string& name) {
-  auto it = req.params.find(name);
-  return it == req.params.end() ? nullptr : &it->second;
+const std::string* Query(const httplib::Params& query, const std::string& name) {
+  auto it = query.find(name);
+  return it == query.end() ? nullptr : &it->second;
 }
 
-Result<uint64_t> UintParam(const httplib::Request& req, const std::string& name, uint64_t fallback,
+Result<uint64_t> UintParam(const httplib::Params& req, const std::string& name, uint64_t fallback,
                            uint64_t min, uint64_t max) {
   const std::string* text = Query(req, name);
   if (text == nullptr) return fallback;
@@ -173,7 +175,7 @@ Result<uint64_t> UintParam(const httplib::Request& req, const std::string& name,
   return v;
 }
 
-Result<bool> BoolParam(const httplib::Request& req, const std::string& name) {
+Result<bool> BoolParam(const httplib::Params& req, const std::string& name) {
   const std::string* text = Query(req, name);
   if (text == nullptr || *text == "false") return false;
   if (*text == "true") return true;
@@ -187,7 +189,7 @@ Result<std::string> IdParam(const std::string& value, const std::string& name) {
   return value;
 }
 
-Result<std::string> RequiredQuery(const httplib::Request& req, const std::string& name) {
+Result<std::string> RequiredQuery(const httplib::Params& req, const std::string& name) {
   const std::string* text = Query(req, name);
   if (text == nullptr || text->empty()) {
     return Status::InvalidArgument("the query parameter " + name + " is required", name);
@@ -196,7 +198,7 @@ Result<std::string> RequiredQuery(const httplib::Request& req, const std::string
 }
 
 // The day `name` gives (YYYY-MM-DD), or today in Europe/London.
-Result<projections::Day> DayParam(const httplib::Request& req, const std::string& name,
+Result<projections::Day> DayParam(const httplib::Params& req, const std::string& name,
                                   ledger::Clock& clock) {
   const std::string* text = Query(req, name);
   if (text == nullptr) return projections::LondonDay(clock.NowMicros());
@@ -204,11 +206,11 @@ Result<projections::Day> DayParam(const httplib::Request& req, const std::string
 }
 
 // asOf (RFC 3339 recorded time) or asOfSeq; not both.
-Result<projections::AsOf> AsOfParams(const httplib::Request& req, std::string* as_of_text) {
+Result<projections::AsOf> AsOfParams(const httplib::Params& req, std::string* as_of_text) {
   projections::AsOf as_of;
   *as_of_text = "current record";
   const std::string* at = Query(req, "asOf");
-  if (at != nullptr && req.has_param("asOfSeq")) {
+  if (at != nullptr && req.count("asOfSeq") != 0) {
     return Status::InvalidArgument("give asOf or asOfSeq, not both", "asOfSeq");
   }
   if (at != nullptr) {
@@ -222,12 +224,23 @@ Result<projections::AsOf> AsOfParams(const httplib::Request& req, std::string* a
   return as_of;
 }
 
-const std::vector<Param>& AsOfDocs() {
+// asOf and asOfSeq.
+const std::vector<Param>& AsOfOnly() {
   static const std::vector<Param> params = {
-      P("asOf", "string", "RFC 3339: the record as it stood at this recorded time"),
-      P("asOfSeq", "integer", "the record as it stood after this seq"),
-      P("purpose", "string", "why it is read (kept in the access log, at most 200 characters)"),
+      P("asOf", "string", "RFC 3339: as the log stood at this recorded time"),
+      P("asOfSeq", "integer", "as the log stood after this seq"),
   };
+  return params;
+}
+
+// asOf, asOfSeq and purpose: the parameters of every family read.
+const std::vector<Param>& AsOfDocs() {
+  static const std::vector<Param> params = [] {
+    std::vector<Param> out = AsOfOnly();
+    out.push_back(
+        P("purpose", "string", "why it is read (kept in the access log, at most 200 characters)"));
+    return out;
+  }();
   return params;
 }
 
@@ -342,7 +355,14 @@ class Server::Impl {
     uint64_t as_of_seq = 0;
     std::string as_of_text;
   };
-  Result<FamilyRead> ReadFamilyFor(const Call& c, const std::string& view);
+  // The family as of the request, once the caller may read it and the read is in the access
+  // log. `exists`, when given, is checked before the read is recorded (e.g. a document).
+  Result<FamilyRead> ReadFamilyFor(const Call& c, const std::string& view,
+                                   const std::function<Status(const std::string&)>& exists = {});
+  // `answer` given the overview as of the request: the live one, caught up, or (asOf /
+  // asOfSeq) a fresh one folded from the first event to that seq, which costs a replay.
+  Result<Reply> WithOverview(
+      const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
   Result<projections::FamilyState> CurrentFamily(const std::string& id);
 
   Result<Reply> AppendFamily(const Call& c);
@@ -433,8 +453,11 @@ Result<Principal> Server::Impl::Authenticate(const httplib::Request& req) {
   if (header.empty()) {
     return Status::Unauthenticated("this route needs Authorization: Bearer <token>");
   }
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!std::string_view(header).starts_with(kBearer)) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return Status::Unauthenticated("the Authorization header must be: Bearer <token>");
   }
   return ctx_.tokens->Authenticate(std::string_view(header).substr(kBearer.size()),
@@ -445,7 +468,10 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
                             httplib::Response& res) {
   t_note.route = route.path;
   Principal principal;
-  Call call{req};
+  Call call{req, {}};
+  if (size_t q = req.target.find('?'); q != std::string::npos) {
+    httplib::detail::parse_query_text(req.target.substr(q + 1), call.query);
+  }
   if (!route.roles.empty()) {
     auto p = Authenticate(req);
     if (!p.ok()) return SendError(res, p.status());
@@ -461,7 +487,7 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
     call.principal = &principal;
   }
   // Every query parameter must be one the route takes, and given once.
-  for (auto it = req.params.begin(); it != req.params.end(); ++it) {
+  for (auto it = call.query.begin(); it != call.query.end(); ++it) {
     const bool known = std::any_of(route.params.begin(), route.params.end(),
                                    [&](const Param& p) { return p.name == it->first; });
     if (!known) {
@@ -470,14 +496,15 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
                    "unknown query parameter " + it->first.substr(0, 64) + " for " + route.path,
                    it->first.substr(0, 64)));
     }
-    if (req.params.count(it->first) > 1) {
+    if (call.query.count(it->first) > 1) {
       return SendError(
           res, Status::InvalidArgument(
                    "the query parameter " + it->first + " is given more than once", it->first));
     }
   }
   for (const Param& p : route.params) {
-    if (p.required && (!req.has_param(p.name) || req.get_param_value(p.name).empty())) {
+    const std::string* value = Query(call.query, p.name);
+    if (p.required && (value == nullptr || value->empty())) {
       return SendError(
           res, Status::InvalidArgument("the query parameter " + p.name + " is required", p.name));
     }
@@ -535,12 +562,13 @@ Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::strin
   return Status();
 }
 
-Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(const Call& c,
-                                                             const std::string& view) {
+Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
+    const Call& c, const std::string& view,
+    const std::function<Status(const std::string&)>& exists) {
   FamilyRead out;
   CL_ASSIGN_OR_RETURN(out.id, IdParam(c.Path(1), "familyId"));
-  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.req, &out.as_of_text));
-  const std::string* purpose = Query(c.req, "purpose");
+  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &out.as_of_text));
+  const std::string* purpose = Query(c.query, "purpose");
   if (purpose != nullptr && purpose->size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
@@ -561,6 +589,7 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(const Call& c,
   if (out.events.empty()) {
     return Status::NotFound("family " + out.id + " had no events " + out.as_of_text);
   }
+  if (exists) CL_RETURN_IF_ERROR(exists(out.id));
   CL_RETURN_IF_ERROR(RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : ""));
   return out;
 }
@@ -572,15 +601,15 @@ Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
 
 Result<Reply> Server::Impl::Chronology(const Call& c) {
   projections::ChronologyFilter filter;
-  if (const std::string* episode = Query(c.req, "episode")) {
+  if (const std::string* episode = Query(c.query, "episode")) {
     CL_ASSIGN_OR_RETURN(filter.episode, IdParam(*episode, "episode"));
   }
   for (auto [name, target] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
-    if (const std::string* text = Query(c.req, name)) {
+    if (const std::string* text = Query(c.query, name)) {
       CL_ASSIGN_OR_RETURN(*target, projections::ParseDay(*text, name));
     }
   }
-  if (const std::string* categories = Query(c.req, "category")) {
+  if (const std::string* categories = Query(c.query, "category")) {
     size_t start = 0;
     while (start <= categories->size()) {
       size_t comma = categories->find(',', start);
@@ -597,9 +626,9 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
       start = comma + 1;
     }
   }
-  CL_ASSIGN_OR_RETURN(filter.significant_only, BoolParam(c.req, "significant"));
+  CL_ASSIGN_OR_RETURN(filter.significant_only, BoolParam(c.query, "significant"));
   std::string format = "json";
-  if (const std::string* f = Query(c.req, "format")) format = *f;
+  if (const std::string* f = Query(c.query, "format")) format = *f;
   if (format != "json" && format != "csv" && format != "html") {
     return Status::InvalidArgument("format must be json, csv or html", "format");
   }
@@ -627,7 +656,7 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
 }
 
 Result<Reply> Server::Impl::Timescales(const Call& c) {
-  CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
+  CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "timescales"));
   auto state = projections::FoldFamily(read.events);
   return Json(projections::TimescalesJson(
@@ -635,9 +664,9 @@ Result<Reply> Server::Impl::Timescales(const Call& c) {
 }
 
 Result<Reply> Server::Impl::FamilyEvents(const Call& c) {
-  CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.req, "fromVersion", 1, 1, UINT32_MAX));
-  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.req, "limit", kDefaultPage, 1, kMaxPage));
-  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.req, "raw"));
+  CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.query, "fromVersion", 1, 1, UINT32_MAX));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.query, "raw"));
   if (raw && c.principal->role != Role::kAuditor) {
     return Status::PermissionDenied("raw=true (the stored bytes) is for the auditor role");
   }
@@ -661,7 +690,11 @@ Result<Reply> Server::Impl::FamilyEvents(const Call& c) {
 Result<Reply> Server::Impl::GetDocument(const Call& c) {
   CL_ASSIGN_OR_RETURN(ledger::Hash sha, ledger::HashFromHex(c.Path(2)));
   const std::string sha_hex = ledger::ToHex(sha);
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "document " + sha_hex));
+  CL_ASSIGN_OR_RETURN(
+      FamilyRead read, ReadFamilyFor(c, "document " + sha_hex, [&](const std::string& id) {
+        CL_ASSIGN_OR_RETURN(bool stored, store_.HasBlob(id, sha));
+        return stored ? Status() : Status::NotFound("family " + id + " has no document " + sha_hex);
+      }));
   CL_ASSIGN_OR_RETURN(std::string bytes, store_.GetBlob(read.id, sha));
   Reply r;
   r.type = "application/octet-stream";
@@ -738,7 +771,7 @@ Result<Reply> Server::Impl::AppendPractitioner(const Call& c) {
 
 Result<Reply> Server::Impl::PutDocument(const Call& c) {
   CL_ASSIGN_OR_RETURN(std::string id, IdParam(c.Path(1), "familyId"));
-  CL_ASSIGN_OR_RETURN(std::string filename, RequiredQuery(c.req, "filename"));
+  CL_ASSIGN_OR_RETURN(std::string filename, RequiredQuery(c.query, "filename"));
   if (filename.size() > kMaxFilename || std::any_of(filename.begin(), filename.end(), [](char ch) {
         return ch == '/' || ch == '\\' || (ch >= 0 && ch < 0x20);
       })) {
@@ -768,7 +801,7 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
 // ---------------------------------------------------------------- other reads
 
 Result<Reply> Server::Impl::OpenEpisode(const Call& c) {
-  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.req, "familyId"));
+  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.query, "familyId"));
   CL_ASSIGN_OR_RETURN(std::string id, IdParam(raw_id, "familyId"));
   auto current = CurrentFamily(id);
   if (!current.ok() && current.status().code() != Code::kNotFound) return current.status();
@@ -785,9 +818,9 @@ Result<Reply> Server::Impl::OpenEpisode(const Call& c) {
 }
 
 Result<Reply> Server::Impl::Feed(const Call& c) {
-  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.req, "after", 0, 0, UINT64_MAX / 2));
-  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.req, "limit", kDefaultPage, 1, kMaxPage));
-  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.req, "raw"));
+  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.query, "raw"));
   const bool full = c.principal->role == Role::kAuditor;
   if (raw && !full) {
     return Status::PermissionDenied("raw=true (the stored bytes) is for the auditor role");
@@ -817,10 +850,11 @@ Result<Reply> Server::Impl::Feed(const Call& c) {
 Result<Reply> Server::Impl::Live(const Call& c) {
   uint64_t after = store_.Size();  // by default: what is appended from now on
   const std::string last_id = c.req.get_header_value("Last-Event-ID");
-  if (!last_id.empty() || c.req.has_param("after")) {
-    httplib::Request probe;
-    probe.params.emplace("after", last_id.empty() ? c.req.get_param_value("after") : last_id);
-    CL_ASSIGN_OR_RETURN(after, UintParam(probe, "after", 0, 0, UINT64_MAX / 2));
+  if (!last_id.empty()) {
+    httplib::Params header{{"Last-Event-ID", last_id}};
+    CL_ASSIGN_OR_RETURN(after, UintParam(header, "Last-Event-ID", 0, 0, UINT64_MAX / 2));
+  } else if (Query(c.query, "after") != nullptr) {
+    CL_ASSIGN_OR_RETURN(after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
   }
   if (live_streams_.fetch_add(1) >= options_.max_live_streams) {
     live_streams_.fetch_sub(1);
@@ -878,11 +912,25 @@ Result<Reply> Server::Impl::Live(const Call& c) {
   return r;
 }
 
+Result<Reply> Server::Impl::WithOverview(
+    const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer) {
+  std::string as_of_text;
+  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
+  if (as_of.now()) {
+    CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
+    return answer(*ctx_.overview);
+  }
+  CL_ASSIGN_OR_RETURN(uint64_t max_seq, projections::ResolveAsOf(store_, as_of));
+  projections::Overview then(store_, *ctx_.calendar);
+  CL_RETURN_IF_ERROR(then.CatchUpTo(max_seq));
+  return answer(then);
+}
+
 Result<Reply> Server::Impl::AccessList(const Call& c) {
-  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.req, "familyId"));
+  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.query, "familyId"));
   CL_ASSIGN_OR_RETURN(std::string id, IdParam(raw_id, "familyId"));
-  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.req, "after", 0, 0, UINT64_MAX / 2));
-  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.req, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
   CL_ASSIGN_OR_RETURN(auto entries, ctx_.access->List(id, after, limit + 1));
   const bool more = entries.size() > limit;
   if (more) entries.pop_back();
@@ -999,42 +1047,30 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        bind(&Impl::OpenEpisode)},
-      {"GET",
-       "/v1/triage/inbox",
-       "Concerns awaiting a triage direction, and CP referrals",
-       kOversight,
-       {},
-       "",
-       "application/json",
-       [this](const Call&) -> Result<Reply> {
-         CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
-         return Json(projections::InboxJson(ctx_.overview->Inbox(), ctx_.overview->Referrals(),
-                                            ctx_.overview->valid_at()));
+      {"GET", "/v1/triage/inbox", "Concerns awaiting a triage direction, and CP referrals",
+       kOversight, AsOfOnly(), "", "application/json",
+       [this](const Call& c) {
+         return WithOverview(c, [](const projections::Overview& o) -> Result<Reply> {
+           return Json(projections::InboxJson(o.Inbox(), o.Referrals(), o.valid_at()));
+         });
        }},
-      {"GET",
-       "/v1/reports/timescales",
-       "Timescale counts (no personal data)",
-       kAll,
-       {P("on", "string", "as on this day (default today)")},
-       "",
+      {"GET", "/v1/reports/timescales", "Timescale counts (no personal data)", kAll,
+       With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}), "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
-         CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
-         return Json(ctx_.overview->CountsJson(on));
+         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
+         return WithOverview(c, [on](const projections::Overview& o) -> Result<Reply> {
+           return Json(o.CountsJson(on));
+         });
        }},
-      {"GET",
-       "/v1/reports/overdue",
-       "Breached timescales of open episodes",
-       kOversight,
-       {P("on", "string", "as on this day (default today)")},
-       "",
+      {"GET", "/v1/reports/overdue", "Breached timescales of open episodes", kOversight,
+       With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}), "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.req, "on", *ctx_.clock));
-         CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
-         return Json(
-             projections::OverdueJson(ctx_.overview->Overdue(on), on, ctx_.overview->valid_at()));
+         CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
+         return WithOverview(c, [on](const projections::Overview& o) -> Result<Reply> {
+           return Json(projections::OverdueJson(o.Overdue(on), on, o.valid_at()));
+         });
        }},
       {"GET",
        "/v1/events",
@@ -1054,17 +1090,18 @@ void Server::Impl::DefineRoutes() {
        "",
        "text/event-stream",
        bind(&Impl::Live)},
-      {"GET",
-       "/v1/ledger/checkpoint",
-       "The current checkpoint",
-       kAll,
-       {},
-       "",
-       "text/plain",
-       [this](const Call&) -> Result<Reply> {
+      {"GET", "/v1/ledger/checkpoint", "The current checkpoint", kAll, AsOfOnly(), "", "text/plain",
+       [this](const Call& c) -> Result<Reply> {
+         std::string as_of_text;
+         CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
+         ledger::Checkpoint cp = store_.CurrentCheckpoint();
+         if (!as_of.now()) {
+           CL_ASSIGN_OR_RETURN(cp.size, projections::ResolveAsOf(store_, as_of));
+           CL_ASSIGN_OR_RETURN(cp.root, store_.Root(cp.size));
+         }
          Reply r;
          r.type = "text/plain; charset=utf-8";
-         r.body = store_.CurrentCheckpoint().ToText();
+         r.body = cp.ToText();
          return r;
        }},
       {"GET",
@@ -1076,8 +1113,8 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(uint64_t seq, UintParam(c.req, "seq", 0, 1, UINT64_MAX / 2));
-         CL_ASSIGN_OR_RETURN(uint64_t size, UintParam(c.req, "size", 0, 1, UINT64_MAX / 2));
+         CL_ASSIGN_OR_RETURN(uint64_t seq, UintParam(c.query, "seq", 0, 1, UINT64_MAX / 2));
+         CL_ASSIGN_OR_RETURN(uint64_t size, UintParam(c.query, "size", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::InclusionProofJson(store_, seq, size));
          return Json(json);
        }},
@@ -1090,8 +1127,8 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call& c) -> Result<Reply> {
-         CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.req, "from", 0, 1, UINT64_MAX / 2));
-         CL_ASSIGN_OR_RETURN(uint64_t to, UintParam(c.req, "to", 0, 1, UINT64_MAX / 2));
+         CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.query, "from", 0, 1, UINT64_MAX / 2));
+         CL_ASSIGN_OR_RETURN(uint64_t to, UintParam(c.query, "to", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::ConsistencyProofJson(store_, from, to));
          return Json(json);
        }},

@@ -39,7 +39,15 @@ Result<std::string> InclusionProofJson(Store& store, uint64_t seq, uint64_t size
 }
 
 Result<std::string> ConsistencyProofJson(Store& store, uint64_t from, uint64_t to) {
-  if (to == 0) to = store.Size();
+  const uint64_t current = store.Size();
+  if (to == 0) to = current;
+  if (to > current) {
+    return Status::InvalidArgument("to must be at most the tree size " + std::to_string(current),
+                                   "to");
+  }
+  if (from == 0 || from > to) {
+    return Status::InvalidArgument("from must be between 1 and " + std::to_string(to), "from");
+  }
   CL_ASSIGN_OR_RETURN(std::vector<Hash> proof, store.ConsistencyProof(from, to));
   CL_ASSIGN_OR_RETURN(Hash old_root, store.Root(from));
   CL_ASSIGN_OR_RETURN(Hash new_root, store.Root(to));

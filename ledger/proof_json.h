@@ -15,7 +15,8 @@ namespace caseledger::ledger {
 Result<std::string> InclusionProofJson(Store& store, uint64_t seq, uint64_t size);
 
 // {"from", "size", "fromRootHash", "rootHash", "hashes"}: the tree of `from` leaves is a prefix
-// of the tree of `to` leaves (0: the current size).
+// of the tree of `to` leaves (0: the current size). kInvalidArgument naming "from" or "to"
+// when they are not 1 <= from <= to <= the current size.
 Result<std::string> ConsistencyProofJson(Store& store, uint64_t from, uint64_t to);
 
 }  // namespace caseledger::ledger

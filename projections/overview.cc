@@ -308,6 +308,11 @@ Status Overview::CatchUp(const std::function<void(uint64_t, uint64_t)>& progress
   return FoldUpTo(store_.Size(), progress);
 }
 
+Status Overview::CatchUpTo(uint64_t end) {
+  std::lock_guard lock(mu_);
+  return FoldUpTo(std::min(end, store_.Size()), {});
+}
+
 Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress) {
   const uint64_t start = valid_at_;
   constexpr size_t kChunk = 4096;

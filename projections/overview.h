@@ -61,6 +61,9 @@ class Overview {
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = {});
   // Folds the events appended since; cheap when there are none.
   Status CatchUp(const std::function<void(uint64_t, uint64_t)>& progress = {});
+  // Folds the events up to seq `end` only: on a fresh Overview (never saved), the views as
+  // they stood at that seq, for "as of" questions.
+  Status CatchUpTo(uint64_t end);
   // Writes what changed since the last save, with the seq it is valid at.
   Status Save();
   uint64_t valid_at() const;

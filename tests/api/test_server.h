@@ -185,6 +185,9 @@ class TestServer {
     options.port = 0;
     options.threads = std::min(options.threads, 16);
     options.keep_alive_seconds = 1;
+    // One clock for the store and the server: a read's recordViewed takes its occurredAt
+    // from the server's clock and no-future-events judges it against the store's, so a
+    // system clock beside the manual one would have every read refused.
     api::ServerContext context{store_.get(),  overview_.get(), calendar_.get(),
                                tokens_.get(), access_.get(),   &clock_};
     server_ = std::make_unique<api::Server>(context, options);
