@@ -29,6 +29,7 @@
 
 #include "api/server.h"
 #include "api/tokens.h"
+#include "ledger/merkle.h"
 #include "ledger/time_format.h"
 #include "projections/access_log.h"
 #include "projections/calendar.h"
@@ -444,6 +445,26 @@ inline bool Eventually(const std::function<bool()>& ready,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+// ---------------------------------------------------------------- checks shared by the tests
+
+// returns the "error" object.
+inline Json Refused(TestServer& s, int status, const std::string& code,
+                    const std::function<Response()>& request) {
+  const uint64_t before = s.store().Size();
+  Response r = request();
+  Json error = RequireError(r, status, code);
+  CHECK(s.store().Size() == before);
+  return error;
+}
+
+inline bool IsLowerHex(const std::string& s, size_t size) {
+  return s.size() == size && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+inline std::string Sha256Hex(const std::string& bytes) {
+  return ledger::ToHex(ledger::Sha256(bytes));
 }
 
 }  // namespace caseledger::testing

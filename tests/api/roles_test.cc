@@ -1,0 +1,222 @@
+// The HTTP API end to end (EVENTS.md "HTTP"): the real server on a free loopback port over a
+// real ledger (tests/api/test_server.h), driven with a real HTTP client. Every refusal is
+// checked for its status, its JSON error {"error": {"code", "message", ...}} and for having
+// appended nothing to the log.
+//
+// This file: every route x every role.
+#include <sys/stat.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "ledger/merkle.h"
+#include "tests/api/test_server.h"
+
+namespace caseledger::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// ---------------------------------------------------------------- who may do what
+
+// A request of the role matrix: what one route is asked, with `auth` as the credentials.
+using Call = std::function<Response(const httplib::Headers& auth)>;
+
+TEST_CASE(
+    "roles: every route of the route table answers each role as its roles list and api/policy.h "
+    "say, no token is a 401 with WWW-Authenticate, a bad token a 401, and a refusal appends "
+    "nothing",
+    "[api]") {
+  TestServer s;
+  s.Seed();
+  s.GiveConsent("F1");
+  // A stored and recorded document of F1, for the document route.
+  const std::string pdf = "%PDF-1.4 letter";
+  Response stored =
+      s.Post("/v1/families/F1/documents?filename=letter.pdf", "P1", pdf, "application/pdf");
+  REQUIRE(stored.status == 201);
+  const std::string sha = stored.json()["sha256"].str();
+  REQUIRE(s.AppendFamily("F1", "P1",
+                         {Event("documentUploaded",
+                                R"({"episodeId":"E1","documentId":"D1","filename":"letter.pdf",)"
+                                R"("mediaType":"application/pdf","sha256":")" +
+                                    sha + R"(","size":)" + std::to_string(pdf.size()) + "}",
+                                s.Now())})
+              .status == 201);
+
+  int n = 0;  // fresh ids for every write
+  auto get = [&](const std::string& path) {
+    return Call([&s, path](const httplib::Headers& auth) { return s.GetWith(path, auth); });
+  };
+  const std::map<std::string, Call> calls = {
+      {"GET /healthz", get("/healthz")},
+      {"GET /metrics", get("/metrics")},
+      {"GET /v1/openapi.json", get("/v1/openapi.json")},
+      // A case note on F1: a practitioner involved, triage managers and coordinators may
+      // record one; helpdesk and admin may use the route but not for case notes (policy.h).
+      {"POST /v1/families/{id}/events",
+       [&](const httplib::Headers& auth) {
+         ++n;
+         return s.PostWith(
+             "/v1/families/F1/events", auth,
+             AppendBody({TestServer::Note("NM" + std::to_string(n), "matrix", s.Now())}),
+             "application/json");
+       }},
+      {"POST /v1/practitioners/{id}/events",
+       [&](const httplib::Headers& auth) {
+         ++n;
+         const std::string id = "PX" + std::to_string(n);
+         return s.PostWith(
+             "/v1/practitioners/" + id + "/events", auth,
+             AppendBody({Event("practitionerRegistered",
+                               R"({"name":"X","agency":"health","email":"x@e.org"})", s.Now())},
+                        "0"),
+             "application/json");
+       }},
+      {"POST /v1/families/{id}/documents",
+       [&](const httplib::Headers& auth) {
+         return s.PostWith("/v1/families/F1/documents?filename=letter.pdf", auth, pdf,
+                           "application/pdf");
+       }},
+      {"GET /v1/families/{id}/documents/{sha256}", get("/v1/families/F1/documents/" + sha)},
+      {"GET /v1/families/{id}", get("/v1/families/F1")},
+      {"GET /v1/families/{id}/chronology", get("/v1/families/F1/chronology")},
+      {"GET /v1/families/{id}/events", get("/v1/families/F1/events")},
+      {"GET /v1/families/{id}/timescales", get("/v1/families/F1/timescales")},
+      {"GET /v1/helpdesk/open-episode", get("/v1/helpdesk/open-episode?familyId=F1")},
+      {"GET /v1/triage/inbox", get("/v1/triage/inbox")},
+      {"GET /v1/reports/timescales", get("/v1/reports/timescales")},
+      {"GET /v1/reports/overdue", get("/v1/reports/overdue")},
+      {"GET /v1/events", get("/v1/events")},
+      {"GET /v1/events/live",
+       [&](const httplib::Headers& auth) {
+         // From the first event, so that a frame comes at once; hang up after it.
+         return Stream(s, "/v1/events/live?after=0", auth, [](const std::string& body) {
+           return body.find("\n\n") != std::string::npos;
+         });
+       }},
+      {"GET /v1/ledger/checkpoint", get("/v1/ledger/checkpoint")},
+      {"GET /v1/ledger/proofs/inclusion", get("/v1/ledger/proofs/inclusion?seq=1")},
+      {"GET /v1/ledger/proofs/consistency", get("/v1/ledger/proofs/consistency?from=1")},
+      {"GET /v1/audit/access", get("/v1/audit/access?familyId=F1")},
+  };
+
+  // The expected status of each route for each caller. P1 is F1's keyworker; P2 is a
+  // practitioner with no part in F1 (policy.h: practitioners read and write only families
+  // they work on). "open" routes need no token.
+  constexpr int ok = 200, made = 201, no = 403;
+  struct Row {
+    std::string route;
+    std::vector<int> status;  // in the order of TestServer::Labels()
+  };
+  // clang-format off
+  const std::vector<Row> table = {
+    //  route                                           P1    P2    help  triage coord audit dash  admin
+      {"GET /healthz",                                 {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /metrics",                                 {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /v1/openapi.json",                         {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"POST /v1/families/{id}/events",                {made, no,   no,   made,  made, no,   no,   no}},
+      {"POST /v1/practitioners/{id}/events",           {no,   no,   no,   no,    no,   no,   no,   made}},
+      {"POST /v1/families/{id}/documents",             {made, no,   no,   made,  made, no,   no,   no}},
+      {"GET /v1/families/{id}/documents/{sha256}",     {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/families/{id}",                        {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/families/{id}/chronology",             {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/families/{id}/events",                 {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/families/{id}/timescales",             {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/helpdesk/open-episode",                {ok,   ok,   ok,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/triage/inbox",                         {no,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/reports/timescales",                   {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /v1/reports/overdue",                      {no,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/events",                               {no,   no,   no,   no,    no,   ok,   ok,   no}},
+      {"GET /v1/events/live",                          {no,   no,   no,   no,    no,   ok,   ok,   no}},
+      {"GET /v1/ledger/checkpoint",                    {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /v1/ledger/proofs/inclusion",              {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /v1/ledger/proofs/consistency",            {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
+      {"GET /v1/audit/access",                         {no,   no,   no,   no,    no,   ok,   no,   no}},
+  };
+  // clang-format on
+  const std::set<std::string> open = {"GET /healthz", "GET /metrics", "GET /v1/openapi.json"};
+
+  // The table covers the route table exactly (as /v1/openapi.json lists it).
+  Json api = s.Get("/v1/openapi.json").json();
+  std::set<std::string> listed, tabled;
+  for (const auto& [path, methods] : api["paths"].members()) {
+    for (const auto& [method, op] : methods.members()) {
+      std::string m = method;
+      for (char& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      listed.insert(m + " " + path);
+    }
+  }
+  for (const Row& row : table) {
+    tabled.insert(row.route);
+    REQUIRE(calls.count(row.route) == 1);
+    REQUIRE(row.status.size() == TestServer::Labels().size());
+  }
+  CHECK(listed == tabled);
+
+  const std::string unknown_token = "cl_0123456789abcdef_" + std::string(64, 'a');
+  for (const Row& row : table) {
+    INFO("route " << row.route);
+    const Call& call = calls.at(row.route);
+    for (size_t i = 0; i < row.status.size(); ++i) {
+      const std::string& label = TestServer::Labels()[i];
+      INFO("as " << label);
+      const uint64_t before = s.store().Size();
+      Response r = call(TestServer::Auth(s.Token(label)));
+      INFO("answer " << r.status << ": " << r.body.substr(0, 300));
+      CHECK(r.status == row.status[i]);
+      if (row.status[i] == no) {
+        RequireError(r, 403, "permissionDenied");
+        CHECK(s.store().Size() == before);
+      }
+    }
+    // No token, a malformed one, an unknown one, another scheme.
+    const std::vector<httplib::Headers> bad = {
+        {},
+        TestServer::Auth("not-a-token"),
+        TestServer::Auth(unknown_token),
+        {{"Authorization", "Basic " + s.Token("auditor")}},
+        {{"Authorization", s.Token("auditor")}},
+    };
+    for (size_t b = 0; b < bad.size(); ++b) {
+      INFO("bad credentials #" << b);
+      const uint64_t before = s.store().Size();
+      Response r = call(bad[b]);
+      if (open.count(row.route) != 0) {
+        CHECK(r.status == 200);
+        continue;
+      }
+      RequireError(r, 401, "unauthenticated");
+      CHECK(r.Header("WWW-Authenticate").rfind("Bearer", 0) == 0);
+      CHECK(r.body.find(s.Token("auditor")) == std::string::npos);
+      CHECK(s.store().Size() == before);
+    }
+  }
+
+  // The dashboard gets the feed without the events' data or actor; the auditor with them.
+  Json redacted = s.Get("/v1/events?limit=1000", "dashboard").json();
+  CHECK(redacted["redacted"].boolean());
+  REQUIRE(redacted["events"].size() > 0);
+  for (const Json& e : redacted["events"].items()) {
+    CHECK_FALSE(e.Has("data"));
+    CHECK_FALSE(e.Has("actor"));
+    CHECK(e.Has("seq"));
+    CHECK(e.Has("type"));
+  }
+  CHECK(s.Get("/v1/events?limit=1000", "dashboard").body.find(kChildName) == std::string::npos);
+  Json full = s.Get("/v1/events?limit=1000", "auditor").json();
+  CHECK(full.Has("redacted"));
+  CHECK_FALSE(full["redacted"].boolean());
+  CHECK(full["events"][0].Has("data"));
+  // raw=true is for the auditor alone.
+  RequireError(s.Get("/v1/events?raw=true", "dashboard"), 403, "permissionDenied");
+  CHECK(s.Get("/v1/events?raw=true", "auditor").status == 200);
+}
+
+}  // namespace
+}  // namespace caseledger::testing
