@@ -1,0 +1,432 @@
+// What each route does: thin handlers over the ledger and the projections (server_impl.h).
+#include <set>
+
+#include "api/internal/server_impl.h"
+#include "api/policy.h"
+#include "ledger/proof_json.h"
+#include "ledger/time_format.h"
+
+namespace caseledger::api {
+
+using ledger::JsonQuote;
+using namespace internal;
+
+// ---------------------------------------------------------------- reads of a family
+
+Result<projections::FamilyState> Server::Impl::CurrentFamily(const std::string& id) {
+  CL_ASSIGN_OR_RETURN(auto events, projections::ReadFamily(store_, id, store_.Size()));
+  return projections::FoldFamily(events);
+}
+
+Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
+                                const std::string& view, const std::string& purpose) {
+  if (family_ids.empty()) return Status();
+  ledger::AppendRequest request;
+  request.stream = projections::kAccessStream;
+  request.actor = {p.actor_id, RoleName(p.role), "", p.token_id};
+  const int64_t now = ctx_.clock->NowMicros();
+  for (const auto& id : family_ids) {
+    CL_ASSIGN_OR_RETURN(ledger::EventId event_id, RandomEventId());
+    CL_ASSIGN_OR_RETURN(
+        ledger::AppendRequest one,
+        projections::RecordViewedRequest(request.actor, event_id, now, id, view, purpose));
+    request.events.push_back(std::move(one.events.front()));
+  }
+  auto appended = store_.Append(std::move(request));
+  if (!appended.ok()) {
+    return Status::Unavailable("the read could not be recorded in the access log (" +
+                               appended.status().message() + "), so nothing is shown");
+  }
+  Appended();
+  return Status();
+}
+
+Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
+    const Call& c, const std::string& view,
+    const std::function<Status(const std::string&)>& exists) {
+  FamilyRead out;
+  CL_ASSIGN_OR_RETURN(out.id, IdParam(c.Path(1), "familyId"));
+  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &out.as_of_text));
+  const std::string* purpose = Query(c.query, "purpose");
+  if (purpose != nullptr && purpose->size() > kMaxPurpose) {
+    return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
+  }
+  CL_ASSIGN_OR_RETURN(auto all, projections::ReadFamily(store_, out.id, store_.Size()));
+  projections::FamilyState current = projections::FoldFamily(all);
+  if (!MayReadFamily(*c.principal, current)) {
+    return Status::PermissionDenied(
+        std::string("role ") + RoleName(c.principal->role) + " actor " + c.principal->actor_id +
+        " may not read family " + out.id +
+        (c.principal->role == Role::kPractitioner
+             ? ": only its keyworker, TAF members and the practitioner who registered it may"
+             : ""));
+  }
+  CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store_, as_of));
+  for (auto& e : all) {
+    if (e.seq <= out.as_of_seq) out.events.push_back(std::move(e));
+  }
+  if (out.events.empty()) {
+    return Status::NotFound("family " + out.id + " had no events " + out.as_of_text);
+  }
+  if (exists) CL_RETURN_IF_ERROR(exists(out.id));
+  CL_RETURN_IF_ERROR(RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : ""));
+  return out;
+}
+
+Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "state"));
+  return Json(projections::FamilyStateJson(projections::FoldFamily(read.events), read.as_of_seq));
+}
+
+Result<Reply> Server::Impl::Chronology(const Call& c) {
+  projections::ChronologyFilter filter;
+  if (const std::string* episode = Query(c.query, "episode")) {
+    CL_ASSIGN_OR_RETURN(filter.episode, IdParam(*episode, "episode"));
+  }
+  for (auto [name, target] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
+    if (const std::string* text = Query(c.query, name)) {
+      CL_ASSIGN_OR_RETURN(*target, projections::ParseDay(*text, name));
+    }
+  }
+  if (const std::string* categories = Query(c.query, "category")) {
+    size_t start = 0;
+    while (start <= categories->size()) {
+      size_t comma = categories->find(',', start);
+      if (comma == std::string::npos) comma = categories->size();
+      std::string one = categories->substr(start, comma - start);
+      if (!ev::ParseNoteCategory(one).ok()) {
+        return Status::InvalidArgument(
+            "category must be a comma-separated list of contact, meeting, practitionerUpdate, "
+            "familyUpdate, significantEvent, progress, documentReceived, letterSent, "
+            "supportRequest, other",
+            "category");
+      }
+      filter.categories.insert(one);
+      start = comma + 1;
+    }
+  }
+  CL_ASSIGN_OR_RETURN(filter.significant_only, BoolParam(c.query, "significant"));
+  std::string format = "json";
+  if (const std::string* f = Query(c.query, "format")) format = *f;
+  if (format != "json" && format != "csv" && format != "html") {
+    return Status::InvalidArgument("format must be json, csv or html", "format");
+  }
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "chronology"));
+  auto entries = projections::FilterChronology(
+      projections::BuildChronology(read.events, *ctx_.calendar,
+                                   projections::StoreNames(store_, read.as_of_seq)),
+      filter);
+  projections::ChronologyHeading heading{read.id, read.as_of_seq, read.as_of_text};
+  Reply r;
+  if (format == "csv") {
+    r.type = "text/csv; charset=utf-8";
+    r.body = projections::ChronologyCsv(entries);
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"chronology-" + read.id + ".csv\"");
+  } else if (format == "html") {
+    r.type = "text/html; charset=utf-8";
+    r.body = projections::ChronologyHtml(heading, entries);
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'");
+  } else {
+    r.body = projections::ChronologyJson(heading, entries);
+  }
+  return r;
+}
+
+Result<Reply> Server::Impl::Timescales(const Call& c) {
+  CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "timescales"));
+  auto state = projections::FoldFamily(read.events);
+  return Json(projections::TimescalesJson(
+      read.id, on, projections::EvaluateTimescales(state, *ctx_.calendar, on)));
+}
+
+Result<Reply> Server::Impl::FamilyEvents(const Call& c) {
+  CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.query, "fromVersion", 1, 1, UINT32_MAX));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.query, "raw"));
+  if (raw && c.principal->role != Role::kAuditor) {
+    return Status::PermissionDenied("raw=true (the stored bytes) is for the auditor role");
+  }
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, raw ? "events (raw)" : "events"));
+  CL_ASSIGN_OR_RETURN(auto events,
+                      store_.ReadStream("family/" + read.id, static_cast<uint32_t>(from), limit + 1,
+                                        read.as_of_seq));
+  const bool more = events.size() > limit;
+  if (more) events.pop_back();
+  std::string out = "{\"familyId\":" + JsonQuote(read.id) +
+                    ",\"asOfSeq\":" + std::to_string(read.as_of_seq) + ",\"events\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    CL_ASSIGN_OR_RETURN(std::string json, ledger::EventToJson(events[i], raw));
+    out += (i ? "," : "") + json;
+  }
+  out += "],\"nextFromVersion\":";
+  out += more ? std::to_string(events.back().version + 1) : "null";
+  return Json(out + "}");
+}
+
+Result<Reply> Server::Impl::GetDocument(const Call& c) {
+  CL_ASSIGN_OR_RETURN(ledger::Hash sha, ledger::HashFromHex(c.Path(2)));
+  const std::string sha_hex = ledger::ToHex(sha);
+  CL_ASSIGN_OR_RETURN(
+      FamilyRead read, ReadFamilyFor(c, "document " + sha_hex, [&](const std::string& id) {
+        CL_ASSIGN_OR_RETURN(bool stored, store_.HasBlob(id, sha));
+        return stored ? Status() : Status::NotFound("family " + id + " has no document " + sha_hex);
+      }));
+  CL_ASSIGN_OR_RETURN(std::string bytes, store_.GetBlob(read.id, sha));
+  Reply r;
+  r.type = "application/octet-stream";
+  std::string filename = sha_hex;
+  for (const auto& ep : projections::FoldFamily(read.events).episodes) {
+    for (const auto& d : ep.documents) {
+      if (d.sha256 == sha_hex) {
+        r.type = d.media_type;
+        filename = d.filename;
+      }
+    }
+  }
+  // The name as recorded, made safe for the header.
+  std::string safe;
+  for (char ch : filename) safe.push_back(ch == '"' || ch == '\\' || ch < 0x20 ? '_' : ch);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+  r.body = std::move(bytes);
+  return r;
+}
+
+// ---------------------------------------------------------------- writes
+
+Result<Reply> Server::Impl::Append(const Call& c, ledger::AppendRequest request) {
+  (void)c;
+  CL_ASSIGN_OR_RETURN(ledger::AppendResult result, store_.Append(std::move(request)));
+  Appended();
+  return Json(AppendResultJson(result), result.retry ? 200 : 201);
+}
+
+Status RequireJson(const httplib::Request& req) {
+  const std::string type = req.get_header_value("Content-Type");
+  if (type.rfind("application/json", 0) != 0) {
+    return Status::InvalidArgument("the body must be JSON: send Content-Type: application/json",
+                                   "Content-Type");
+  }
+  return Status();
+}
+
+Result<Reply> Server::Impl::AppendFamily(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(c.Path(1), "familyId"));
+  CL_RETURN_IF_ERROR(RequireJson(c.req));
+  const Principal& p = *c.principal;
+  ledger::Actor actor{p.actor_id, RoleName(p.role), "", p.token_id};
+  CL_ASSIGN_OR_RETURN(ledger::AppendRequest request,
+                      ledger::ParseAppendJson(c.req.body, ledger::AppendJsonForm::kHttpBody,
+                                              "family/" + id, actor));
+  std::vector<std::string> types;
+  for (const auto& e : request.events) types.push_back(e.type());
+  projections::FamilyState current;
+  current.family_id = id;
+  if (p.role == Role::kPractitioner) {
+    auto found = CurrentFamily(id);
+    if (found.ok()) {
+      current = std::move(found).value();
+    } else if (found.status().code() != Code::kNotFound) {
+      return found.status();
+    }
+  }
+  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, types));
+  return Append(c, std::move(request));
+}
+
+Result<Reply> Server::Impl::AppendPractitioner(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(c.Path(1), "practitionerId"));
+  CL_RETURN_IF_ERROR(RequireJson(c.req));
+  const Principal& p = *c.principal;
+  CL_RETURN_IF_ERROR(MayAppendToPractitioner(p));
+  ledger::Actor actor{p.actor_id, RoleName(p.role), "", p.token_id};
+  CL_ASSIGN_OR_RETURN(ledger::AppendRequest request,
+                      ledger::ParseAppendJson(c.req.body, ledger::AppendJsonForm::kHttpBody,
+                                              "practitioner/" + id, actor));
+  return Append(c, std::move(request));
+}
+
+Result<Reply> Server::Impl::PutDocument(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(c.Path(1), "familyId"));
+  CL_ASSIGN_OR_RETURN(std::string filename, RequiredQuery(c.query, "filename"));
+  if (filename.size() > kMaxFilename || std::any_of(filename.begin(), filename.end(), [](char ch) {
+        return ch == '/' || ch == '\\' || (ch >= 0 && ch < 0x20);
+      })) {
+    return Status::InvalidArgument(
+        "filename must be at most 255 characters, without / \\ or control characters", "filename");
+  }
+  const std::string type = c.req.get_header_value("Content-Type");
+  if (type.empty() || type.find('/') == std::string::npos || type.size() > 255) {
+    return Status::InvalidArgument("send the document's media type in Content-Type",
+                                   "Content-Type");
+  }
+  if (c.req.body.empty()) return Status::InvalidArgument("the document is empty", "body");
+  CL_ASSIGN_OR_RETURN(projections::FamilyState current, CurrentFamily(id));
+  if (!current.registered) return Status::NotFound("family " + id + " is not registered");
+  const Principal& p = *c.principal;
+  if (p.role == Role::kPractitioner) {
+    CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {"documentUploaded"}));
+  }
+  const std::string sha_hex = Sha256Hex(c.req.body);
+  CL_ASSIGN_OR_RETURN(ledger::Hash sha, ledger::HashFromHex(sha_hex));
+  CL_RETURN_IF_ERROR(store_.PutBlob(id, sha, c.req.body));
+  return Json(
+      "{\"sha256\":" + JsonQuote(sha_hex) + ",\"size\":" + std::to_string(c.req.body.size()) + "}",
+      201);
+}
+
+// ---------------------------------------------------------------- other reads
+
+Result<Reply> Server::Impl::OpenEpisode(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.query, "familyId"));
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(raw_id, "familyId"));
+  auto current = CurrentFamily(id);
+  if (!current.ok() && current.status().code() != Code::kNotFound) return current.status();
+  const projections::Episode* open = current.ok() ? current->OpenEpisode() : nullptr;
+  std::string out = "{\"familyId\":" + JsonQuote(id) + ",\"open\":" + (open ? "true" : "false");
+  if (current.ok()) CL_RETURN_IF_ERROR(RecordRead(*c.principal, {id}, "openEpisode", ""));
+  if (open != nullptr) {
+    CL_ASSIGN_OR_RETURN(projections::Practitioner kw,
+                        projections::ReadPractitioner(store_, open->keyworker_id));
+    out += ",\"episodeId\":" + JsonQuote(open->id) + ",\"keyworker\":" +
+           projections::PractitionerContactJson(open->keyworker_id, kw.registered ? &kw : nullptr);
+  }
+  return Json(out + "}");
+}
+
+Result<Reply> Server::Impl::Feed(const Call& c) {
+  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(bool raw, BoolParam(c.query, "raw"));
+  const bool full = c.principal->role == Role::kAuditor;
+  if (raw && !full) {
+    return Status::PermissionDenied("raw=true (the stored bytes) is for the auditor role");
+  }
+  CL_ASSIGN_OR_RETURN(auto events, store_.ReadLog(after, limit));
+  if (full) {
+    std::set<std::string> families;
+    for (const auto& e : events) {
+      if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
+    }
+    CL_RETURN_IF_ERROR(RecordRead(*c.principal, {families.begin(), families.end()}, "feed", ""));
+  }
+  std::string out = "{\"events\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string json;
+    if (full) {
+      CL_ASSIGN_OR_RETURN(json, ledger::EventToJson(events[i], raw));
+    } else {
+      json = RedactedEventJson(events[i]);
+    }
+    out += (i ? "," : "") + json;
+  }
+  out += "],\"next\":" + std::to_string(events.empty() ? after : events.back().seq);
+  return Json(out + ",\"redacted\":" + (full ? "false" : "true") + "}");
+}
+
+Result<Reply> Server::Impl::Live(const Call& c) {
+  uint64_t after = store_.Size();  // by default: what is appended from now on
+  const std::string last_id = c.req.get_header_value("Last-Event-ID");
+  if (!last_id.empty()) {
+    httplib::Params header{{"Last-Event-ID", last_id}};
+    CL_ASSIGN_OR_RETURN(after, UintParam(header, "Last-Event-ID", 0, 0, UINT64_MAX / 2));
+  } else if (Query(c.query, "after") != nullptr) {
+    CL_ASSIGN_OR_RETURN(after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
+  }
+  if (live_streams_.fetch_add(1) >= options_.max_live_streams) {
+    live_streams_.fetch_sub(1);
+    return Status::Unavailable("too many live streams are open; try again later");
+  }
+  const Principal p = *c.principal;
+  Reply r;
+  r.stream = [this, p, after](httplib::Response& res) mutable {
+    auto last_write = std::chrono::steady_clock::now();
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, p, after, last_write](size_t, httplib::DataSink& sink) mutable {
+          {
+            std::unique_lock lock(feed_mu_);
+            feed_cv_.wait_for(lock, std::chrono::seconds(1),
+                              [&] { return stopping_ || store_.Size() > after; });
+            if (stopping_) {
+              sink.done();
+              return true;
+            }
+          }
+          std::string chunk;
+          auto events = store_.ReadLog(after, kDefaultPage);
+          if (!events.ok()) return false;
+          const bool full = p.role == Role::kAuditor;
+          if (full && !events->empty()) {
+            std::set<std::string> families;
+            for (const auto& e : *events) {
+              if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
+            }
+            if (!RecordRead(p, {families.begin(), families.end()}, "live feed", "").ok()) {
+              return false;
+            }
+          }
+          for (const auto& e : *events) {
+            std::string json = RedactedEventJson(e);
+            if (full) {
+              auto decoded = ledger::EventToJson(e);
+              if (!decoded.ok()) return false;
+              json = *decoded;
+            }
+            chunk +=
+                "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + json + "\n\n";
+            after = e.seq;
+          }
+          if (chunk.empty()) {
+            if (std::chrono::steady_clock::now() - last_write < std::chrono::seconds(15))
+              return true;
+            chunk = ": keep-alive\n\n";
+          }
+          last_write = std::chrono::steady_clock::now();
+          return sink.write(chunk.data(), chunk.size());
+        },
+        [this](bool) { live_streams_.fetch_sub(1); });
+  };
+  return r;
+}
+
+Result<Reply> Server::Impl::WithOverview(
+    const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer) {
+  std::string as_of_text;
+  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
+  if (as_of.now()) {
+    CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
+    return answer(*ctx_.overview);
+  }
+  CL_ASSIGN_OR_RETURN(uint64_t max_seq, projections::ResolveAsOf(store_, as_of));
+  projections::Overview then(store_, *ctx_.calendar);
+  CL_RETURN_IF_ERROR(then.CatchUpTo(max_seq));
+  return answer(then);
+}
+
+Result<Reply> Server::Impl::AccessList(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string raw_id, RequiredQuery(c.query, "familyId"));
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(raw_id, "familyId"));
+  CL_ASSIGN_OR_RETURN(uint64_t after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
+  CL_ASSIGN_OR_RETURN(uint64_t limit, UintParam(c.query, "limit", kDefaultPage, 1, kMaxPage));
+  CL_ASSIGN_OR_RETURN(auto entries, ctx_.access->List(id, after, limit + 1));
+  const bool more = entries.size() > limit;
+  if (more) entries.pop_back();
+  return Json(projections::AccessJson(id, entries, more, store_.Size()));
+}
+
+Result<Reply> Server::Impl::MetricsText(const Call&) {
+  Gauges g;
+  g.log_size = store_.Size();
+  g.overview_valid_at = ctx_.overview->valid_at();
+  g.access_index_valid_at = ctx_.access->valid_at();
+  g.live_streams = live_streams_.load();
+  Reply r;
+  r.type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics_.Prometheus(store_.Stats(), g);
+  return r;
+}
+
+}  // namespace caseledger::api

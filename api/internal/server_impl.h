@@ -1,0 +1,211 @@
+// The server's insides, shared by server.cc (dispatch, auth, logs), handlers.cc (what each
+// route does) and routes.cc (the route table and the OpenAPI description it makes).
+// Private to api/.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/metrics.h"
+#include "api/server.h"
+#include "ledger/domain_event.h"
+#include "ledger/json_codec.h"
+#include "projections/views.h"
+
+namespace caseledger::api {
+namespace internal {
+
+namespace ev = ledger::ev;
+
+inline constexpr size_t kMaxPage = 1000;
+inline constexpr size_t kDefaultPage = 100;
+inline constexpr size_t kMaxPurpose = 200;
+inline constexpr size_t kMaxFilename = 255;
+
+// A query parameter a route takes (also its OpenAPI description).
+struct Param {
+  std::string name;
+  std::string type;  // "string", "integer", "boolean"
+  std::string description;
+  bool required = false;
+};
+
+inline Param P(std::string name, std::string type, std::string description, bool required = false) {
+  return Param{std::move(name), std::move(type), std::move(description), required};
+}
+
+// One request as a handler sees it.
+struct Call {
+  const httplib::Request& req;
+  // The query of the URL only (cpp-httplib also puts a form body's fields in req.params).
+  httplib::Params query;
+  const Principal* principal = nullptr;  // null on open routes
+  std::string Path(size_t i) const { return req.matches[i]; }
+};
+
+// A handler's answer. `stream`, when set, writes a streamed body instead of `body`.
+struct Reply {
+  int status = 200;
+  std::string type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::function<void(httplib::Response&)> stream;
+};
+
+inline Reply Json(std::string body, int status = 200) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+using Handler = std::function<Result<Reply>(const Call&)>;
+
+struct Route {
+  std::string method;       // GET, POST
+  std::string path;         // OpenAPI template: /v1/families/{id}
+  std::string summary;      // one line
+  std::vector<Role> roles;  // empty: open (no token)
+  std::vector<Param> params;
+  std::string body;     // request body, described; empty: none
+  std::string answers;  // response content type
+  Handler handler;
+};
+
+// What the request logger needs of the handler that ran on this thread.
+
+// ---------------------------------------------------------------- helpers (params.cc)
+
+// A route template's regular expression ("{id}" -> "([^/]+)") and its path parameters.
+std::string Regex(const std::string& path_template);
+std::vector<std::string> PathParams(const std::string& path_template);
+std::string RoleList(const std::vector<Role>& roles);
+
+// Query parameters: each fails with kInvalidArgument naming the parameter.
+const std::string* Query(const httplib::Params& query, const std::string& name);
+Result<uint64_t> UintParam(const httplib::Params& query, const std::string& name, uint64_t fallback,
+                           uint64_t min, uint64_t max);
+Result<bool> BoolParam(const httplib::Params& query, const std::string& name);
+Result<std::string> IdParam(const std::string& value, const std::string& name);
+Result<std::string> RequiredQuery(const httplib::Params& query, const std::string& name);
+// The day `name` gives (YYYY-MM-DD), or today in Europe/London.
+Result<projections::Day> DayParam(const httplib::Params& query, const std::string& name,
+                                  ledger::Clock& clock);
+// asOf (RFC 3339 recorded time) or asOfSeq; not both. `as_of_text` says which, for people.
+Result<projections::AsOf> AsOfParams(const httplib::Params& query, std::string* as_of_text);
+// The parameter lists the routes share (for the table and OpenAPI).
+const std::vector<Param>& AsOfOnly();
+const std::vector<Param>& AsOfDocs();
+std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& more);
+
+std::string AppendResultJson(const ledger::AppendResult& r);
+// An event without its data or actor: what a dashboard may see of the feed.
+std::string RedactedEventJson(const ledger::RecordedEvent& e);
+std::string Sha256Hex(std::string_view bytes);
+Result<ledger::EventId> RandomEventId();
+
+}  // namespace internal
+
+class Server::Impl {
+  using Call = internal::Call;
+  using Reply = internal::Reply;
+  using Route = internal::Route;
+  using FamilyState = projections::FamilyState;
+
+ public:
+  Impl(ServerContext ctx, ServerOptions options)
+      : ctx_(ctx),
+        options_(std::move(options)),
+        store_(*ctx.store),
+        http_(options_.tls_cert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::unique_ptr<httplib::Server>(std::make_unique<httplib::SSLServer>(
+                        options_.tls_cert.c_str(), options_.tls_key.c_str()))) {
+    Configure();
+    DefineRoutes();
+    for (const Route& r : routes_) Register(r);
+  }
+
+  void Configure();
+  void DefineRoutes();
+  void Register(const Route& route);
+  std::string OpenApi() const;
+
+  // Stops the live streams, then the listener.
+  void Stop() {
+    {
+      std::lock_guard lock(feed_mu_);
+      stopping_ = true;
+    }
+    feed_cv_.notify_all();
+    http_->stop();
+  }
+
+  ServerContext ctx_;
+  ServerOptions options_;
+  ledger::Store& store_;
+  std::unique_ptr<httplib::Server> http_;
+  std::vector<Route> routes_;
+  api::Metrics metrics_;
+
+  std::mutex feed_mu_;
+  std::condition_variable feed_cv_;
+  bool stopping_ = false;
+  std::atomic<int> live_streams_{0};
+
+ private:
+  static void SendError(httplib::Response& res, const Status& status) {
+    res.status = HttpStatus(status);
+    res.set_content(ledger::StatusToJson(status), "application/json");
+    if (status.code() == Code::kUnauthenticated) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"caseledger\"");
+    }
+  }
+  void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  Result<Principal> Authenticate(const httplib::Request& req);
+  void Appended() { feed_cv_.notify_all(); }
+
+  // Appends the read to the access log; durable before the record is shown.
+  Status RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
+                    const std::string& view, const std::string& purpose);
+  struct FamilyRead {
+    std::string id;
+    std::vector<ledger::ev::Event> events;  // as of
+    uint64_t as_of_seq = 0;
+    std::string as_of_text;
+  };
+  // The family as of the request, once the caller may read it and the read is in the access
+  // log. `exists`, when given, is checked before the read is recorded (e.g. a document).
+  Result<FamilyRead> ReadFamilyFor(const Call& c, const std::string& view,
+                                   const std::function<Status(const std::string&)>& exists = {});
+  // `answer` given the overview as of the request: the live one, caught up, or (asOf /
+  // asOfSeq) a fresh one folded from the first event to that seq, which costs a replay.
+  Result<Reply> WithOverview(
+      const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
+  Result<projections::FamilyState> CurrentFamily(const std::string& id);
+
+  Result<Reply> AppendFamily(const Call& c);
+  Result<Reply> AppendPractitioner(const Call& c);
+  Result<Reply> Append(const Call& c, ledger::AppendRequest request);
+  Result<Reply> PutDocument(const Call& c);
+  Result<Reply> GetDocument(const Call& c);
+  Result<Reply> FamilyStateView(const Call& c);
+  Result<Reply> Chronology(const Call& c);
+  Result<Reply> FamilyEvents(const Call& c);
+  Result<Reply> Timescales(const Call& c);
+  Result<Reply> OpenEpisode(const Call& c);
+  Result<Reply> Feed(const Call& c);
+  Result<Reply> Live(const Call& c);
+  Result<Reply> AccessList(const Call& c);
+  Result<Reply> MetricsText(const Call& c);
+};
+
+}  // namespace caseledger::api
