@@ -1,8 +1,6 @@
 #include "api/server.h"
 
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -10,15 +8,11 @@
 #include <condition_variable>
 #include <functional>
 #include <regex>
-#include <set>
 
 #include "api/internal/server_impl.h"
 #include "api/metrics.h"
-#include "api/policy.h"
 #include "ledger/json_codec.h"
-#include "ledger/proof_json.h"
 #include "ledger/time_format.h"
-#include "projections/views.h"
 
 namespace caseledger::api {
 
