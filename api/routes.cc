@@ -154,7 +154,8 @@ void Server::Impl::DefineRoutes() {
        "",
        "text/event-stream",
        bind(&Impl::Live)},
-      {"GET", "/v1/ledger/checkpoint", "The current checkpoint", kAll, AsOfOnly(), "", "text/plain",
+      {"GET", "/v1/ledger/checkpoint", "The current checkpoint, signed (C2SP tlog-checkpoint)",
+       kAll, AsOfOnly(), "", "text/plain",
        [this](const Call& c) -> Result<Reply> {
          std::string as_of_text;
          CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
@@ -165,7 +166,10 @@ void Server::Impl::DefineRoutes() {
          }
          Reply r;
          r.type = "text/plain; charset=utf-8";
-         r.body = cp.ToText();
+         if (ctx_.signer == nullptr) {
+           return Status::Unavailable("the server has no checkpoint signing key");
+         }
+         CL_ASSIGN_OR_RETURN(r.body, ledger::SignNote(cp.ToText(), *ctx_.signer));
          return r;
        }},
       {"GET",

@@ -18,6 +18,7 @@
 
 #include "api/tokens.h"
 #include "ledger/clock.h"
+#include "ledger/signed_note.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
 #include "projections/access_log.h"
@@ -45,6 +46,7 @@ struct ServerContext {
   TokenStore* tokens = nullptr;
   projections::AccessLog* access = nullptr;
   ledger::Clock* clock = nullptr;
+  const ledger::NoteSigner* signer = nullptr;  // signs /v1/ledger/checkpoint
 };
 
 // The HTTP status for a library status (EVENTS.md "answer" tables).

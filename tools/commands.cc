@@ -246,7 +246,8 @@ int Serve(const Common& common, const ServeOptions& options) {
   Status indexed = access.CatchUp();
   if (!indexed.ok()) return Fail(indexed.Annotate("the access log index"));
   api::TokenStore tokens(common.TokensFile());
-  api::ServerContext context{store.get(), &overview, &*calendar, &tokens, &access, &clock};
+  api::ServerContext context{store.get(), &overview, &*calendar,     &tokens,
+                             &access,     &clock,    &opened->signer};
   api::Server server(context, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
@@ -427,7 +428,22 @@ int PrintCheckpoint(const Common& common) {
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = opened->store;
-  std::cout << store->CurrentCheckpoint().ToText();
+  const ledger::Checkpoint cp = store->CurrentCheckpoint();
+  auto signer = SigningKey(common, cp.origin, false);
+  if (!signer.ok()) return Fail(signer.status());
+  auto note = ledger::SignNote(cp.ToText(), *signer);
+  if (!note.ok()) return Fail(note.status());
+  std::cout << *note;
+  return 0;
+}
+
+int PrintPublicKey(const Common& common) {
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto signer = SigningKey(common, opened->store->CurrentCheckpoint().origin, false);
+  if (!signer.ok()) return Fail(signer.status());
+  std::cout << signer->verifier.ToText() << "\n";
   return 0;
 }
 

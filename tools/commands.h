@@ -15,6 +15,8 @@ struct Common {
   std::string data_dir = "./var/caseledger";
   std::string calendar_file;  // the working-day calendar (bank holidays)
   std::string tokens_file;    // the hashed tokens; empty: <data>/tokens
+  std::string key_file;       // the checkpoint signing key; empty: <data>/checkpoint.key
+  std::string KeyFile() const { return key_file.empty() ? data_dir + "/checkpoint.key" : key_file; }
   std::string TokensFile() const {
     return tokens_file.empty() ? data_dir + "/tokens" : tokens_file;
   }
@@ -98,7 +100,10 @@ void GenerateHistories(const GenOptions& options, std::ostream& out);
 // Rebuilds every saved projection from the first event, with progress, and reports the rate.
 int Replay(const Common& common);
 
+// The current checkpoint, signed with the ledger's key (C2SP tlog-checkpoint).
 int PrintCheckpoint(const Common& common);
+// `key public`: the verifier key, name+hash+base64 (C2SP signed-note).
+int PrintPublicKey(const Common& common);
 
 int ProveInclusion(const Common& common, uint64_t seq, uint64_t size);
 int ProveConsistency(const Common& common, uint64_t from, uint64_t to);

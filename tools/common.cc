@@ -1,6 +1,12 @@
 #include "tools/common.h"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "ledger/json_codec.h"
@@ -10,6 +16,37 @@ namespace caseledger::tools {
 int Fail(const Status& status) {
   std::cerr << ledger::StatusToJson(status) << "\n";
   return status.code() == Code::kDataLoss ? kDamaged : kRefused;
+}
+
+Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create) {
+  const std::string path = common.KeyFile();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!create) {
+      return Status::NotFound("no signing key at " + path +
+                              " (it is made when the ledger is first written)");
+    }
+    CL_ASSIGN_OR_RETURN(ledger::NoteSigner signer, ledger::GenerateSigner(name));
+    const std::string text = signer.ToText() + "\n";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ok && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return Status::Unavailable("cannot write the signing key " + path);
+    spdlog::info("made the checkpoint signing key {} (keep a copy offline); verifier key {}", path,
+                 signer.verifier.ToText());
+    return signer;
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::Unavailable("the signing key " + path +
+                               " is readable by others: chmod 600 it (and consider it exposed)");
+  }
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  auto signer = ledger::ParseSignerKey(text);
+  if (!signer.ok()) return Status::Unavailable("the signing key " + path + " is damaged");
+  return signer;
 }
 
 Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
@@ -27,6 +64,10 @@ Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_
   options.guard = out.rules.get();
   CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
   if (out.rules) out.rules->Attach(out.store.get());
+  if (!read_only) {
+    CL_ASSIGN_OR_RETURN(out.signer,
+                        SigningKey(common, out.store->CurrentCheckpoint().origin, true));
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "ledger/signed_note.h"
 #include "ledger/store.h"
 #include "projections/rules.h"
 #include "tools/commands.h"
@@ -17,9 +18,15 @@ inline constexpr int kDamaged = 3;
 // Prints the status as JSON to stderr; returns kDamaged for data loss, else kRefused.
 int Fail(const Status& status);
 
+// The ledger's checkpoint signing key from `common.KeyFile()`. When the file is missing and
+// `create` is set, a new Ed25519 key named `name` is made and written readable by its owner
+// only. kUnavailable when the file is readable by others or damaged.
+Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create);
+
 // An open ledger. Writable ledgers check the DOMAIN.md rules on every append. The store is
 // declared last so it closes before the rules it calls.
 struct Ledger {
+  ledger::NoteSigner signer;  // writable ledgers: the checkpoint key (made on first write)
   std::unique_ptr<projections::DomainRules> rules;
   std::unique_ptr<ledger::Store> store;
 };

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();
   app.add_option("--tokens", common.tokens_file, "the token file (default: <data>/tokens)");
+  app.add_option(
+      "--key", common.key_file,
+      "the checkpoint signing key (default: <data>/checkpoint.key; made on first write)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   common.calendar_file =
@@ -130,7 +133,12 @@ int main(int argc, char** argv) {
                    "an earlier checkpoint: prove the log only grew since")
       ->check(CLI::ExistingFile);
 
-  auto* checkpoint_cmd = app.add_subcommand("checkpoint", "print the current checkpoint");
+  auto* checkpoint_cmd =
+      app.add_subcommand("checkpoint", "print the current checkpoint, signed (C2SP signed note)");
+  auto* key_cmd = app.add_subcommand("key", "the checkpoint signing key");
+  key_cmd->require_subcommand(1);
+  auto* key_public = key_cmd->add_subcommand(
+      "public", "print the verifier key (name+keyhash+base64, C2SP signed-note)");
 
   ReportOptions report;
   auto* report_cmd = app.add_subcommand(
@@ -186,6 +194,7 @@ int main(int argc, char** argv) {
     }
     if (*verify_cmd) return Verify(common, checkpoint_file);
     if (*checkpoint_cmd) return PrintCheckpoint(common);
+    if (*key_public) return PrintPublicKey(common);
     if (*replay_cmd) return Replay(common);
     if (*gen_cmd) return Gen(gen);
     if (*report_cmd) return Report(common, report);

@@ -413,6 +413,8 @@ TEST_CASE(
   REQUIRE(parsed.ok());
   CHECK(parsed->size == before);
   CHECK(parsed->root == *root);
+  // It is a signed note that the server's verifier key opens.
+  CHECK(ledger::OpenNote(cp.body, s.signer().verifier).ok());
   RequireError(s.Get("/v1/triage/inbox?asOf=yesterday", "triage-manager"), 400, "invalidArgument");
 }
 

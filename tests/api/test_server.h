@@ -189,8 +189,11 @@ class TestServer {
     // One clock for the store and the server: a read's recordViewed takes its occurredAt
     // from the server's clock and no-future-events judges it against the store's, so a
     // system clock beside the manual one would have every read refused.
-    api::ServerContext context{store_.get(),  overview_.get(), calendar_.get(),
-                               tokens_.get(), access_.get(),   &clock_};
+    auto signer = ledger::GenerateSigner("caseledger");
+    REQUIRE(signer.ok());
+    signer_ = *signer;
+    api::ServerContext context{store_.get(),  overview_.get(), calendar_.get(), tokens_.get(),
+                               access_.get(), &clock_,         &signer_};
     server_ = std::make_unique<api::Server>(context, options);
     auto port = server_->Bind();
     INFO(port.status().ToString());
@@ -221,6 +224,7 @@ class TestServer {
   ledger::Store& store() { return *store_; }
   ledger::ManualClock& clock() { return clock_; }
   api::TokenStore& tokens() { return *tokens_; }
+  const ledger::NoteSigner& signer() const { return signer_; }
   std::string TokenFile() const { return dir_ / "tokens"; }
   std::string LedgerDir() const { return dir_ / "ledger"; }
   const std::string& Token(const std::string& label) const {
@@ -351,6 +355,7 @@ class TestServer {
   std::unique_ptr<projections::Overview> overview_;
   std::unique_ptr<projections::AccessLog> access_;
   std::unique_ptr<api::TokenStore> tokens_;
+  ledger::NoteSigner signer_;
   std::map<std::string, std::string> tokens_by_label_;
   std::unique_ptr<api::Server> server_;
   int port_ = 0;

@@ -82,6 +82,12 @@ grep -q 'line 2' "$work/err" && grep -q '"currentVersion":2' "$work/err" || fail
 [ "$(cl checkpoint | sed -n 2p)" = "$((size_before + 6))" ] || fail "the chain did not stop at the conflict"
 
 cl checkpoint > "$work/cp-old.txt"
+# The checkpoint is a signed note (C2SP): text, a blank line, "— origin <base64>", by the
+# key whose verifier `key public` prints; the key file is readable by its owner only.
+sed -n 4p "$work/cp-old.txt" | grep -q '^$' || fail "no blank line after the checkpoint body"
+sed -n 5p "$work/cp-old.txt" | grep -q '^— caseledger [A-Za-z0-9+/=]\{90,\}$' || fail "no signature line"
+cl key public | grep -q '^caseledger+[0-9a-f]\{8\}+A[A-Za-z0-9+/=]\{43\}$' || fail "key public"
+[ "$(stat -c %a "$work/data/checkpoint.key")" = 600 ] || fail "the signing key is not mode 600"
 # The log grows after the auditor kept that checkpoint.
 printf '%s\n' '{"stream":"family/F7","expectedVersion":0,"actor":{"id":"hd1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-000000000007","type":"familyRegistered","occurredAt":"2026-03-02T10:00:00Z","data":{"members":[{"memberId":"C1","role":"child","name":"Sam"}]}}]}' > "$work/more.jsonl"
 cl import "$work/more.jsonl"
