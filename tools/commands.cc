@@ -382,7 +382,12 @@ int History(const Common& common, const HistoryOptions& options) {
   return 0;
 }
 
-int Verify(const Common& common, const std::string& checkpoint_file) {
+int Verify(const Common& common, const std::string& checkpoint_file,
+           const std::string& verifier_key) {
+  if (!verifier_key.empty() && checkpoint_file.empty()) {
+    return Fail(
+        Status::InvalidArgument("--key checks a --checkpoint's signature: give both", "key"));
+  }
   ledger::SystemClock clock;
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) {
@@ -399,7 +404,23 @@ int Verify(const Common& common, const std::string& checkpoint_file) {
     std::ifstream in(checkpoint_file);
     std::stringstream text;
     text << in.rdbuf();
-    auto cp = ledger::Checkpoint::Parse(text.str());
+    std::string body = text.str();
+    if (!verifier_key.empty()) {
+      // The checkpoint must be signed by this key: a forged or altered one fails here.
+      auto key = ledger::ParseVerifierKey(verifier_key);
+      if (!key.ok()) return Fail(key.status());
+      auto opened_note = ledger::OpenNote(body, *key);
+      if (!opened_note.ok()) {
+        std::cout << "FAILED: the checkpoint " << checkpoint_file
+                  << " is not signed by that key: " << opened_note.status().message() << "\n";
+        return Fail(opened_note.status().code() == Code::kDataLoss
+                        ? opened_note.status()
+                        : Status::DataLoss(opened_note.status().message()));
+      }
+      body = *opened_note;
+      std::cout << "ok: the checkpoint is signed by " << key->ToText() << "\n";
+    }
+    auto cp = ledger::Checkpoint::Parse(body);
     if (!cp.ok()) return Fail(cp.status());
     checkpoint = *cp;
   }

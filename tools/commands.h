@@ -77,7 +77,9 @@ struct HistoryOptions {
 };
 int History(const Common& common, const HistoryOptions& options);
 
-int Verify(const Common& common, const std::string& checkpoint_file);
+// With `verifier_key` (name+hash+base64), the checkpoint's signature must be that key's.
+int Verify(const Common& common, const std::string& checkpoint_file,
+           const std::string& verifier_key = {});
 
 // The cross-family reports: "inbox" (triage inbox and child protection referrals),
 // "overdue" and "counts" (timescale counts, no personal data), as on `on` (default today).

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", common.data_dir, "the ledger's data folder")->capture_default_str();
   app.add_option("--tokens", common.tokens_file, "the token file (default: <data>/tokens)");
   app.add_option(
-      "--key", common.key_file,
+      "--signing-key", common.key_file,
       "the checkpoint signing key (default: <data>/checkpoint.key; made on first write)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
       ->add_option("--checkpoint", checkpoint_file,
                    "an earlier checkpoint: prove the log only grew since")
       ->check(CLI::ExistingFile);
+  std::string verify_key;
+  verify_cmd->add_option("--key", verify_key,
+                         "the verifier key (caseledger key public): the checkpoint must be signed "
+                         "by it");
 
   auto* checkpoint_cmd =
       app.add_subcommand("checkpoint", "print the current checkpoint, signed (C2SP signed note)");
@@ -192,7 +196,7 @@ int main(int argc, char** argv) {
       }
       return History(common, history);
     }
-    if (*verify_cmd) return Verify(common, checkpoint_file);
+    if (*verify_cmd) return Verify(common, checkpoint_file, verify_key);
     if (*checkpoint_cmd) return PrintCheckpoint(common);
     if (*key_public) return PrintPublicKey(common);
     if (*replay_cmd) return Replay(common);

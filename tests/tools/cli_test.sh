@@ -88,6 +88,7 @@ sed -n 4p "$work/cp-old.txt" | grep -q '^$' || fail "no blank line after the che
 sed -n 5p "$work/cp-old.txt" | grep -q '^— caseledger [A-Za-z0-9+/=]\{90,\}$' || fail "no signature line"
 cl key public | grep -q '^caseledger+[0-9a-f]\{8\}+A[A-Za-z0-9+/=]\{43\}$' || fail "key public"
 [ "$(stat -c %a "$work/data/checkpoint.key")" = 600 ] || fail "the signing key is not mode 600"
+pub=$(cl key public)
 # The log grows after the auditor kept that checkpoint.
 printf '%s\n' '{"stream":"family/F7","expectedVersion":0,"actor":{"id":"hd1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-000000000007","type":"familyRegistered","occurredAt":"2026-03-02T10:00:00Z","data":{"members":[{"memberId":"C1","role":"child","name":"Sam"}]}}]}' > "$work/more.jsonl"
 cl import "$work/more.jsonl"
@@ -96,6 +97,14 @@ cl prove inclusion --seq 5 | grep -q '"leafIndex":4' || fail "inclusion proof"
 cl prove consistency --from 3 | grep -q '"hashes":\[' || fail "consistency proof"
 cl verify --checkpoint "$work/cp-old.txt" | grep -q 'consistent with the checkpoint' \
   || fail "verify against the older checkpoint"
+signed=$(cl verify --checkpoint "$work/cp-old.txt" --key "$pub") \
+  || fail "verify --key with the ledger's own key"
+grep -q 'signed by' <<< "$signed" || fail "verify --key did not check the signature"
+# A checkpoint whose size line is altered no longer carries a valid signature.
+sed '2s/.*/999/' "$work/cp-old.txt" > "$work/cp-resized.txt"
+if cl verify --checkpoint "$work/cp-resized.txt" --key "$pub" > /dev/null 2>&1; then
+  fail "an altered signed checkpoint passed verify --key"
+fi
 # A checkpoint of another history (root altered) is refused.
 sed '3s/^./A/' "$work/cp-old.txt" > "$work/cp-forged.txt"
 cmp -s "$work/cp-old.txt" "$work/cp-forged.txt" && sed -i '3s/^./B/' "$work/cp-forged.txt"
