@@ -1,8 +1,8 @@
 // What each route does: thin handlers over the ledger and the projections (server_impl.h).
-#include <set>
 
 #include "api/internal/server_impl.h"
 #include "api/policy.h"
+#include "ledger/merkle.h"
 #include "ledger/proof_json.h"
 #include "ledger/time_format.h"
 
@@ -52,7 +52,9 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
   CL_ASSIGN_OR_RETURN(auto all, projections::ReadFamily(store_, out.id, store_.Size()));
-  projections::FamilyState current = projections::FoldFamily(all);
+  // Only a practitioner's access depends on the family (its team); others need no fold.
+  projections::FamilyState current;
+  if (c.principal->role == Role::kPractitioner) current = projections::FoldFamily(all);
   if (!MayReadFamily(*c.principal, current)) {
     return Status::PermissionDenied(
         std::string("role ") + RoleName(c.principal->role) + " actor " + c.principal->actor_id +
@@ -269,8 +271,8 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
   if (p.role == Role::kPractitioner) {
     CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {"documentUploaded"}));
   }
-  const std::string sha_hex = Sha256Hex(c.req.body);
-  CL_ASSIGN_OR_RETURN(ledger::Hash sha, ledger::HashFromHex(sha_hex));
+  const ledger::Hash sha = ledger::Sha256(c.req.body);
+  const std::string sha_hex = ledger::ToHex(sha);
   CL_RETURN_IF_ERROR(store_.PutBlob(id, sha, c.req.body));
   return Json(
       "{\"sha256\":" + JsonQuote(sha_hex) + ",\"size\":" + std::to_string(c.req.body.size()) + "}",
@@ -306,11 +308,7 @@ Result<Reply> Server::Impl::Feed(const Call& c) {
   }
   CL_ASSIGN_OR_RETURN(auto events, store_.ReadLog(after, limit));
   if (full) {
-    std::set<std::string> families;
-    for (const auto& e : events) {
-      if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
-    }
-    CL_RETURN_IF_ERROR(RecordRead(*c.principal, {families.begin(), families.end()}, "feed", ""));
+    CL_RETURN_IF_ERROR(RecordRead(*c.principal, FamiliesOf(events), "feed", ""));
   }
   std::string out = "{\"events\":[";
   for (size_t i = 0; i < events.size(); ++i) {
@@ -360,11 +358,7 @@ Result<Reply> Server::Impl::Live(const Call& c) {
           if (!events.ok()) return false;
           const bool full = p.role == Role::kAuditor;
           if (full && !events->empty()) {
-            std::set<std::string> families;
-            for (const auto& e : *events) {
-              if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
-            }
-            if (!RecordRead(p, {families.begin(), families.end()}, "live feed", "").ok()) {
+            if (!RecordRead(p, FamiliesOf(*events), "live feed", "").ok()) {
               return false;
             }
           }

@@ -1,6 +1,7 @@
 // The helpers of api/internal/server_impl.h: query parameters, small JSON answers, ids.
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <set>
 
 #include "api/internal/server_impl.h"
 #include "ledger/time_format.h"
@@ -159,11 +160,12 @@ std::string RedactedEventJson(const ledger::RecordedEvent& e) {
          ",\"leafHash\":" + JsonQuote(ledger::ToHex(e.leaf_hash)) + "}";
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &n, EVP_sha256(), nullptr);
-  return ledger::ToHex(digest, n);
+std::vector<std::string> FamiliesOf(const std::vector<ledger::RecordedEvent>& events) {
+  std::set<std::string> families;
+  for (const auto& e : events) {
+    if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
+  }
+  return {families.begin(), families.end()};
 }
 
 Result<ledger::EventId> RandomEventId() {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "ledger/event.h"
+#include "ledger/merkle.h"
 
 namespace caseledger::api {
 namespace {
@@ -31,12 +31,7 @@ const std::array<std::pair<Role, const char*>, 7> kRoles = {{
     {Role::kAdmin, "admin"},
 }};
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
-  return ledger::ToHex(digest, n);
-}
+std::string Sha256Hex(std::string_view text) { return ledger::ToHex(ledger::Sha256(text)); }
 
 Result<std::string> RandomHex(size_t bytes) {
   std::vector<unsigned char> buf(bytes);

@@ -109,8 +109,9 @@ std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& mor
 std::string AppendResultJson(const ledger::AppendResult& r);
 // An event without its data or actor: what a dashboard may see of the feed.
 std::string RedactedEventJson(const ledger::RecordedEvent& e);
-std::string Sha256Hex(std::string_view bytes);
 Result<ledger::EventId> RandomEventId();
+// The ids of the families whose streams hold `events` (each once, sorted).
+std::vector<std::string> FamiliesOf(const std::vector<ledger::RecordedEvent>& events);
 
 }  // namespace internal
 
