@@ -21,6 +21,13 @@ Result<projections::FamilyState> Server::Impl::CurrentFamily(const std::string& 
 Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
                                 const std::string& view, const std::string& purpose) {
   if (family_ids.empty()) return Status();
+  if (!store_.replica_of().empty()) {
+    // A replica cannot append the read to the access log, and a read not recorded is not
+    // shown.
+    return Status::Unavailable(
+        "this server is a read-only replica: family records are read on the primary, which "
+        "records each read in the access log before showing the record");
+  }
   ledger::AppendRequest request;
   request.stream = projections::kAccessStream;
   request.actor = {p.actor_id, RoleName(p.role), "", p.token_id};

@@ -77,8 +77,8 @@ void Store::Impl::Enqueue(Pending p) {
       return;
     }
   }
-  p.Answer({Status::Unavailable(options.read_only ? "the store is open read-only"
-                                                  : "the store is closing")});
+  p.Answer({ReadOnly() ? ReadOnlyError("appends are made")
+                       : Status::Unavailable("the store is closing")});
 }
 
 std::future<Result<AppendResult>> Store::Impl::Submit(AppendRequest request) {
@@ -359,12 +359,6 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].Answer(std::move(outcomes[i]));
-}
-
-void Store::Impl::Publish() {
-  std::lock_guard lock(published_mu);
-  published_size = head;
-  published_root = frontier.Root();
 }
 
 }  // namespace caseledger::ledger

@@ -75,67 +75,145 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   if (options.max_batch_requests == 0) {
     return Status::InvalidArgument("StoreOptions.max_batch_requests must be at least 1");
   }
-  CL_ASSIGN_OR_RETURN(auto db, internal::Db::Open(dir, options.read_only));
-  auto impl = std::make_unique<Impl>(std::move(db), options);
+  internal::DbOpenOptions how;
+  std::string where = dir;
+  if (!options.replica_of.empty()) {
+    how.mode = internal::DbOpenOptions::Mode::kSecondary;
+    how.secondary_dir = dir;
+    where = options.replica_of;
+  } else if (options.read_only) {
+    how.mode = internal::DbOpenOptions::Mode::kReadOnly;
+  }
+  CL_ASSIGN_OR_RETURN(auto db, internal::Db::Open(where, how));
+  return Impl::OpenOn(std::move(db), options, where);
+}
 
+Result<std::unique_ptr<Store>> Store::Impl::OpenOn(std::unique_ptr<internal::Db> db,
+                                                   const StoreOptions& options,
+                                                   const std::string& where) {
+  auto impl = std::make_unique<Impl>(std::move(db), options);
+  const bool writable = !impl->ReadOnly();
   std::string value;
   bool found = false;
   CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaFormat, &value, &found));
   if (!found) {
-    if (options.read_only) return Status::NotFound("there is no ledger in " + dir);
+    if (!writable) return Status::NotFound("there is no ledger in " + where);
     rocksdb::WriteBatch init;
     std::string format;
     internal::PutU32(&format, internal::kFormatVersion);
     init.Put(impl->db->cf(Cf::kMeta), internal::kMetaFormat, format);
     init.Put(impl->db->cf(Cf::kMeta), internal::kMetaOrigin, options.origin);
     CL_RETURN_IF_ERROR(impl->db->Write(&init, true));
-    spdlog::info("created a new ledger in {} (origin {})", dir, options.origin);
+    spdlog::info("created a new ledger in {} (origin {})", where, options.origin);
   } else if (value.size() != 4 || internal::GetU32(value) != internal::kFormatVersion) {
-    return Status::DataLoss("the ledger in " + dir + " has an unknown storage format");
+    return Status::DataLoss("the ledger in " + where + " has an unknown storage format");
   }
   CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaOrigin, &impl->origin, &found));
-  if (!found) return Status::DataLoss("the ledger in " + dir + " has no origin");
+  if (!found) return Status::DataLoss("the ledger in " + where + " has no origin");
 
-  CL_RETURN_IF_ERROR(impl->db->Get(Cf::kMeta, internal::kMetaHead, &value, &found));
+  CL_ASSIGN_OR_RETURN(Head head, impl->ReadHead());
+  impl->head = head.size;
+  impl->last_recorded_at = head.last_recorded_at;
+  impl->frontier = std::move(head.frontier);
+  impl->Publish();
+  if (writable) impl->StartWriter();
+  spdlog::info("opened the ledger in {}{}: {} events", where,
+               options.replica_of.empty() ? "" : " as a replica", impl->head);
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<Store::Impl::Head> Store::Impl::ReadHead() {
+  Head out;
+  std::string value;
+  bool found = false;
+  CL_RETURN_IF_ERROR(db->Get(Cf::kMeta, internal::kMetaHead, &value, &found));
   if (found) {
     if (value.size() != 16) return Status::DataLoss("the log head record is damaged");
-    impl->head = internal::GetU64(value);
-    impl->last_recorded_at = static_cast<int64_t>(internal::GetU64(value, 8));
+    out.size = internal::GetU64(value);
+    out.last_recorded_at = static_cast<int64_t>(internal::GetU64(value, 8));
   }
   // The head must be the last event: a batch is atomic, so anything else is damage.
   {
-    auto it = impl->db->NewIterator(Cf::kEvents);
+    auto it = db->NewIterator(Cf::kEvents);
     it->SeekToLast();
     uint64_t last = it->Valid() ? internal::GetU64(it->key().ToStringView()) : 0;
     CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the last event"));
-    if (last != impl->head) {
-      return Status::DataLoss("the log head says " + std::to_string(impl->head) +
+    if (last != out.size) {
+      return Status::DataLoss("the log head says " + std::to_string(out.size) +
                                   " events but the last stored event is seq " +
                                   std::to_string(last),
-                              std::min(last, impl->head) + 1);
+                              std::min(last, out.size) + 1);
     }
   }
-  if (impl->head > 0) {
+  if (out.size > 0) {
     // The head's recordedAt is where the clock resumes: it must be the last event's.
-    CL_ASSIGN_OR_RETURN(RecordedEvent last, impl->ReadSeq(impl->head));
-    if (last.recorded_at != impl->last_recorded_at) {
-      return Status::DataLoss("the log head's recordedAt differs from the last event's",
-                              impl->head);
+    CL_ASSIGN_OR_RETURN(RecordedEvent last, ReadSeq(out.size));
+    if (last.recorded_at != out.last_recorded_at) {
+      return Status::DataLoss("the log head's recordedAt differs from the last event's", out.size);
     }
   }
-  auto frontier = MerkleFrontier::Load(impl->node_source, impl->head);
+  auto frontier = MerkleFrontier::Load(node_source, out.size);
   if (!frontier.ok()) {
     return Status::DataLoss(
         "the right edge of the tree is damaged or missing: " + frontier.status().message(),
         frontier.status().seq());
   }
-  impl->frontier = std::move(frontier).value();
-  impl->published_size = impl->head;
-  impl->published_root = impl->frontier.Root();
-  if (!options.read_only) impl->StartWriter();
-  spdlog::info("opened the ledger in {}: {} events", dir, impl->head);
-  return std::unique_ptr<Store>(new Store(std::move(impl)));
+  out.frontier = std::move(frontier).value();
+  return out;
 }
+
+bool Store::Impl::ReadOnly() const { return options.read_only || !options.replica_of.empty(); }
+
+Status Store::Impl::ReadOnlyError(const std::string& what) const {
+  if (!options.replica_of.empty()) {
+    return Status::Unavailable("this is a read-only replica of the ledger in " +
+                               options.replica_of + ": " + what + " only on the primary");
+  }
+  return Status::Unavailable("the ledger is open read-only: " + what +
+                             " only when it is open "
+                             "for writing");
+}
+
+void Store::Impl::Publish() {
+  std::lock_guard lock(published_mu);
+  published_size = head;
+  published_root = frontier.Root();
+}
+
+Result<uint64_t> Store::CatchUp() {
+  Impl& impl = *impl_;
+  if (impl.options.replica_of.empty()) {
+    return Status::InvalidArgument("only a replica catches up with a primary");
+  }
+  std::lock_guard lock(impl.catch_up_mu);
+  CL_RETURN_IF_ERROR(
+      internal::Db::FromRocks(impl.db->raw()->TryCatchUpWithPrimary(),
+                              "catching up with the primary " + impl.options.replica_of));
+  {
+    // Nothing new is the common case of a poll: one read tells.
+    std::string value;
+    bool found = false;
+    CL_RETURN_IF_ERROR(impl.db->Get(Cf::kMeta, internal::kMetaHead, &value, &found));
+    if (found && value.size() == 16 && internal::GetU64(value) == impl.head) return impl.head;
+  }
+  CL_ASSIGN_OR_RETURN(Impl::Head now, impl.ReadHead());
+  if (now.size < impl.head) {
+    return Status::DataLoss("the primary " + impl.options.replica_of + " has " +
+                                std::to_string(now.size) + " events, fewer than the " +
+                                std::to_string(impl.head) +
+                                " this replica published: was the primary's ledger replaced?",
+                            now.size + 1);
+  }
+  impl.head = now.size;
+  impl.last_recorded_at = now.last_recorded_at;
+  impl.frontier = std::move(now.frontier);
+  impl.Publish();
+  return impl.head;
+}
+
+bool Store::read_only() const { return impl_->ReadOnly(); }
+
+const std::string& Store::replica_of() const { return impl_->options.replica_of; }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -257,9 +335,7 @@ Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) 
 
 Status Store::SaveProjection(const std::string& name, uint64_t valid_at,
                              const std::map<std::string, std::string>& changed, bool replace_all) {
-  if (impl_->options.read_only) {
-    return Status::Unavailable("the ledger is open read-only: projections cannot be saved");
-  }
+  if (impl_->ReadOnly()) return impl_->ReadOnlyError("projections are saved");
   const std::string prefix = internal::ProjectionKey(name, "");
   rocksdb::WriteBatch batch;
   auto* cf = impl_->db->cf(Cf::kProjections);
@@ -340,7 +416,7 @@ std::string_view HashBytes(const Hash& h) {
 
 Status Store::PutBlob(const std::string& family_id, const Hash& sha256, std::string_view bytes) {
   if (!IsValidId(family_id)) return Status::InvalidArgument("bad family id", "familyId");
-  if (impl_->options.read_only) return Status::Unavailable("the ledger is open read-only");
+  if (impl_->ReadOnly()) return impl_->ReadOnlyError("documents are stored");
   rocksdb::WriteBatch batch;
   batch.Put(impl_->db->cf(Cf::kBlobs), internal::BlobKey(family_id, HashBytes(sha256)),
             rocksdb::Slice(bytes.data(), bytes.size()));

@@ -16,6 +16,9 @@
 //   all full subtrees are stored, so roots and proofs cost O(log n) reads.
 // - Open restores the head, the tree's right edge and the idempotency keys from RocksDB
 //   without replaying the log.
+// - A replica (StoreOptions::replica_of) reads another process's ledger through a RocksDB
+//   secondary instance: it publishes what the primary had made durable as of its last
+//   CatchUp, never a part of a batch, and refuses every write.
 //
 // Reads see only events whose batch is durable ("published").
 // Thread-safety: every method may be called from any thread. Results are values the caller
@@ -64,6 +67,10 @@ struct StoreOptions {
   size_t max_batch_requests = 4096;    // upper bound of one group commit, in requests (>= 1)
   size_t max_batch_bytes = 64u << 20;  // ...and in encoded event bytes (at least one request)
   bool read_only = false;              // open without the write lock; Append is kUnavailable
+  // A primary's data folder: open its ledger as a read-only replica that follows it
+  // (CatchUp); the `dir` given to Open is then the replica's own folder, for RocksDB's info
+  // logs. Appends, saved projections and blobs are kUnavailable on a replica.
+  std::string replica_of;
 };
 
 // What a checkpoint says: the log's origin, its size and root.
@@ -83,10 +90,13 @@ struct SavedProjection {
   std::map<std::string, std::string> entries;
 };
 
+struct StoreInternal;
+
 class Store {
  public:
   // Opens or creates the log in `dir`. kUnavailable if another process holds it; kDataLoss
-  // if its head or tree is damaged.
+  // if its head or tree is damaged. read_only and replica stores create nothing: kNotFound
+  // when there is no ledger.
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options);
   // Stops taking requests (new ones get kUnavailable), answers every request already queued,
   // then closes the database.
@@ -106,6 +116,18 @@ class Store {
 
   // Number of published events (the seq of the last one).
   uint64_t Size() const;
+
+  // Replicas only: reads what the primary has written since the last call and publishes it,
+  // so that every read, the root and the proofs reflect it; returns the published size. On
+  // any failure the published state stays as it was. kInvalidArgument on a store that is
+  // not a replica; kDataLoss when the primary's log is shorter than what was published
+  // (the primary was replaced) or its head and events disagree. Calls are serialized; reads
+  // may run meanwhile (not Verify).
+  Result<uint64_t> CatchUp();
+  // True when every write is refused: opened read_only, or a replica.
+  bool read_only() const;
+  // The primary's folder of a replica; empty otherwise.
+  const std::string& replica_of() const;
   // The stream's published version (0 when it does not exist).
   Result<uint32_t> StreamVersion(const std::string& stream);
   // The stream's version as of `max_seq`: that of its last event with seq <= max_seq.
@@ -168,6 +190,7 @@ class Store {
   class Impl;
 
  private:
+  friend struct StoreInternal;  // ledger/'s own files (backup.cc): the database underneath
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

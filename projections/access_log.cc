@@ -47,9 +47,31 @@ Status AccessLog::CatchUp() {
       version = e.version;
     }
     const uint64_t valid_at = events.size() < kPage ? size : events.back().seq;
-    CL_RETURN_IF_ERROR(store_.SaveProjection(kAccessIndexName, valid_at, changed, false));
+    if (store_.read_only()) {
+      for (const auto& [key, unused] : changed) {
+        const size_t zero = key.find('\0');
+        unsaved_[key.substr(0, zero)].insert(SeqFromBytes(std::string_view(key).substr(zero + 1)));
+      }
+    } else {
+      CL_RETURN_IF_ERROR(store_.SaveProjection(kAccessIndexName, valid_at, changed, false));
+    }
     valid_at_ = valid_at;
-    if (events.size() < kPage) return Status();
+    if (events.size() < kPage) break;
+  }
+  if (store_.read_only()) ForgetSaved();
+  return Status();
+}
+
+void AccessLog::ForgetSaved() {
+  // The writer saves entries with the seq they are valid at in one write: every read up to
+  // that seq is in the saved index. A failure (the saved index read ahead of this replica's
+  // published log) only keeps entries a while longer.
+  auto saved = store_.ProjectionValidAt(kAccessIndexName);
+  if (!saved.ok()) return;
+  for (auto it = unsaved_.begin(); it != unsaved_.end();) {
+    auto& seqs = it->second;
+    seqs.erase(seqs.begin(), seqs.upper_bound(*saved));
+    it = seqs.empty() ? unsaved_.erase(it) : std::next(it);
   }
 }
 
@@ -67,10 +89,22 @@ Result<std::vector<AccessEntry>> AccessLog::List(const std::string& family_id, u
   const std::string prefix = family_id + '\0';
   CL_ASSIGN_OR_RETURN(auto keys, store_.ScanProjection(kAccessIndexName, prefix,
                                                        prefix + SeqBytes(after_seq), limit));
-  std::vector<AccessEntry> out;
-  out.reserve(keys.size());
+  std::set<uint64_t> seqs;
   for (const auto& [key, value] : keys) {
-    const uint64_t seq = SeqFromBytes(std::string_view(key).substr(prefix.size()));
+    seqs.insert(SeqFromBytes(std::string_view(key).substr(prefix.size())));
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = unsaved_.find(family_id); it != unsaved_.end()) {
+      for (auto s = it->second.upper_bound(after_seq); s != it->second.end(); ++s) {
+        seqs.insert(*s);
+      }
+    }
+  }
+  std::vector<AccessEntry> out;
+  const uint64_t size = store_.Size();  // a replica's saved index may run ahead of it
+  for (uint64_t seq : seqs) {
+    if (out.size() >= limit || seq > size) break;
     CL_ASSIGN_OR_RETURN(ledger::RecordedEvent e, store_.ReadSeq(seq));
     CL_ASSIGN_OR_RETURN(ev::Event decoded, ev::Decode(e));
     const auto* viewed = std::get_if<ev::RecordViewed>(&decoded.body);

@@ -6,11 +6,17 @@
 // (key: familyId, 0x00, seq as u64 BE; value "1"), valid at the seq of the last event indexed,
 // and caught up from there. The entries themselves are read back from the log.
 //
+// On a read-only store (a replica) nothing is saved: the index saved by the primary is read
+// as it stands, and the reads indexed since it are kept in memory, each dropped once the
+// primary's saved index covers it.
+//
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,10 +48,16 @@ class AccessLog {
   uint64_t valid_at() const;
 
  private:
+  // Read-only stores: drops the unsaved entries the saved index now holds. mu_ held.
+  void ForgetSaved();
+
   ledger::Store& store_;
   mutable std::mutex mu_;
   bool loaded_ = false;
   uint64_t valid_at_ = 0;
+  // Read-only stores: familyId -> seqs of its reads indexed here and not yet in the saved
+  // index.
+  std::map<std::string, std::set<uint64_t>> unsaved_;
 };
 
 // The append request that records one read: a recordViewed on the access stream by `reader`.

@@ -297,7 +297,9 @@ Status Overview::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress
     dirty_.clear();
     valid_at_ = 0;
     saved_at_ = 0;
-    CL_RETURN_IF_ERROR(store_.SaveProjection(kOverviewName, 0, {}, /*replace_all=*/true));
+    if (!store_.read_only()) {
+      CL_RETURN_IF_ERROR(store_.SaveProjection(kOverviewName, 0, {}, /*replace_all=*/true));
+    }
   }
   CL_RETURN_IF_ERROR(CatchUp(progress));
   return Save();
@@ -355,6 +357,7 @@ Result<FamilyState*> Overview::Family(const std::string& family_id, uint64_t bef
 
 Status Overview::Save() {
   std::lock_guard lock(mu_);
+  if (store_.read_only()) return Status();  // a replica's overview lives in memory
   if (valid_at_ == saved_at_ && dirty_.empty()) return Status();
   std::map<std::string, std::string> changed;
   for (const auto& [family, unused] : dirty_) changed[family] = Encode(facts_.at(family));

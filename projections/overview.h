@@ -64,7 +64,9 @@ class Overview {
   // Folds the events up to seq `end` only: on a fresh Overview (never saved), the views as
   // they stood at that seq, for "as of" questions.
   Status CatchUpTo(uint64_t end);
-  // Writes what changed since the last save, with the seq it is valid at.
+  // Writes what changed since the last save, with the seq it is valid at. On a read-only
+  // store (a replica, which loads what its primary saved and folds the rest in memory)
+  // nothing is written and Rebuild saves nothing either.
   Status Save();
   uint64_t valid_at() const;
 

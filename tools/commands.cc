@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -197,8 +200,47 @@ Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std:
   return Status();
 }
 
+// A replica's follower: catches the store up with its primary every 200 ms until destroyed,
+// so that what the primary appends is served within that time. Failures are logged when
+// they start and when they end, not at every poll.
+class ReplicaFollower {
+ public:
+  explicit ReplicaFollower(Store& store) : thread_([this, &store] { Run(store); }) {}
+  ~ReplicaFollower() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run(Store& store) {
+    std::string failing;
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) {
+      auto size = store.CatchUp();
+      if (!size.ok() && size.status().message() != failing) {
+        failing = size.status().message();
+        spdlog::warn("replica: cannot follow the primary: {}", size.status().ToString());
+      } else if (size.ok() && !failing.empty()) {
+        failing.clear();
+        spdlog::info("replica: following the primary again ({} events)", *size);
+      }
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is made
+};
+
 }  // namespace
 
+// Over 60 lines on purpose: from flags to a running server and back to a clean stop, where
+// the order is the point (signals blocked before any thread starts, the follower after the
+// projections load, saves after the last request), read top to bottom.
 int Serve(const Common& common, const ServeOptions& options) {
   api::ServerOptions server_options;
   const size_t colon = options.listen.rfind(':');
@@ -226,11 +268,17 @@ int Serve(const Common& common, const ServeOptions& options) {
     Status demo = LoadDemo(common, options.fixtures_dir, options.demo_families);
     if (!demo.ok()) return Fail(demo);
   }
+  // A replica serves the primary's ledger and, unless told otherwise, its tokens.
+  const bool replica = !options.replica_of.empty();
+  Common served = common;
+  if (replica && served.tokens_file.empty()) served.tokens_file = options.replica_of + "/tokens";
   ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, false, /*serving=*/true);
+  auto opened = replica ? OpenReplica(common, options.replica_of, clock)
+                        : OpenLedger(common, clock, false, /*serving=*/true);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = opened->store;
   // The saved cross-family projections, caught up with the log (the API serves them next).
+  // A replica loads what its primary saved and keeps the rest in memory.
   auto calendar = projections::Calendar::Load(common.calendar_file);
   if (!calendar.ok()) return Fail(calendar.status().Annotate("--calendar"));
   projections::Overview overview(*store, *calendar);
@@ -245,9 +293,14 @@ int Serve(const Common& common, const ServeOptions& options) {
   projections::AccessLog access(*store);
   Status indexed = access.CatchUp();
   if (!indexed.ok()) return Fail(indexed.Annotate("the access log index"));
-  api::TokenStore tokens(common.TokensFile());
-  api::ServerContext context{store.get(), &overview, &*calendar,     &tokens,
-                             &access,     &clock,    &opened->signer};
+  api::TokenStore tokens(served.TokensFile());
+  api::ServerContext context{store.get(),
+                             &overview,
+                             &*calendar,
+                             &tokens,
+                             &access,
+                             &clock,
+                             opened->has_signer ? &opened->signer : nullptr};
   api::Server server(context, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
@@ -257,25 +310,31 @@ int Serve(const Common& common, const ServeOptions& options) {
     Status issued = IssueDemoTokens(common, tokens, base);
     if (!issued.ok()) return Fail(issued);
   }
+  std::optional<ReplicaFollower> follower;
+  if (replica) follower.emplace(*store);
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("received signal {}: stopping", sig);
     server.Stop();
   });
-  spdlog::info("caseledger serving {} (data {}, {} events, tokens {}); try GET /healthz", base,
-               common.data_dir, store->Size(), common.TokensFile());
+  spdlog::info("caseledger serving {} ({} {}, {} events, tokens {}); try GET /healthz", base,
+               replica ? "read-only replica of" : "data",
+               replica ? options.replica_of : common.data_dir, store->Size(), served.TokensFile());
   server.Run();
   // Wake the waiter if Run ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
-  Status saved = overview.CatchUp();
-  if (saved.ok()) saved = overview.Save();
-  if (!saved.ok())
-    spdlog::warn("overview not saved ({}): rebuilt at the next start", saved.ToString());
-  saved = access.CatchUp();
-  if (!saved.ok())
-    spdlog::warn("access index not saved ({}): caught up at the next start", saved.ToString());
+  follower.reset();
+  if (!replica) {
+    Status saved = overview.CatchUp();
+    if (saved.ok()) saved = overview.Save();
+    if (!saved.ok())
+      spdlog::warn("overview not saved ({}): rebuilt at the next start", saved.ToString());
+    saved = access.CatchUp();
+    if (!saved.ok())
+      spdlog::warn("access index not saved ({}): caught up at the next start", saved.ToString());
+  }
   spdlog::info("stopped");
   return 0;
 }
@@ -379,112 +438,6 @@ int History(const Common& common, const HistoryOptions& options) {
     }
     if (events->size() < 1000) break;
   }
-  return 0;
-}
-
-int Verify(const Common& common, const std::string& checkpoint_file,
-           const std::string& verifier_key) {
-  if (!verifier_key.empty() && checkpoint_file.empty()) {
-    return Fail(
-        Status::InvalidArgument("--key checks a --checkpoint's signature: give both", "key"));
-  }
-  ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, true);
-  if (!opened.ok()) {
-    const Status& st = opened.status();
-    if (st.code() == Code::kDataLoss) {
-      std::cout << "FAILED" << (st.seq() ? " at seq " + std::to_string(st.seq()) : "") << ": "
-                << st.message() << "\n";
-    }
-    return Fail(st);
-  }
-  auto& store = opened->store;
-  std::optional<ledger::Checkpoint> checkpoint;
-  if (!checkpoint_file.empty()) {
-    std::ifstream in(checkpoint_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string body = text.str();
-    if (!verifier_key.empty()) {
-      // The checkpoint must be signed by this key: a forged or altered one fails here.
-      auto key = ledger::ParseVerifierKey(verifier_key);
-      if (!key.ok()) return Fail(key.status());
-      auto opened_note = ledger::OpenNote(body, *key);
-      if (!opened_note.ok()) {
-        std::cout << "FAILED: the checkpoint " << checkpoint_file
-                  << " is not signed by that key: " << opened_note.status().message() << "\n";
-        return Fail(opened_note.status().code() == Code::kDataLoss
-                        ? opened_note.status()
-                        : Status::DataLoss(opened_note.status().message()));
-      }
-      body = *opened_note;
-      std::cout << "ok: the checkpoint is signed by " << key->ToText() << "\n";
-    }
-    auto cp = ledger::Checkpoint::Parse(body);
-    if (!cp.ok()) return Fail(cp.status());
-    checkpoint = *cp;
-  }
-  auto start = std::chrono::steady_clock::now();
-  Status s = store->Verify(checkpoint, [](uint64_t done, uint64_t total) {
-    std::cerr << "verify: " << done << " / " << total << " events\r" << std::flush;
-  });
-  std::cerr << "\n";
-  if (!s.ok()) {
-    std::cout << "FAILED" << (s.seq() ? " at seq " + std::to_string(s.seq()) : "") << ": "
-              << s.message() << "\n";
-    return Fail(s);
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ledger::Checkpoint now = store->CurrentCheckpoint();
-  std::cout << "ok: " << now.size << " events verified in " << seconds << " s; root "
-            << ledger::ToHex(now.root) << "\n";
-  if (checkpoint) {
-    std::cout << "ok: consistent with the checkpoint of size " << checkpoint->size << "\n";
-  }
-  return 0;
-}
-
-int PrintCheckpoint(const Common& common) {
-  ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, true);
-  if (!opened.ok()) return Fail(opened.status());
-  auto& store = opened->store;
-  const ledger::Checkpoint cp = store->CurrentCheckpoint();
-  auto signer = SigningKey(common, cp.origin, false);
-  if (!signer.ok()) return Fail(signer.status());
-  auto note = ledger::SignNote(cp.ToText(), *signer);
-  if (!note.ok()) return Fail(note.status());
-  std::cout << *note;
-  return 0;
-}
-
-int PrintPublicKey(const Common& common) {
-  ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, true);
-  if (!opened.ok()) return Fail(opened.status());
-  auto signer = SigningKey(common, opened->store->CurrentCheckpoint().origin, false);
-  if (!signer.ok()) return Fail(signer.status());
-  std::cout << signer->verifier.ToText() << "\n";
-  return 0;
-}
-
-int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
-  ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, true);
-  if (!opened.ok()) return Fail(opened.status());
-  auto json = ledger::InclusionProofJson(*opened->store, seq, size);
-  if (!json.ok()) return Fail(json.status());
-  std::cout << *json << "\n";
-  return 0;
-}
-
-int ProveConsistency(const Common& common, uint64_t from, uint64_t to) {
-  ledger::SystemClock clock;
-  auto opened = OpenLedger(common, clock, true);
-  if (!opened.ok()) return Fail(opened.status());
-  auto json = ledger::ConsistencyProofJson(*opened->store, from, to);
-  if (!json.ok()) return Fail(json.status());
-  std::cout << *json << "\n";
   return 0;
 }
 

@@ -29,6 +29,7 @@ struct ServeOptions {
   uint64_t demo_families = 60;    // synthetic families (caseledger gen) added to the demo
   std::string tls_cert, tls_key;  // both, for HTTPS
   uint64_t max_body_bytes = 16u << 20;
+  std::string replica_of;  // a primary's data folder: serve reads from a secondary instance
 };
 // Serves until SIGINT/SIGTERM. With --demo: loads the demo into an empty ledger, issues a
 // token per role and prints them with curl lines to try (also to <data>/demo-tokens.env).
@@ -77,9 +78,25 @@ struct HistoryOptions {
 };
 int History(const Common& common, const HistoryOptions& options);
 
-// With `verifier_key` (name+hash+base64), the checkpoint's signature must be that key's.
-int Verify(const Common& common, const std::string& checkpoint_file,
-           const std::string& verifier_key = {});
+struct VerifyOptions {
+  std::vector<std::string> checkpoint_files;  // checkpoints kept earlier (signed notes)
+  std::string verifier_key;                   // name+hash+base64: each must be signed by it
+  std::string export_file;                    // verify this export instead of --data
+};
+// The ledger in --data: every event re-hashed, the stored tree, the indexes; with one
+// checkpoint, that the log only grew since (tools/audit_commands.cc).
+int Verify(const Common& common, const VerifyOptions& options);
+// An export alone, offline (ledger/export.h): needs --key; checks every checkpoint given, or
+// the one inside the export when none is.
+int VerifyExport(const VerifyOptions& options);
+// Writes the export (ledger/export.h) atomically and prints its signed checkpoint.
+int Export(const Common& common, const std::string& file);
+
+// BackupEngine: a new backup of --data in `dir` (incremental), then verified and reported
+// with its checkpoint; Restore: the latest backup of `dir` into an empty --data
+// (tools/backup_commands.cc).
+int Backup(const Common& common, const std::string& dir);
+int Restore(const Common& common, const std::string& dir);
 
 // The cross-family reports: "inbox" (triage inbox and child protection referrals),
 // "overdue" and "counts" (timescale counts, no personal data), as on `on` (default today).

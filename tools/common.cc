@@ -67,6 +67,34 @@ Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_
   if (!read_only) {
     CL_ASSIGN_OR_RETURN(out.signer,
                         SigningKey(common, out.store->CurrentCheckpoint().origin, true));
+    out.has_signer = true;
+  }
+  return out;
+}
+
+Result<Ledger> OpenReplica(const Common& common, const std::string& primary_dir,
+                           ledger::Clock& clock) {
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(common.data_dir, ec) ==
+      std::filesystem::weakly_canonical(primary_dir, ec)) {
+    // The replica's info logs would overwrite the primary's.
+    return Status::InvalidArgument(
+        "--data is the replica's own folder, not the primary's: give another folder", "data");
+  }
+  Ledger out;
+  ledger::StoreOptions options;
+  options.clock = &clock;
+  options.replica_of = primary_dir;
+  CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
+  Common primary = common;
+  if (primary.key_file.empty()) primary.key_file = primary_dir + "/checkpoint.key";
+  auto signer = SigningKey(primary, out.store->CurrentCheckpoint().origin, false);
+  if (signer.ok()) {
+    out.signer = std::move(signer).value();
+    out.has_signer = true;
+  } else {
+    spdlog::warn("replica: no checkpoint signing key ({}): /v1/ledger/checkpoint answers 503",
+                 signer.status().message());
   }
   return out;
 }

@@ -27,6 +27,7 @@ Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& n
 // declared last so it closes before the rules it calls.
 struct Ledger {
   ledger::NoteSigner signer;  // writable ledgers: the checkpoint key (made on first write)
+  bool has_signer = false;    // signer holds a key
   std::unique_ptr<projections::DomainRules> rules;
   std::unique_ptr<ledger::Store> store;
 };
@@ -35,5 +36,12 @@ struct Ledger {
 // documentUploaded names stored bytes (known-references).
 Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
                           bool serving = false);
+
+// A read-only replica of the ledger in `primary_dir` (ledger::StoreOptions::replica_of),
+// with its own files in common.data_dir, which must not be the primary's folder
+// (kInvalidArgument). The signer is the primary's key (common.key_file, else
+// <primary>/checkpoint.key) when this process may read it; has_signer says whether it could.
+Result<Ledger> OpenReplica(const Common& common, const std::string& primary_dir,
+                           ledger::Clock& clock);
 
 }  // namespace caseledger::tools

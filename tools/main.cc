@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
   serve_cmd->add_option("--max-body", serve.max_body_bytes, "the largest request body, bytes")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--replica-of", serve.replica_of,
+                   "serve reads only, from a RocksDB secondary instance following the primary "
+                   "ledger in this folder (--data then holds the replica's own files)")
+      ->excludes("--demo");
 
   TokenOptions token;
   auto* token_cmd = app.add_subcommand("token", "issue, revoke and list bearer tokens");
@@ -125,17 +130,41 @@ int main(int argc, char** argv) {
                           "as the record stood at this recorded time (RFC 3339)");
   history_cmd->add_flag("--raw", history.raw, "add the stored bytes (base64)");
 
-  std::string checkpoint_file;
+  VerifyOptions verify;
   auto* verify_cmd = app.add_subcommand(
-      "verify", "re-hash every event and check the tree; exit 0 only if all holds");
+      "verify",
+      "re-hash every event and check the tree, of the ledger in --data or, with --export, of an "
+      "exported file alone; exit 0 only if all holds, 3 if anything was altered");
   verify_cmd
-      ->add_option("--checkpoint", checkpoint_file,
-                   "an earlier checkpoint: prove the log only grew since")
+      ->add_option("--checkpoint", verify.checkpoint_files,
+                   "a checkpoint kept earlier: prove the log only grew since (repeatable with "
+                   "--export)")
       ->check(CLI::ExistingFile);
-  std::string verify_key;
-  verify_cmd->add_option("--key", verify_key,
-                         "the verifier key (caseledger key public): the checkpoint must be signed "
-                         "by it");
+  verify_cmd->add_option("--key", verify.verifier_key,
+                         "the verifier key (caseledger key public): every checkpoint must be "
+                         "signed by it");
+  verify_cmd
+      ->add_option("--export", verify.export_file,
+                   "verify this export (caseledger export) offline: no database, no server")
+      ->check(CLI::ExistingFile);
+
+  std::string export_file;
+  auto* export_cmd = app.add_subcommand(
+      "export",
+      "write every stored event, exactly as stored, with the leaf hashes, the schema and the "
+      "signed checkpoint of that size, to one tar file (for caseledger verify --export)");
+  export_cmd->add_option("--to", export_file, "the file to write (replaced atomically)")
+      ->required();
+
+  std::string backup_dir;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "back up the ledger with RocksDB's BackupEngine (incremental; safe while serving)");
+  backup_cmd->add_option("--to", backup_dir, "the backup folder")->required();
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "restore the latest backup into --data (which must not hold a ledger)");
+  restore_cmd->add_option("--from", backup_dir, "the backup folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 
   auto* checkpoint_cmd =
       app.add_subcommand("checkpoint", "print the current checkpoint, signed (C2SP signed note)");
@@ -196,7 +225,12 @@ int main(int argc, char** argv) {
       }
       return History(common, history);
     }
-    if (*verify_cmd) return Verify(common, checkpoint_file, verify_key);
+    if (*verify_cmd) {
+      return verify.export_file.empty() ? Verify(common, verify) : VerifyExport(verify);
+    }
+    if (*export_cmd) return Export(common, export_file);
+    if (*backup_cmd) return Backup(common, backup_dir);
+    if (*restore_cmd) return Restore(common, backup_dir);
     if (*checkpoint_cmd) return PrintCheckpoint(common);
     if (*key_public) return PrintPublicKey(common);
     if (*replay_cmd) return Replay(common);

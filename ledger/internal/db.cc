@@ -36,25 +36,50 @@ Status Db::FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::Unavailable(msg);
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, bool read_only) {
-  if (read_only && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpenOptions& how) {
+  using Mode = DbOpenOptions::Mode;
+  rocksdb::Env* env = how.env != nullptr ? how.env : rocksdb::Env::Default();
+  if (how.mode != Mode::kWrite && !env->FileExists(dir + "/CURRENT").ok()) {
     return Status::NotFound("there is no ledger in " + dir +
                             " (caseledger import or serve creates one; --data chooses the folder)");
   }
   rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  options.env = env;
+  options.create_if_missing = how.mode == Mode::kWrite;
+  options.create_missing_column_families = how.mode == Mode::kWrite;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 10;
+  if (how.mode == Mode::kSecondary) {
+    // The primary deletes table files once compacted away; a secondary that keeps every
+    // table file open goes on reading the ones its current view still names (RocksDB's
+    // requirement for secondaries).
+    options.max_open_files = -1;
+    std::error_code ec;
+    std::filesystem::create_directories(how.secondary_dir, ec);
+    if (ec) {
+      return Status::Unavailable("cannot make the replica's folder " + how.secondary_dir + ": " +
+                                 ec.message());
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) descriptors.emplace_back(name, CfOptions());
 
   auto db = std::unique_ptr<Db>(new Db());
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &db->handles_, &raw)
-                : rocksdb::DB::Open(options, dir, descriptors, &db->handles_, &raw);
+  rocksdb::Status s;
+  switch (how.mode) {
+    case Mode::kWrite:
+      s = rocksdb::DB::Open(options, dir, descriptors, &db->handles_, &raw);
+      break;
+    case Mode::kReadOnly:
+      s = rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &db->handles_, &raw);
+      break;
+    case Mode::kSecondary:
+      s = rocksdb::DB::OpenAsSecondary(options, dir, how.secondary_dir, descriptors, &db->handles_,
+                                       &raw);
+      break;
+  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Status::Unavailable("the data folder " + dir +

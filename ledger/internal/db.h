@@ -6,6 +6,7 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
 #include <memory>
@@ -18,11 +19,27 @@ namespace caseledger::ledger::internal {
 
 enum class Cf { kDefault, kEvents, kStreams, kEventIds, kMerkle, kProjections, kBlobs, kMeta };
 
+// How the database is opened.
+struct DbOpenOptions {
+  enum class Mode {
+    kWrite,     // creates the database if missing; takes the write lock
+    kReadOnly,  // a fixed view as of the open, without the lock (tools that only read)
+    // A RocksDB secondary instance of a database another process may be writing: reads only,
+    // and TryCatchUpWithPrimary follows the primary. Its info logs go to secondary_dir.
+    kSecondary,
+  };
+  Mode mode = Mode::kWrite;
+  std::string secondary_dir;
+  // The file system to read through (not owned); null for the default. A backup's
+  // BackupInfo::env_for_open reads a backup in place.
+  rocksdb::Env* env = nullptr;
+};
+
 class Db {
  public:
-  // Opens (creating if missing) the database in `dir`. read_only opens without taking the
-  // write lock (for tools that only read).
-  static Result<std::unique_ptr<Db>> Open(const std::string& dir, bool read_only = false);
+  // Opens the database in `dir`. kNotFound when a read-only or secondary open finds no
+  // database there; kUnavailable when another process holds the write lock.
+  static Result<std::unique_ptr<Db>> Open(const std::string& dir, const DbOpenOptions& how = {});
   ~Db();
 
   rocksdb::DB* raw() { return db_.get(); }

@@ -40,6 +40,26 @@ class Store::Impl {
   std::future<Result<AppendResult>> Submit(AppendRequest request);
   std::future<std::vector<Result<AppendResult>>> SubmitChain(std::vector<AppendRequest> requests);
 
+  // store.cc: checks the storage format and restores the head on an open `db`; `where`
+  // names it in messages. The one Open of every kind of store (backup.cc opens backups).
+  static Result<std::unique_ptr<Store>> OpenOn(std::unique_ptr<internal::Db> db,
+                                               const StoreOptions& options,
+                                               const std::string& where);
+  // The head as stored now: its size and recordedAt, checked against the last stored event,
+  // and the tree's right edge. kDataLoss when they disagree.
+  struct Head {
+    uint64_t size = 0;
+    int64_t last_recorded_at = 0;
+    MerkleFrontier frontier;
+  };
+  Result<Head> ReadHead();
+  // Read-only stores and replicas refuse writes with this kUnavailable (`what`: "appends
+  // are made", as in "...: appends are made only on the primary").
+  bool ReadOnly() const;
+  Status ReadOnlyError(const std::string& what) const;
+  // Makes the head and the frontier the published size and root.
+  void Publish();
+
   // store.cc: the latest version of `stream` whose seq <= max_seq (0 when none).
   Result<uint32_t> LatestVersion(const std::string& stream, uint64_t max_seq);
   Result<RecordedEvent> ReadSeq(uint64_t seq);
@@ -61,6 +81,9 @@ class Store::Impl {
   MerkleFrontier frontier;
   std::unordered_map<std::string, uint32_t> stream_versions;
   Status failed;  // not ok after a failed write: every later append gets it
+
+  // replicas: CatchUp holds it, and plays the sequencer's part (no writer thread runs)
+  std::mutex catch_up_mu;
 
   // stats (Store::Stats)
   std::atomic<uint64_t> stat_batches{0}, stat_appended{0}, stat_retried{0}, stat_refused{0},
@@ -86,13 +109,17 @@ class Store::Impl {
   void ProcessBatch(std::vector<Pending>& batch);
   Result<AppendResult> Stage(const AppendRequest& request, int64_t now, Staging* st);
   Result<uint32_t> CurrentVersion(const std::string& stream, const Staging& st);
-  void Publish();
 
   std::mutex queue_mu;
   std::condition_variable queue_cv;
   std::deque<Pending> queue;
   bool stopping = false;
   std::thread writer;
+};
+
+// What ledger/'s own files reach behind a Store's interface.
+struct StoreInternal {
+  static Store::Impl& Of(Store& store) { return *store.impl_; }
 };
 
 }  // namespace caseledger::ledger

@@ -73,10 +73,15 @@ void Fill(const std::string& dir, int n) {
   REQUIRE(store->Verify(std::nullopt).ok());
 }
 
+// What `caseledger verify` reports: a log too damaged to open fails at open, naming the seq.
 Status VerifyDir(const std::string& dir) {
   ManualClock clock(testing::kMarch2);
-  auto store = OpenStore(dir, clock);
-  return store->Verify(std::nullopt);
+  StoreOptions o;
+  o.clock = &clock;
+  o.read_only = true;
+  auto store = Store::Open(dir, o);
+  if (!store.ok()) return store.status();
+  return (*store)->Verify(std::nullopt);
 }
 
 TEST_CASE("verify: a byte flipped in a stored event names that event's seq", "[ledger][verify]") {
@@ -234,6 +239,98 @@ TEST_CASE("verify: a head whose recordedAt was moved is refused at open", "[ledg
   o.clock = &clock;
   auto store = Store::Open(dir.str(), o);
   CHECK(store.status().code() == Code::kDataLoss);
+}
+
+TEST_CASE("verify: a byte flipped in each stored event in turn names that event's seq",
+          "[ledger][verify][tamper]") {
+  TempDir dir;
+  Fill(dir.str(), 8);
+  std::vector<std::string> original(9);
+  WithRaw(dir.str(), [&](rocksdb::DB* db, auto& cfs) {
+    for (uint64_t seq = 1; seq <= 8; ++seq) {
+      REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at("events"), BigEndian(seq, 8), &original[seq])
+                  .ok());
+    }
+  });
+  for (uint64_t seq = 1; seq <= 8; ++seq) {
+    const size_t size = original[seq].size();
+    // The segment table, the envelope, somewhere in the middle, the last byte.
+    for (size_t at : {size_t{1}, size_t{12}, size / 2, size - 1}) {
+      WithRaw(dir.str(), [&](rocksdb::DB* db, auto& cfs) {
+        std::string v = original[seq];
+        v[at] ^= static_cast<char>(1 << (at % 8));
+        REQUIRE(db->Put(Synced(), cfs.at("events"), BigEndian(seq, 8), v).ok());
+      });
+      Status s = VerifyDir(dir.str());
+      INFO("seq " << seq << ", byte " << at << ": " << s.ToString());
+      CHECK(s.code() == Code::kDataLoss);
+      CHECK(s.seq() == seq);
+      WithRaw(dir.str(), [&](rocksdb::DB* db, auto& cfs) {
+        REQUIRE(db->Put(Synced(), cfs.at("events"), BigEndian(seq, 8), original[seq]).ok());
+      });
+    }
+  }
+  CHECK(VerifyDir(dir.str()).ok());  // restored, it verifies again
+}
+
+TEST_CASE("verify: an event deleted from the middle of the log names its seq",
+          "[ledger][verify][tamper]") {
+  TempDir dir;
+  Fill(dir.str(), 8);
+  WithRaw(dir.str(), [](rocksdb::DB* db, auto& cfs) {
+    REQUIRE(db->Delete(Synced(), cfs.at("events"), BigEndian(5, 8)).ok());
+  });
+  Status s = VerifyDir(dir.str());
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK(s.seq() == 5);
+  CHECK_THAT(s.message(), Catch::Contains("seq 5 is missing"));
+}
+
+TEST_CASE("verify: two stored events swapped name the first of them", "[ledger][verify][tamper]") {
+  TempDir dir;
+  Fill(dir.str(), 8);
+  WithRaw(dir.str(), [](rocksdb::DB* db, auto& cfs) {
+    std::string three, six;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at("events"), BigEndian(3, 8), &three).ok());
+    REQUIRE(db->Get(rocksdb::ReadOptions(), cfs.at("events"), BigEndian(6, 8), &six).ok());
+    REQUIRE(db->Put(Synced(), cfs.at("events"), BigEndian(3, 8), six).ok());
+    REQUIRE(db->Put(Synced(), cfs.at("events"), BigEndian(6, 8), three).ok());
+  });
+  Status s = VerifyDir(dir.str());
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK(s.seq() == 3);
+}
+
+TEST_CASE("verify: a log truncated and re-grown differently fails the checkpoint kept before",
+          "[ledger][verify][tamper]") {
+  TempDir honest_dir, regrown_dir;
+  const Checkpoint kept = History(honest_dir.str(), "the child was seen");  // size 8
+  {
+    // The same first 5 events, then others: the log as an operator would leave it after
+    // cutting it back to 5 and appending again.
+    ManualClock clock(testing::kMarch2);
+    auto store = OpenStore(regrown_dir.str(), clock);
+    for (uint64_t i = 1; i <= 10; ++i) {
+      REQUIRE(store
+                  ->Append(Request(
+                      "family/F1", ExpectedVersion::Any(),
+                      {Note(Uuid(i <= 5 ? i : 100 + i), i == 3 ? "the child was seen" : "note")}))
+                  .ok());
+    }
+    auto root5 = store->Root(5);
+    REQUIRE(root5.ok());
+    ManualClock honest_clock(testing::kMarch2);
+    auto honest = OpenStore(honest_dir.str(), honest_clock);
+    auto honest5 = honest->Root(5);
+    REQUIRE(honest5.ok());
+    REQUIRE(*root5 == *honest5);
+  }
+  ManualClock clock(testing::kMarch2);
+  auto regrown = OpenStore(regrown_dir.str(), clock);
+  CHECK(regrown->Verify(std::nullopt).ok());
+  Status s = regrown->Verify(kept);
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK_THAT(s.message(), Catch::Contains("size 8"));
 }
 
 }  // namespace

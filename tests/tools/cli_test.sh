@@ -116,6 +116,49 @@ ldb --db="$work/data" --column_family=events --key_hex --value_hex get 0x0000000
 xxd -r -p "$work/value.hex" | capnp decode -I/usr/include "$top/ledger/event.capnp" Event \
   | grep -q 'seq = 5' || fail "capnp decode cannot read the stored event"
 
+# Export, then verify offline: the data folder is moved away, only the file and the key remain.
+cl export --to "$work/ledger.export" > "$work/export-cp.txt" 2> "$work/export.err" \
+  || fail "export: $(cat "$work/export.err")"
+cmp -s <(sed -n 1,3p "$work/export-cp.txt") <(cl checkpoint | sed -n 1,3p) \
+  || fail "export did not print the checkpoint of its size"
+tar -tf "$work/ledger.export" > "$work/members"
+[ "$(tr '\n' ' ' < "$work/members")" = "README.txt event.capnp checkpoint leaves events " ] \
+  || fail "export members: $(cat "$work/members")"
+events=$(sed -n 2p "$work/export-cp.txt")
+(cd "$work" && tar -xf ledger.export event.capnp)
+decoded=$(tar -xOf "$work/ledger.export" events | capnp decode --short -I/usr/include "$work/event.capnp" Event)
+[ "$(grep -c '^(seq = ' <<< "$decoded")" = "$events" ] || fail "capnp decode did not read every exported event"
+mv "$work/data" "$work/data-away"
+offline=$("$bin" --log-level warn verify --export "$work/ledger.export" --key "$pub" \
+  --checkpoint "$work/cp-old.txt") || fail "verify --export offline: $offline"
+grep -q "ok: $events events" <<< "$offline" || fail "verify --export: $offline"
+grep -q "consistent with the checkpoints of size $(sed -n 2p "$work/cp-old.txt") " <<< "$offline" \
+  || fail "verify --export did not check the kept checkpoint: $offline"
+# One byte of the events member flipped, in event 9's text: verify names seq 9.
+python3 - "$work/ledger.export" "$work/tampered.export" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+events_at = data.index(b'events\0') + 512  # the member's data follows its 512-byte header
+pos, seq = events_at, 1
+while seq < 9:  # walk the Cap'n Proto stream: segment table, then the segments
+    count = int.from_bytes(data[pos:pos + 4], 'little') + 1
+    sizes = [int.from_bytes(data[pos + 4 + 4 * i:pos + 8 + 4 * i], 'little') for i in range(count)]
+    pos += (4 + 4 * count + 7) // 8 * 8 + 8 * sum(sizes)
+    seq += 1
+data[pos + 64] ^= 0x20
+open(sys.argv[2], 'wb').write(data)
+PY
+set +e
+"$bin" --log-level warn verify --export "$work/tampered.export" --key "$pub" > "$work/tampered.out" 2>&1
+code=$?
+set -e
+[ "$code" = 3 ] || fail "verify --export of a tampered export exited $code: $(cat "$work/tampered.out")"
+grep -q 'FAILED at seq 9' "$work/tampered.out" || fail "tampered export: $(cat "$work/tampered.out")"
+# Without the key there is nothing to trust: a clear usage error.
+if "$bin" verify --export "$work/ledger.export" > "$work/nokey.out" 2>&1; then fail "verify --export without --key"; fi
+grep -q 'needs --key' "$work/nokey.out" || fail "verify --export without --key: $(cat "$work/nokey.out")"
+mv "$work/data-away" "$work/data"
+
 # Serve and ask /healthz.
 port=$(( 20000 + RANDOM % 20000 ))
 "$bin" --log-level warn --data "$work/data" serve --listen "127.0.0.1:$port" &
@@ -139,4 +182,7 @@ code=$?
 set -e
 [ "$code" -ne 0 ] || fail "verify passed a damaged log"
 grep -q 'seq 7' "$work/verify.out" || fail "verify did not name seq 7: $(cat "$work/verify.out")"
+# A damaged ledger is not exported: the export would not verify.
+if cl export --to "$work/damaged.export" > /dev/null 2>&1; then fail "a damaged ledger was exported"; fi
+[ ! -e "$work/damaged.export" ] || fail "a damaged export was left behind"
 echo "cli test passed"
