@@ -250,7 +250,7 @@ Result<Event> Decode(const RecordedEvent& recorded) {
   out.actor = recorded.actor;
   out.corrects = recorded.corrects;
   out.leaf_hash = recorded.leaf_hash;
-  std::vector<uint64_t> words = internal::AlignedWords(recorded.bytes);
+  std::vector<uint64_t> words = internal::AlignedWords(recorded.message());
   try {
     capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
     auto body = BodyOf(reader.getRoot<s::Event>());

@@ -70,6 +70,17 @@ class EventDraft {
   const std::vector<uint64_t>& words() const { return words_; }
   // What makes two drafts "the same event" for idempotency.
   const Hash& content() const { return content_; }
+  // The form that is stored and fingerprinted: the draft with its personal fields sealed
+  // (Store::Append seals family events when it has a master key), or the draft itself. The
+  // domain rules still read words(), the clear form.
+  const std::vector<uint64_t>& stored_words() const {
+    return sealed_words_.empty() ? words_ : sealed_words_;
+  }
+  const Hash& stored_content() const { return sealed_words_.empty() ? content_ : sealed_content_; }
+  void SetSealed(std::vector<uint64_t> words, Hash content) {
+    sealed_words_ = std::move(words);
+    sealed_content_ = content;
+  }
 
  private:
   EventId id_;
@@ -78,6 +89,8 @@ class EventDraft {
   uint64_t corrects_ = 0;
   std::vector<uint64_t> words_;
   Hash content_{};
+  std::vector<uint64_t> sealed_words_;
+  Hash sealed_content_{};
 };
 
 struct AppendRequest {
@@ -115,6 +128,10 @@ struct RecordedEvent {
   uint64_t corrects = 0;
   std::string bytes;  // the stored message, exactly as hashed
   Hash leaf_hash{};   // SHA-256(0x00 || bytes)
+  // The message with its sealed fields opened (ledger/sealing.h), when it has any and the
+  // store holds their key; empty otherwise. Readers decode message(); proofs use bytes.
+  std::string opened;
+  std::string_view message() const { return opened.empty() ? bytes : opened; }
 };
 
 // Checks a stream name: "family/<id>", "practitioner/<id>" or "access", where an id is 1-64

@@ -308,7 +308,7 @@ Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) 
 }
 
 Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
-  std::vector<uint64_t> words = internal::AlignedWords(event.bytes);
+  std::vector<uint64_t> words = internal::AlignedWords(event.message());
   try {
     capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
     auto dynamic = capnp::toDynamic(reader.getRoot<Event>());

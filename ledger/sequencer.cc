@@ -168,7 +168,7 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   retry.retry = true;
   const EventId* first_new = nullptr;
   for (const EventDraft& draft : request.events) {
-    fingerprints.push_back(internal::Fingerprint(request.stream, draft.content()));
+    fingerprints.push_back(internal::Fingerprint(request.stream, draft.stored_content()));
     const Hash& fp = fingerprints.back();
     std::optional<Staging::Known> known;
     if (auto it = st->ids.find(draft.id()); it != st->ids.end()) {
@@ -247,6 +247,12 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
     e.corrects = draft.corrects();
     e.bytes = internal::BuildStored(draft, {e.seq, e.stream, e.version, now, &e.actor});
     e.leaf_hash = LeafHash(e.bytes);
+    if (&draft.stored_words() != &draft.words()) {
+      // Sealed: the guard is handed the event as readers will see it, opened.
+      EventDraft clear(draft.id(), draft.type(), draft.occurred_at(), draft.corrects(),
+                       draft.words(), draft.content());
+      e.opened = internal::BuildStored(clear, {e.seq, e.stream, e.version, now, &e.actor});
+    }
 
     st->nodes.clear();
     st->frontier.Append(e.leaf_hash, &st->nodes);

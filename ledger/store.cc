@@ -116,6 +116,9 @@ Result<std::unique_ptr<Store>> Store::Impl::OpenOn(std::unique_ptr<internal::Db>
   impl->last_recorded_at = head.last_recorded_at;
   impl->frontier = std::move(head.frontier);
   impl->Publish();
+  if (options.master_key) {
+    impl->keys = std::make_unique<internal::KeyRing>(impl->db.get(), *options.master_key);
+  }
   if (writable) impl->StartWriter();
   spdlog::info("opened the ledger in {}{}: {} events", where,
                options.replica_of.empty() ? "" : " as a replica", impl->head);
@@ -221,15 +224,87 @@ Store::~Store() { impl_->StopWriter(); }
 
 // ------------------------------------------------------------------ writes
 
+namespace {
+
+constexpr std::string_view kFamilyPrefix = "family/";
+
+// The family of a family stream, or "" for any other stream.
+std::string_view FamilyOf(std::string_view stream) {
+  return stream.starts_with(kFamilyPrefix) ? stream.substr(kFamilyPrefix.size())
+                                           : std::string_view();
+}
+
+}  // namespace
+
+Status Store::Impl::SealRequest(AppendRequest& request) {
+  const std::string family(FamilyOf(request.stream));
+  if (!keys || family.empty() || ReadOnly()) return Status();
+  CL_ASSIGN_OR_RETURN(FamilyKey key, keys->KeyFor(family, /*create=*/true));
+  for (EventDraft& draft : request.events) {
+    CL_ASSIGN_OR_RETURN(std::vector<uint64_t> sealed, SealFields(draft.words(), family, key));
+    const Hash content = internal::ContentHash(sealed);
+    draft.SetSealed(std::move(sealed), content);
+  }
+  return Status();
+}
+
+Status Store::Impl::OpenSealed(RecordedEvent& event) {
+  const std::string family(FamilyOf(event.stream));
+  if (!keys || family.empty()) return Status();
+  std::optional<FamilyKey> found;
+  Status failed;
+  auto opened = OpenFields(event.bytes, family, [&](uint32_t id) -> const FamilyKey* {
+    auto key = keys->Find(family, id);
+    if (!key.ok()) {
+      failed = key.status();
+      return nullptr;
+    }
+    found = *key;
+    return found ? &*found : nullptr;
+  });
+  CL_RETURN_IF_ERROR(failed);
+  if (!opened.ok()) return Status::DataLoss(opened.status().message(), event.seq);
+  event.opened = std::move(*opened);
+  return Status();
+}
+
 std::future<Result<AppendResult>> Store::AppendAsync(AppendRequest request) {
+  if (Status sealed = impl_->SealRequest(request); !sealed.ok()) {
+    std::promise<Result<AppendResult>> refused;
+    refused.set_value(sealed);
+    return refused.get_future();
+  }
   return impl_->Submit(std::move(request));
 }
 
 Result<AppendResult> Store::Append(AppendRequest request) {
-  return impl_->Submit(std::move(request)).get();
+  return AppendAsync(std::move(request)).get();
+}
+
+Status Store::EraseFamilyKeys(const std::string& family_id) {
+  if (!impl_->keys) {
+    return Status::Unavailable("this ledger has no master key: nothing is sealed to erase");
+  }
+  if (impl_->ReadOnly()) return impl_->ReadOnlyError("families are erased");
+  return impl_->keys->Erase(family_id);
+}
+
+bool Store::FamilyErased(const std::string& family_id) {
+  return impl_->keys && impl_->keys->Erased(family_id);
 }
 
 std::vector<Result<AppendResult>> Store::AppendChain(std::vector<AppendRequest> requests) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (Status sealed = impl_->SealRequest(requests[i]); !sealed.ok()) {
+      // The requests before it are appended as a chain; it is the refusal.
+      requests.resize(i);
+      std::vector<Result<AppendResult>> out = requests.empty()
+                                                  ? std::vector<Result<AppendResult>>()
+                                                  : impl_->SubmitChain(std::move(requests)).get();
+      if (out.empty() || out.back().ok()) out.emplace_back(sealed);
+      return out;
+    }
+  }
   return impl_->SubmitChain(std::move(requests)).get();
 }
 
@@ -275,7 +350,9 @@ Result<RecordedEvent> Store::Impl::ReadSeq(uint64_t seq) {
   bool found = false;
   CL_RETURN_IF_ERROR(db->Get(Cf::kEvents, internal::SeqKey(seq), &bytes, &found));
   if (!found) return Status::NotFound("there is no event seq " + std::to_string(seq));
-  return internal::DecodeStored(seq, std::move(bytes));
+  CL_ASSIGN_OR_RETURN(RecordedEvent e, internal::DecodeStored(seq, std::move(bytes)));
+  CL_RETURN_IF_ERROR(OpenSealed(e));
+  return e;
 }
 
 Result<RecordedEvent> Store::ReadSeq(uint64_t seq) {
@@ -325,6 +402,7 @@ Result<std::vector<RecordedEvent>> Store::ReadLog(uint64_t after, size_t limit) 
     const uint64_t seq = internal::GetU64(it->key().ToStringView());
     if (seq > size) break;
     CL_ASSIGN_OR_RETURN(RecordedEvent e, internal::DecodeStored(seq, it->value().ToString()));
+    CL_RETURN_IF_ERROR(impl_->OpenSealed(e));
     out.push_back(std::move(e));
   }
   CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the log"));
@@ -417,6 +495,12 @@ std::string_view HashBytes(const Hash& h) {
 Status Store::PutBlob(const std::string& family_id, const Hash& sha256, std::string_view bytes) {
   if (!IsValidId(family_id)) return Status::InvalidArgument("bad family id", "familyId");
   if (impl_->ReadOnly()) return impl_->ReadOnlyError("documents are stored");
+  std::string sealed;
+  if (impl_->keys) {
+    CL_ASSIGN_OR_RETURN(FamilyKey key, impl_->keys->KeyFor(family_id, /*create=*/true));
+    CL_ASSIGN_OR_RETURN(sealed, SealBlob(bytes, family_id, sha256, key));
+    bytes = sealed;
+  }
   rocksdb::WriteBatch batch;
   batch.Put(impl_->db->cf(Cf::kBlobs), internal::BlobKey(family_id, HashBytes(sha256)),
             rocksdb::Slice(bytes.data(), bytes.size()));
@@ -429,7 +513,15 @@ Result<std::string> Store::GetBlob(const std::string& family_id, const Hash& sha
   CL_RETURN_IF_ERROR(
       impl_->db->Get(Cf::kBlobs, internal::BlobKey(family_id, HashBytes(sha256)), &value, &found));
   if (!found) return Status::NotFound("family " + family_id + " has no document " + ToHex(sha256));
-  return value;
+  if (!impl_->keys) return value;
+  CL_ASSIGN_OR_RETURN(uint32_t key_id, BlobKeyId(value));
+  CL_ASSIGN_OR_RETURN(auto key, impl_->keys->Find(family_id, key_id));
+  if (!key) return Status::NotFound("family " + family_id + "'s documents were erased");
+  auto opened = OpenBlob(value, family_id, sha256, *key);
+  if (!opened.ok())
+    return Status::DataLoss("document " + ToHex(sha256) + " of family " + family_id + ": " +
+                            opened.status().message());
+  return std::move(*opened);
 }
 
 Result<bool> Store::HasBlob(const std::string& family_id, const Hash& sha256) {

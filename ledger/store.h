@@ -37,6 +37,7 @@
 #include "ledger/clock.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
+#include "ledger/sealing.h"
 #include "ledger/stats.h"
 #include "ledger/status.h"
 
@@ -71,6 +72,10 @@ struct StoreOptions {
   // (CatchUp); the `dir` given to Open is then the replica's own folder, for RocksDB's info
   // logs. Appends, saved projections and blobs are kUnavailable on a replica.
   std::string replica_of;
+  // The master key (held outside the database): with it, the personal fields of family
+  // events are sealed under the family's own key (ledger/sealing.h) before they are stored,
+  // and opened when read; document bytes too. Without it, nothing is sealed or opened.
+  std::optional<Key256> master_key;
 };
 
 // What a checkpoint says: the log's origin, its size and root.
@@ -174,6 +179,15 @@ class Store {
   // kNotFound when the family has no such document.
   Result<std::string> GetBlob(const std::string& family_id, const Hash& sha256);
   Result<bool> HasBlob(const std::string& family_id, const Hash& sha256);
+
+  // Erasure: destroys the family's keys and documents, so that what was sealed can never be
+  // read again, here or in a backup made later (the keys are flushed and compacted out of
+  // every file of the database); its events, and every proof, stay as they were. Later
+  // appends to the family are refused (rule family-erased). Append the familyErased event
+  // (who, when, why) first. kFailedPrecondition without a master key.
+  Status EraseFamilyKeys(const std::string& family_id);
+  // Whether the family's keys were destroyed.
+  bool FamilyErased(const std::string& family_id);
 
   // Counters and histograms of the sequencer since Open (for /metrics).
   StoreStats Stats() const;

@@ -309,7 +309,14 @@ struct FamilyCheck {
     }
     return Status();
   }
-  Status operator()(const ev::FamilyErased&) const { return Status(); }
+  Status operator()(const ev::FamilyErased&) const {
+    if (f.legal_hold) {
+      return Refuse("legal-hold", "family " + f.family_id +
+                                      " is under a legal hold: release it (legalHoldReleased) "
+                                      "before erasing");
+    }
+    return Status();
+  }
   template <class T>
   requires std::is_same_v<T, ev::PractitionerRegistered> ||
       std::is_same_v<T, ev::PractitionerTrained> ||
@@ -399,6 +406,11 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
     if (!f.registered && !registering) {
       return Refuse("known-references",
                     "family " + f.family_id + " is not registered: familyRegistered comes first");
+    }
+    if (f.erased) {
+      return Refuse("family-erased",
+                    "family " + f.family_id + " was erased: nothing more can be recorded for it")
+          .Annotate("events[" + std::to_string(i) + "]");
     }
     if (f.registered || !registering) {
       Status s =

@@ -25,8 +25,11 @@ ledger::BackupProgress Progress(const std::string& command) {
 
 // What a backup leaves out, said where the user looks: a restored ledger needs them back.
 void SayWhatIsNotInTheBackup(const Common& common) {
-  std::cout << "not in the backup: the signing key " << common.KeyFile() << " and the tokens file "
-            << common.TokensFile() << "; keep copies of them separately (the key is a secret)\n";
+  std::cout << "not in the backup: the master key " << common.MasterKeyFile()
+            << ", the signing key " << common.KeyFile() << " and the tokens file "
+            << common.TokensFile()
+            << "; keep copies of them separately (the keys are secrets; without the master key "
+               "no personal data can be read)\n";
 }
 
 }  // namespace
@@ -86,6 +89,11 @@ int Restore(const Common& common, const std::string& dir) {
     std::cout << "to do: copy the ledger's signing key to " << common.KeyFile()
               << " (mode 0600) before serving or importing; otherwise a NEW key is made and "
                  "checkpoints signed by it do not verify with the old verifier key\n";
+  }
+  if (!std::filesystem::exists(common.MasterKeyFile())) {
+    std::cout << "to do: copy the ledger's master key to " << common.MasterKeyFile()
+              << " (mode 0600): without it no personal field can be read, and nothing can be "
+                 "appended\n";
   }
   if (!std::filesystem::exists(common.TokensFile())) {
     std::cout << "to do: copy the tokens file to " << common.TokensFile()

@@ -13,10 +13,14 @@ namespace caseledger::tools {
 
 struct Common {
   std::string data_dir = "./var/caseledger";
-  std::string calendar_file;  // the working-day calendar (bank holidays)
-  std::string tokens_file;    // the hashed tokens; empty: <data>/tokens
-  std::string key_file;       // the checkpoint signing key; empty: <data>/checkpoint.key
+  std::string calendar_file;    // the working-day calendar (bank holidays)
+  std::string tokens_file;      // the hashed tokens; empty: <data>/tokens
+  std::string key_file;         // the checkpoint signing key; empty: <data>/checkpoint.key
+  std::string master_key_file;  // the master key of family keys; empty: <data>/master.key
   std::string KeyFile() const { return key_file.empty() ? data_dir + "/checkpoint.key" : key_file; }
+  std::string MasterKeyFile() const {
+    return master_key_file.empty() ? data_dir + "/master.key" : master_key_file;
+  }
   std::string TokensFile() const {
     return tokens_file.empty() ? data_dir + "/tokens" : tokens_file;
   }
@@ -91,6 +95,14 @@ int Verify(const Common& common, const VerifyOptions& options);
 int VerifyExport(const VerifyOptions& options);
 // Writes the export (ledger/export.h) atomically and prints its signed checkpoint.
 int Export(const Common& common, const std::string& file);
+
+// Erasure (docs/DATA-PROTECTION.md): appends familyErased (who authorised it and why), then
+// destroys the family's keys and documents (tools/protection_commands.cc). Refused under a
+// legal hold.
+struct EraseOptions {
+  std::string family, reason, authorised_by;
+};
+int Erase(const Common& common, const EraseOptions& options);
 
 // BackupEngine: a new backup of --data in `dir` (incremental), then verified and reported
 // with its checkpoint; Restore: the latest backup of `dir` into an empty --data

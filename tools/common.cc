@@ -49,6 +49,36 @@ Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& n
   return signer;
 }
 
+Result<std::optional<ledger::Key256>> MasterKey(const Common& common, bool create) {
+  const std::string path = common.MasterKeyFile();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!create) return std::optional<ledger::Key256>();
+    CL_ASSIGN_OR_RETURN(ledger::Key256 key, ledger::RandomKey());
+    const std::string text = ledger::ToHex(key.data(), key.size()) + "\n";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ok && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return Status::Unavailable("cannot write the master key " + path);
+    spdlog::info(
+        "made the master key {}: without it no personal data can be read; keep a copy "
+        "offline, apart from the data and its backups",
+        path);
+    return std::optional<ledger::Key256>(key);
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::Unavailable("the master key " + path +
+                               " is readable by others: chmod 600 it (and consider it exposed)");
+  }
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  auto hash = ledger::HashFromHex(text);
+  if (!hash.ok()) return Status::Unavailable("the master key " + path + " is damaged");
+  return std::optional<ledger::Key256>(*hash);
+}
+
 Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
                           bool serving) {
   Ledger out;
@@ -62,6 +92,17 @@ Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_
   options.clock = &clock;
   options.read_only = read_only;
   options.guard = out.rules.get();
+  // A master key is made only with a new ledger: an existing one whose key is missing (a
+  // restore without it, a wrong --master-key) must not start sealing under another key.
+  const bool new_ledger = !std::filesystem::exists(common.data_dir + "/CURRENT");
+  CL_ASSIGN_OR_RETURN(options.master_key, MasterKey(common, !read_only && new_ledger));
+  if (!read_only && !options.master_key) {
+    return Status::Unavailable(
+        "no master key at " + common.MasterKeyFile() +
+        ": put back the ledger's master key (it is not in backups), or give --master-key. For "
+        "a ledger made before sealing, make one: head -c 32 /dev/urandom | xxd -p -c 64 > " +
+        common.MasterKeyFile() + " && chmod 600 " + common.MasterKeyFile());
+  }
   CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
   if (out.rules) out.rules->Attach(out.store.get());
   if (!read_only) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "ledger/signed_note.h"
 #include "ledger/store.h"
@@ -22,6 +23,11 @@ int Fail(const Status& status);
 // `create` is set, a new Ed25519 key named `name` is made and written readable by its owner
 // only. kUnavailable when the file is readable by others or damaged.
 Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create);
+
+// The master key of the family keys from `common.MasterKeyFile()` (64 hex digits, mode
+// 0600), made when missing and `create` is set; nullopt when missing otherwise. Without it
+// nothing personal can be read: keep a copy offline, apart from the data.
+Result<std::optional<ledger::Key256>> MasterKey(const Common& common, bool create);
 
 // An open ledger. Writable ledgers check the DOMAIN.md rules on every append. The store is
 // declared last so it closes before the rules it calls.

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option(
       "--signing-key", common.key_file,
       "the checkpoint signing key (default: <data>/checkpoint.key; made on first write)");
+  app.add_option("--master-key", common.master_key_file,
+                 "the master key of the families' keys (default: <data>/master.key; made on "
+                 "first write; keep a copy offline)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   common.calendar_file =
@@ -156,6 +159,17 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--to", export_file, "the file to write (replaced atomically)")
       ->required();
 
+  EraseOptions erase;
+  auto* erase_cmd = app.add_subcommand(
+      "erase",
+      "erase a family's personal data: record who authorised it and why, then destroy the "
+      "family's key and documents (refused under a legal hold); proofs stay valid");
+  erase_cmd->add_option("--family", erase.family, "the family id")->required();
+  erase_cmd->add_option("--reason", erase.reason, "why (recorded in the familyErased event)")
+      ->required();
+  erase_cmd->add_option("--authorised-by", erase.authorised_by, "who authorised it (an id)")
+      ->required();
+
   std::string backup_dir;
   auto* backup_cmd = app.add_subcommand(
       "backup", "back up the ledger with RocksDB's BackupEngine (incremental; safe while serving)");
@@ -230,6 +244,7 @@ int main(int argc, char** argv) {
     }
     if (*export_cmd) return Export(common, export_file);
     if (*backup_cmd) return Backup(common, backup_dir);
+    if (*erase_cmd) return Erase(common, erase);
     if (*restore_cmd) return Restore(common, backup_dir);
     if (*checkpoint_cmd) return PrintCheckpoint(common);
     if (*key_public) return PrintPublicKey(common);

@@ -46,7 +46,7 @@ std::vector<uint64_t> FlatWords(capnp::MessageBuilder& message) {
 }
 
 std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
-  capnp::FlatArrayMessageReader in(AsWords(draft.words()), ReaderLimits());
+  capnp::FlatArrayMessageReader in(AsWords(draft.stored_words()), ReaderLimits());
   capnp::MallocMessageBuilder out;
   out.setRoot(in.getRoot<Event>());
   Event::Builder e = out.getRoot<Event>();

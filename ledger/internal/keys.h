@@ -18,6 +18,9 @@
 // meta           "head"                                   size: u64 BE, last recordedAt: i64 BE
 //                "format"                                 u32 BE storage format version (1)
 //                "origin"                                 the checkpoint origin line, text
+//                "familykey", 0x00, familyId, 0x00,        a family's data key wrapped under the
+//                  keyId: u32 BE                          master key (ledger/sealing.h), 60 bytes
+//                "erased", 0x00, familyId                 "1": the family's keys were destroyed
 #pragma once
 
 #include <cstdint>
@@ -80,6 +83,22 @@ inline std::string BlobKey(std::string_view family_id, std::string_view sha256) 
   std::string k(family_id);
   k.push_back('\0');
   k.append(sha256);
+  return k;
+}
+
+inline std::string FamilyKeyKey(std::string_view family_id, uint32_t key_id) {
+  std::string k("familykey");
+  k.push_back('\0');
+  k.append(family_id);
+  k.push_back('\0');
+  PutU32(&k, key_id);
+  return k;
+}
+
+inline std::string ErasedKey(std::string_view family_id) {
+  std::string k("erased");
+  k.push_back('\0');
+  k.append(family_id);
   return k;
 }
 

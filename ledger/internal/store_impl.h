@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "ledger/internal/db.h"
+#include "ledger/internal/keyring.h"
 #include "ledger/stats.h"
 #include "ledger/store.h"
 
@@ -64,11 +65,16 @@ class Store::Impl {
   Result<uint32_t> LatestVersion(const std::string& stream, uint64_t max_seq);
   Result<RecordedEvent> ReadSeq(uint64_t seq);
   Checkpoint Published();
+  // Sealing (when there is a master key): the personal fields of a family request's drafts
+  // sealed under the family's key (made on its first event); a stored event's opened.
+  Status SealRequest(AppendRequest& request);
+  Status OpenSealed(RecordedEvent& event);
 
   std::unique_ptr<internal::Db> db;
   StoreOptions options;
   std::string origin;
   DbNodeSource node_source;
+  std::unique_ptr<internal::KeyRing> keys;  // with a master key only
 
   // published
   mutable std::mutex published_mu;

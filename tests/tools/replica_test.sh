@@ -174,7 +174,7 @@ backup_events=$(field "$work/backup.out" events)
   || fail "the backup holds $backup_events events, fewer than the $primary_size served"
 grep -q '^taken: beside the process serving' "$work/backup.out" \
   || fail "backup did not say it ran beside the server: $(cat "$work/backup.out")"
-grep -q '^not in the backup: the signing key' "$work/backup.out" \
+grep -q '^not in the backup: the master key .*, the signing key' "$work/backup.out" \
   || fail "backup did not say the key is not in it: $(cat "$work/backup.out")"
 
 # ---------------------------------------------------------------- restore, checkpoint, verify
@@ -185,8 +185,11 @@ grep -q '^not in the backup: the signing key' "$work/backup.out" \
   || fail "restore: expected root $backup_root, got: $(cat "$work/restore.out")"
 grep -q '^to do: copy the ledger.s signing key' "$work/restore.out" \
   || fail "restore did not say to copy the signing key back: $(cat "$work/restore.out")"
-# The key is kept apart from backups; put it back as the restore says.
+grep -q '^to do: copy the ledger.s master key' "$work/restore.out" \
+  || fail "restore did not say to copy the master key back: $(cat "$work/restore.out")"
+# The keys are kept apart from backups; put them back as the restore says.
 install -m 600 "$work/data/checkpoint.key" "$work/restored/checkpoint.key"
+install -m 600 "$work/data/master.key" "$work/restored/master.key"
 "$bin" --log-level warn --data "$work/restored" checkpoint > "$work/checkpoint.out" 2>&1 \
   || fail "checkpoint of the restored ledger: $(cat "$work/checkpoint.out")"
 [ "$(sed -n 2p "$work/checkpoint.out")" = "$backup_events" ] \
