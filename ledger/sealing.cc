@@ -101,32 +101,33 @@ std::string Aad(std::string_view context, std::string_view family_id, std::strin
   return aad;
 }
 
-using SealedFn = std::function<void(Sealed::Builder, const std::string& path)>;
+// Calls `fn` for every Sealed reachable from `s` (a DynamicStruct Reader or Builder), with
+// its path ("caseNoteAdded.text", "tafMeetingHeld.attendees[2]"). Only fields that are set are
+// visited; a Reader walk copies nothing.
+template <typename Struct, typename Fn>
+void Walk(Struct s, const std::string& path, const Fn& fn);
 
-// Calls `fn` for every Sealed reachable from `s`, with its path ("caseNoteAdded.text",
-// "tafMeetingHeld.attendees[2]"). Only fields that are set are visited.
-void Walk(capnp::DynamicStruct::Builder s, const std::string& path, const SealedFn& fn);
-
-void WalkValue(capnp::DynamicValue::Builder v, capnp::Type type, const std::string& path,
-               const SealedFn& fn) {
+template <typename Value, typename Fn>
+void WalkValue(Value v, capnp::Type type, const std::string& path, const Fn& fn) {
   if (type.isStruct()) {
+    auto st = v.template as<capnp::DynamicStruct>();
     if (type.asStruct() == capnp::Schema::from<Sealed>()) {
-      fn(v.as<capnp::DynamicStruct>().as<Sealed>(), path);
+      fn(st.template as<Sealed>(), path);
     } else {
-      Walk(v.as<capnp::DynamicStruct>(), path, fn);
+      Walk(st, path, fn);
     }
   } else if (type.isList()) {
     capnp::Type element = type.asList().getElementType();
     if (!element.isStruct() && !element.isList()) return;
-    auto list = v.as<capnp::DynamicList>();
+    auto list = v.template as<capnp::DynamicList>();
     for (uint i = 0; i < list.size(); ++i) {
       WalkValue(list[i], element, path + "[" + std::to_string(i) + "]", fn);
     }
   }
 }
 
-void WalkField(capnp::DynamicStruct::Builder s, capnp::StructSchema::Field field,
-               const std::string& path, const SealedFn& fn) {
+template <typename Struct, typename Fn>
+void WalkField(Struct s, capnp::StructSchema::Field field, const std::string& path, const Fn& fn) {
   capnp::Type type = field.getType();
   if (!type.isStruct() && !type.isList()) return;
   if (!s.has(field)) return;
@@ -134,11 +135,24 @@ void WalkField(capnp::DynamicStruct::Builder s, capnp::StructSchema::Field field
   WalkValue(s.get(field), type, path.empty() ? name : path + "." + name, fn);
 }
 
-void Walk(capnp::DynamicStruct::Builder s, const std::string& path, const SealedFn& fn) {
-  if (s.getSchema() == capnp::Schema::from<Sealed>()) return;  // handled by the caller
+template <typename Struct, typename Fn>
+void Walk(Struct s, const std::string& path, const Fn& fn) {
   for (auto field : s.getSchema().getNonUnionFields()) WalkField(s, field, path, fn);
   KJ_IF_MAYBE (active, s.which()) {
     WalkField(s, *active, path, fn);
+  }
+}
+
+// Reads `stored` and hands `read` its root Event, with damage reported as kDataLoss.
+template <typename Read>
+Status ReadStored(std::string_view stored, Read&& read) {
+  std::vector<uint64_t> words = internal::AlignedWords(stored);
+  try {
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
+    read(reader.getRoot<Event>());
+    return Status();
+  } catch (const kj::Exception& e) {
+    return Status::DataLoss(std::string("a message does not decode: ") + e.getDescription().cStr());
   }
 }
 
@@ -237,8 +251,15 @@ Result<std::vector<uint64_t>> SealFields(const std::vector<uint64_t>& words,
 
 Result<std::string> OpenFields(std::string_view stored, std::string_view family_id,
                                const KeyLookup& key_for) {
-  CL_ASSIGN_OR_RETURN(bool sealed, HasSealedFields(stored));
-  if (!sealed) return std::string();
+  // First, without copying: is any field sealed under a key we have? Most reads of a family
+  // with no sealed field, or of an erased one, stop here.
+  bool openable = false;
+  CL_RETURN_IF_ERROR(ReadStored(stored, [&](Event::Reader e) {
+    Walk(capnp::toDynamic(e), "", [&](Sealed::Reader s, const std::string&) {
+      openable = openable || (s.isCipher() && key_for(s.getCipher().getKeyId()) != nullptr);
+    });
+  }));
+  if (!openable) return std::string();
   CL_ASSIGN_OR_RETURN(
       auto words, Rewrite(stored, [&](Event::Builder e) -> Status {
         const std::string event_id(EventIdOf(e));
@@ -266,18 +287,12 @@ Result<std::string> OpenFields(std::string_view stored, std::string_view family_
 }
 
 Result<bool> HasSealedFields(std::string_view stored) {
-  std::vector<uint64_t> words = internal::AlignedWords(stored);
-  try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
-    capnp::MallocMessageBuilder builder;
-    builder.setRoot(reader.getRoot<Event>());
-    bool any = false;
-    Walk(capnp::toDynamic(builder.getRoot<Event>()), "",
-         [&](Sealed::Builder s, const std::string&) { any = any || s.isCipher(); });
-    return any;
-  } catch (const kj::Exception& e) {
-    return Status::DataLoss(std::string("a message does not decode: ") + e.getDescription().cStr());
-  }
+  bool any = false;
+  CL_RETURN_IF_ERROR(ReadStored(stored, [&](Event::Reader e) {
+    Walk(capnp::toDynamic(e), "",
+         [&](Sealed::Reader s, const std::string&) { any = any || s.isCipher(); });
+  }));
+  return any;
 }
 
 Result<std::string> SealBlob(std::string_view bytes, std::string_view family_id, const Hash& sha256,

@@ -53,8 +53,9 @@ Result<std::vector<uint64_t>> SealFields(const std::vector<uint64_t>& words,
 using KeyLookup = std::function<const FamilyKey*(uint32_t key_id)>;
 
 // The stored message with its sealed fields opened where `key_for` has their key, or the
-// empty string when it has no sealed field. Fields whose key is gone stay sealed (readers
-// show them as erased). kDataLoss when a field does not open under its key: it was altered.
+// empty string when there is nothing to open (no sealed field, or none whose key is known:
+// read the stored bytes as they are). Fields whose key is gone stay sealed (readers show
+// them as erased). kDataLoss when a field does not open under its key: it was altered.
 Result<std::string> OpenFields(std::string_view stored, std::string_view family_id,
                                const KeyLookup& key_for);
 

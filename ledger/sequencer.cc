@@ -247,12 +247,6 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
     e.corrects = draft.corrects();
     e.bytes = internal::BuildStored(draft, {e.seq, e.stream, e.version, now, &e.actor});
     e.leaf_hash = LeafHash(e.bytes);
-    if (&draft.stored_words() != &draft.words()) {
-      // Sealed: the guard is handed the event as readers will see it, opened.
-      EventDraft clear(draft.id(), draft.type(), draft.occurred_at(), draft.corrects(),
-                       draft.words(), draft.content());
-      e.opened = internal::BuildStored(clear, {e.seq, e.stream, e.version, now, &e.actor});
-    }
 
     st->nodes.clear();
     st->frontier.Append(e.leaf_hash, &st->nodes);

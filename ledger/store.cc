@@ -251,15 +251,17 @@ Status Store::Impl::SealRequest(AppendRequest& request) {
 Status Store::Impl::OpenSealed(RecordedEvent& event) {
   const std::string family(FamilyOf(event.stream));
   if (!keys || family.empty()) return Status();
+  // One key lookup per event, however many fields it seals (an erased family's costs a read).
+  std::optional<uint32_t> looked_up;
   std::optional<FamilyKey> found;
   Status failed;
   auto opened = OpenFields(event.bytes, family, [&](uint32_t id) -> const FamilyKey* {
-    auto key = keys->Find(family, id);
-    if (!key.ok()) {
-      failed = key.status();
-      return nullptr;
+    if (looked_up != id) {
+      looked_up = id;
+      auto key = keys->Find(family, id);
+      if (!key.ok()) failed = key.status();
+      found = key.ok() ? *key : std::nullopt;
     }
-    found = *key;
     return found ? &*found : nullptr;
   });
   CL_RETURN_IF_ERROR(failed);

@@ -53,7 +53,9 @@ class AppendGuard {
   // batch were passed to Staged() already: judge as if they had been applied. A non-ok
   // status refuses the request alone (422 with its rule).
   virtual Status Check(const AppendRequest& request, int64_t recorded_at) = 0;
-  // `events` (one request's) are in the batch being written.
+  // `events` (one request's) are in the batch being written, as stored: personal fields
+  // sealed. The rules judge requests by their clear drafts (Check) and read no personal
+  // field of what was appended.
   virtual void Staged(const std::vector<RecordedEvent>& events) = 0;
   // The batch is durable: make what was staged current.
   virtual void Committed() = 0;

@@ -98,7 +98,8 @@ TEST_CASE("sealing: without the key (erased) the fields stay sealed and read as 
   REQUIRE(sealed.ok());
   auto opened = OpenFields(Chars(*sealed), "F1", [](uint32_t) { return nullptr; });
   REQUIRE(opened.ok());
-  const std::string json = DataJson(*opened);
+  CHECK(opened->empty());  // nothing to open: the stored bytes are read as they are
+  const std::string json = DataJson(Chars(*sealed));
   CHECK_THAT(json, !Catch::Contains("Alex"));
   CHECK_THAT(json, Catch::Contains("\"name\":null"));
   CHECK_THAT(json, Catch::Contains("\"memberId\":\"C1\""));
