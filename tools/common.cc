@@ -18,65 +18,70 @@ int Fail(const Status& status) {
   return status.code() == Code::kDataLoss ? kDamaged : kRefused;
 }
 
-Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create) {
-  const std::string path = common.KeyFile();
+namespace {
+
+// A secret key file: one line, mode 0600, written once (never replaced) and synced.
+Status WriteSecretFile(const std::string& path, const std::string& line, const std::string& what) {
+  const std::string text = line + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ok && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok ? Status() : Status::Unavailable("cannot write the " + what + " " + path);
+}
+
+// Its line; nullopt when the file does not exist. kUnavailable when others may read it.
+Result<std::optional<std::string>> ReadSecretFile(const std::string& path,
+                                                  const std::string& what) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (!create) {
-      return Status::NotFound("no signing key at " + path +
-                              " (it is made when the ledger is first written)");
-    }
-    CL_ASSIGN_OR_RETURN(ledger::NoteSigner signer, ledger::GenerateSigner(name));
-    const std::string text = signer.ToText() + "\n";
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ok && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!ok) return Status::Unavailable("cannot write the signing key " + path);
-    spdlog::info("made the checkpoint signing key {} (keep a copy offline); verifier key {}", path,
-                 signer.verifier.ToText());
-    return signer;
-  }
+  if (::stat(path.c_str(), &st) != 0) return std::optional<std::string>();
   if ((st.st_mode & 077) != 0) {
-    return Status::Unavailable("the signing key " + path +
+    return Status::Unavailable("the " + what + " " + path +
                                " is readable by others: chmod 600 it (and consider it exposed)");
   }
   std::ifstream in(path);
-  std::string text;
-  std::getline(in, text);
-  auto signer = ledger::ParseSignerKey(text);
-  if (!signer.ok()) return Status::Unavailable("the signing key " + path + " is damaged");
+  std::string line;
+  std::getline(in, line);
+  return std::optional<std::string>(line);
+}
+
+}  // namespace
+
+Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create) {
+  const std::string path = common.KeyFile();
+  CL_ASSIGN_OR_RETURN(auto text, ReadSecretFile(path, "signing key"));
+  if (text) {
+    auto signer = ledger::ParseSignerKey(*text);
+    if (!signer.ok()) return Status::Unavailable("the signing key " + path + " is damaged");
+    return signer;
+  }
+  if (!create) {
+    return Status::NotFound("no signing key at " + path +
+                            " (it is made when the ledger is first written)");
+  }
+  CL_ASSIGN_OR_RETURN(ledger::NoteSigner signer, ledger::GenerateSigner(name));
+  CL_RETURN_IF_ERROR(WriteSecretFile(path, signer.ToText(), "signing key"));
+  spdlog::info("made the checkpoint signing key {} (keep a copy offline); verifier key {}", path,
+               signer.verifier.ToText());
   return signer;
 }
 
 Result<std::optional<ledger::Key256>> MasterKey(const Common& common, bool create) {
   const std::string path = common.MasterKeyFile();
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (!create) return std::optional<ledger::Key256>();
-    CL_ASSIGN_OR_RETURN(ledger::Key256 key, ledger::RandomKey());
-    const std::string text = ledger::ToHex(key.data(), key.size()) + "\n";
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ok && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!ok) return Status::Unavailable("cannot write the master key " + path);
-    spdlog::info(
-        "made the master key {}: without it no personal data can be read; keep a copy "
-        "offline, apart from the data and its backups",
-        path);
-    return std::optional<ledger::Key256>(key);
+  CL_ASSIGN_OR_RETURN(auto text, ReadSecretFile(path, "master key"));
+  if (text) {
+    auto key = ledger::HashFromHex(*text);
+    if (!key.ok()) return Status::Unavailable("the master key " + path + " is damaged");
+    return std::optional<ledger::Key256>(*key);
   }
-  if ((st.st_mode & 077) != 0) {
-    return Status::Unavailable("the master key " + path +
-                               " is readable by others: chmod 600 it (and consider it exposed)");
-  }
-  std::ifstream in(path);
-  std::string text;
-  std::getline(in, text);
-  auto hash = ledger::HashFromHex(text);
-  if (!hash.ok()) return Status::Unavailable("the master key " + path + " is damaged");
-  return std::optional<ledger::Key256>(*hash);
+  if (!create) return std::optional<ledger::Key256>();
+  CL_ASSIGN_OR_RETURN(ledger::Key256 key, ledger::RandomKey());
+  CL_RETURN_IF_ERROR(WriteSecretFile(path, ledger::ToHex(key.data(), key.size()), "master key"));
+  spdlog::info(
+      "made the master key {}: without it no personal data can be read; keep a copy "
+      "offline, apart from the data and its backups",
+      path);
+  return std::optional<ledger::Key256>(key);
 }
 
 Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_only,
