@@ -32,23 +32,15 @@ void AppendNotes(Store& store, uint64_t from, uint64_t to, uint32_t salt = 0) {
 
 std::unique_ptr<Store> OpenReadOnly(const std::string& dir, Clock& clock) {
   StoreOptions o;
-  o.clock = &clock;
   o.read_only = true;
-  auto s = Store::Open(dir, o);
-  INFO(s.status().ToString());
-  REQUIRE(s.ok());
-  return std::move(s).value();
+  return testing::OpenWith(dir, clock, o);
 }
 
 std::unique_ptr<Store> OpenReplica(const std::string& primary, const std::string& own,
                                    Clock& clock) {
   StoreOptions o;
-  o.clock = &clock;
   o.replica_of = primary;
-  auto s = Store::Open(own, o);
-  INFO(s.status().ToString());
-  REQUIRE(s.ok());
-  return std::move(s).value();
+  return testing::OpenWith(own, clock, o);
 }
 
 std::set<std::string> FilesIn(const std::string& dir) {

@@ -1,8 +1,6 @@
 // Sealing in the store and erasure: personal fields never reach the disk in clear; reads
 // open them; after erasure nothing personal can be read back, the family's wrapped key is in
 // no file of the database, verify passes and every proof taken before still holds.
-#include <rocksdb/db.h>
-
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
+#include "raw_db.h"
 #include "test_util.h"
 
 namespace caseledger::ledger {
@@ -23,12 +22,8 @@ using testing::Uuid;
 
 std::unique_ptr<Store> OpenSealing(const std::string& dir, Clock& clock, const Key256& master) {
   StoreOptions o;
-  o.clock = &clock;
   o.master_key = master;
-  auto s = Store::Open(dir, o);
-  INFO(s.status().ToString());
-  REQUIRE(s.ok());
-  return std::move(s).value();
+  return testing::OpenWith(dir, clock, o);
 }
 
 EventDraft Registered(uint64_t n, const std::string& child) {
@@ -55,22 +50,12 @@ std::string AllFiles(const std::string& dir) {
 }
 
 std::string WrappedKeyOf(const std::string& dir, const std::string& family) {
-  std::vector<std::string> names;
-  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, descriptors, &handles, &db).ok());
   std::string value;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] != "meta") continue;
-    std::string key = std::string("familykey") + '\0' + family + '\0' + std::string("\0\0\0\1", 4);
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), handles[i], key, &value);
-    if (!s.ok()) value.clear();
-  }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  testing::WithRaw(dir, [&](rocksdb::DB* db, auto& cfs) {
+    const std::string key =
+        std::string("familykey") + '\0' + family + '\0' + std::string("\0\0\0\1", 4);
+    if (!db->Get(rocksdb::ReadOptions(), cfs.at("meta"), key, &value).ok()) value.clear();
+  });
   return value;
 }
 

@@ -65,15 +65,21 @@ inline ledger::AppendRequest Request(const std::string& stream, ledger::Expected
   return r;
 }
 
-inline std::unique_ptr<ledger::Store> OpenStore(const std::string& dir, ledger::Clock& clock,
-                                                ledger::AppendGuard* guard = nullptr) {
-  ledger::StoreOptions o;
-  o.clock = &clock;
-  o.guard = guard;
-  auto s = ledger::Store::Open(dir, o);
+// Opens the store in `dir` with `options` and `clock`; the test stops if it cannot.
+inline std::unique_ptr<ledger::Store> OpenWith(const std::string& dir, ledger::Clock& clock,
+                                               ledger::StoreOptions options) {
+  options.clock = &clock;
+  auto s = ledger::Store::Open(dir, options);
   INFO(s.status().ToString());
   REQUIRE(s.ok());
   return std::move(s).value();
+}
+
+inline std::unique_ptr<ledger::Store> OpenStore(const std::string& dir, ledger::Clock& clock,
+                                                ledger::AppendGuard* guard = nullptr) {
+  ledger::StoreOptions o;
+  o.guard = guard;
+  return OpenWith(dir, clock, o);
 }
 
 // 2026-03-02T10:15:00Z in microseconds.

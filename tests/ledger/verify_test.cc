@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ledger/store.h"
+#include "raw_db.h"
 #include "test_util.h"
 
 namespace caseledger::ledger {
@@ -17,30 +18,12 @@ using testing::OpenStore;
 using testing::Request;
 using testing::TempDir;
 using testing::Uuid;
+using testing::WithRaw;
 
 std::string BigEndian(uint64_t v, int bytes) {
   std::string out;
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
   return out;
-}
-
-// Opens the ledger's RocksDB directly and hands `edit` the database and its column families.
-void WithRaw(
-    const std::string& dir,
-    const std::function<void(rocksdb::DB*, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>&
-        edit) {
-  std::vector<std::string> names;
-  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, descriptors, &handles, &db).ok());
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs;
-  for (size_t i = 0; i < names.size(); ++i) cfs[names[i]] = handles[i];
-  edit(db, cfs);
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
 }
 
 rocksdb::WriteOptions Synced() {

@@ -10,14 +10,7 @@ top=$2
 work=$(mktemp -d)
 server=""
 tls_server=""
-stop() { # pid: SIGTERM, then SIGKILL if it is still there after 5 s
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+. "$(dirname "$0")/lib.sh"  # stop, free_port
 trap 'stop "$server"; stop "$tls_server"; rm -rf "$work"' EXIT
 cl() { "$bin" --log-level warn --data "$work/data" "$@"; }
 fail() {
@@ -26,9 +19,6 @@ fail() {
     [ -s "$log" ] && { echo "--- last lines of $log:" >&2; tail -n 15 "$log" >&2; }
   done
   exit 1
-}
-free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 # wait_up PID URL LOG [curl args...]: until URL answers 200, or fail if the server died.
 wait_up() {

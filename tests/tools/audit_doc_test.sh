@@ -6,13 +6,15 @@ bin=$1
 top=$2
 work=$(mktemp -d)
 script="$work/audit.sh"
-port=$(( 20000 + RANDOM % 20000 ))
+. "$(dirname "$0")/lib.sh"  # free_port
+port=$(free_port)
+port2=$(free_port)
 {
   echo 'set -euo pipefail'
   echo "trap 'kill \$server 2>/dev/null || true' EXIT"
   awk '/^```sh$/ {on=1; next} /^```/ {on=0} on' "$top/docs/AUDIT.md"
 } | sed -e "s/127\\.0\\.0\\.1:8080/127.0.0.1:$port/g" \
-      -e "s/127\\.0\\.0\\.1:8081/127.0.0.1:$((port + 1))/g" > "$script"
+      -e "s/127\\.0\\.0\\.1:8081/127.0.0.1:$port2/g" > "$script"
 grep -q 'verify --export' "$script" || { echo "FAIL: no sh blocks found in docs/AUDIT.md" >&2; exit 1; }
 trap 'rm -rf "$work"' EXIT
 cd "$top"

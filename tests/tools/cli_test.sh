@@ -10,6 +10,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 server=""
 cl() { "$bin" --log-level warn --data "$work/data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"  # free_port
 
 cl --help | grep -q "import" || fail "--help does not list import"
 
@@ -160,7 +161,7 @@ grep -q 'needs --key' "$work/nokey.out" || fail "verify --export without --key: 
 mv "$work/data-away" "$work/data"
 
 # Serve and ask /healthz.
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(free_port)
 "$bin" --log-level warn --data "$work/data" serve --listen "127.0.0.1:$port" &
 server=$!
 for _ in $(seq 50); do
