@@ -5,6 +5,7 @@
 #include "ledger/merkle.h"
 #include "ledger/proof_json.h"
 #include "ledger/time_format.h"
+#include "projections/data_protection.h"
 
 namespace caseledger::api {
 
@@ -33,7 +34,7 @@ Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::strin
   request.actor = {p.actor_id, RoleName(p.role), "", p.token_id};
   const int64_t now = ctx_.clock->NowMicros();
   for (const auto& id : family_ids) {
-    CL_ASSIGN_OR_RETURN(ledger::EventId event_id, RandomEventId());
+    CL_ASSIGN_OR_RETURN(ledger::EventId event_id, ledger::EventId::Random());
     CL_ASSIGN_OR_RETURN(
         ledger::AppendRequest one,
         projections::RecordViewedRequest(request.actor, event_id, now, id, view, purpose));
@@ -142,6 +143,61 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
   }
   return r;
 }
+
+// ---------------------------------------------------------------- data protection
+
+Result<Reply> Server::Impl::SubjectAccess(const Call& c) {
+  std::string format = "json";
+  if (const std::string* f = Query(c.query, "format")) format = *f;
+  if (format != "json" && format != "html") {
+    return Status::InvalidArgument("format must be json or html", "format");
+  }
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "subjectAccessExport"));
+  CL_ASSIGN_OR_RETURN(projections::SubjectAccessExport exported,
+                      projections::BuildSubjectAccess(store_, *ctx_.calendar, ctx_.access, read.id,
+                                                      read.as_of_seq));
+  exported.as_of_text = read.as_of_text;
+  exported.generated_at = ctx_.clock->NowMicros();
+  Reply r;
+  if (format == "html") {
+    r.type = "text/html; charset=utf-8";
+    r.body = projections::SubjectAccessHtml(exported);
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'");
+  } else {
+    r.body = projections::SubjectAccessJson(exported);
+  }
+  return r;
+}
+
+Result<Reply> Server::Impl::EraseFamily(const Call& c) {
+  CL_ASSIGN_OR_RETURN(std::string id, IdParam(c.Path(1), "familyId"));
+  // The body is the familyErased event's data, checked against the schema like any event's.
+  auto draft = ledger::ParseEventData("familyErased", c.req.body);
+  if (!draft.ok()) {
+    std::string field = draft.status().field();
+    if (field.rfind("data.", 0) == 0) field = field.substr(5);
+    return Status::InvalidArgument(
+        "the body must be {\"reason\", \"authorisedBy\"}: " + draft.status().message(),
+        field.empty() || field == "data" ? "body" : field);
+  }
+  CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(*draft));
+  const auto& data = std::get<ev::FamilyErased>(body);
+  projections::ErasureRequest request;
+  request.family_id = id;
+  request.reason = data.reason;
+  request.authorised_by = data.authorised_by;
+  request.actor = {c.principal->actor_id, RoleName(c.principal->role), "", c.principal->token_id};
+  request.now = ctx_.clock->NowMicros();
+  CL_ASSIGN_OR_RETURN(projections::Erasure erased, projections::EraseFamily(store_, request));
+  if (!erased.already_recorded) Appended();
+  return Json("{\"familyId\":" + JsonQuote(id) +
+              ",\"erased\":true,\"seq\":" + std::to_string(erased.seq) +
+              ",\"recordedAt\":" + JsonQuote(ledger::FormatRfc3339(erased.recorded_at)) +
+              ",\"alreadyRecorded\":" + (erased.already_recorded ? "true" : "false") + "}");
+}
+
+// ---------------------------------------------------------------- other family reads
 
 Result<Reply> Server::Impl::Timescales(const Call& c) {
   CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));

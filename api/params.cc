@@ -1,5 +1,4 @@
 // The helpers of api/internal/server_impl.h: query parameters, small JSON answers, ids.
-#include <openssl/rand.h>
 
 #include <set>
 
@@ -104,7 +103,10 @@ Result<projections::AsOf> AsOfParams(const httplib::Params& req, std::string* as
   }
   if (at != nullptr) {
     auto parsed = ledger::ParseRfc3339(*at);
-    if (!parsed.ok()) return Status::InvalidArgument(parsed.status().message(), "asOf");
+    if (!parsed.ok()) {  // named, not repeated: the value may be personal
+      return Status::InvalidArgument(
+          "asOf must be an RFC 3339 time with an offset, e.g. 2026-03-02T10:15:00Z", "asOf");
+    }
     as_of.recorded_at = *parsed;
     *as_of_text = "as recorded at " + ledger::FormatRfc3339(*parsed);
   }
@@ -166,16 +168,6 @@ std::vector<std::string> FamiliesOf(const std::vector<ledger::RecordedEvent>& ev
     if (auto id = projections::FamilyIdOf(e.stream); !id.empty()) families.emplace(id);
   }
   return {families.begin(), families.end()};
-}
-
-Result<ledger::EventId> RandomEventId() {
-  ledger::EventId id;
-  if (RAND_bytes(id.bytes.data(), static_cast<int>(id.bytes.size())) != 1) {
-    return Status::Unavailable("the system's random source failed");
-  }
-  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // UUID version 4
-  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return id;
 }
 
 }  // namespace caseledger::api::internal

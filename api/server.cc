@@ -110,8 +110,9 @@ void Server::Impl::Configure() {
         res.set_header("Allow", allow);
         s = Status::InvalidArgument(req.method + " is not allowed here; use " + allow, "method");
       } else {
-        s = Status::NotFound("no route " + req.method + " " +
-                             (req.path.size() > 100 ? req.path.substr(0, 100) + "..." : req.path));
+        // The path is not repeated: it may hold personal data typed in the wrong place.
+        s = Status::NotFound("no route for " + req.method +
+                             " at this path (GET /v1/openapi.json lists the routes)");
       }
     } else {
       s = Status::InvalidArgument("the HTTP request is malformed or incomplete (HTTP " +

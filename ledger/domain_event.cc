@@ -28,14 +28,10 @@ To As(From v) {
 
 std::string Text(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
 
-std::string Open(s::Sealed::Reader sealed) {
-  switch (sealed.which()) {
-    case s::Sealed::CLEAR:
-      return Text(sealed.getClear());
-    case s::Sealed::CIPHER:
-      return std::string(kSealedPlaceholder);
-  }
-  return std::string(kSealedPlaceholder);
+// A sealed field's text; `unreadable` when it is still ciphertext (its key is not here).
+std::string OpenOr(s::Sealed::Reader sealed, std::string_view unreadable) {
+  if (sealed.which() == s::Sealed::CLEAR) return Text(sealed.getClear());
+  return std::string(unreadable);
 }
 
 std::vector<std::string> Texts(capnp::List<capnp::Text>::Reader list) {
@@ -45,7 +41,8 @@ std::vector<std::string> Texts(capnp::List<capnp::Text>::Reader list) {
 }
 
 // One conversion per kind. Long but flat: a switch over the schema's union, one case each.
-Result<Body> BodyOf(s::Event::Reader e) {
+Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
+  auto open = [unreadable](s::Sealed::Reader sealed) { return OpenOr(sealed, unreadable); };
   switch (e.which()) {
     case s::Event::PRACTITIONER_REGISTERED: {
       auto d = e.getPractitionerRegistered();
@@ -63,14 +60,14 @@ Result<Body> BodyOf(s::Event::Reader e) {
       FamilyRegistered out;
       for (auto m : d.getMembers()) {
         out.members.push_back({Text(m.getMemberId()), As<MemberRole>(m.getRole()),
-                               Open(m.getName()),
-                               m.hasDateOfBirth() ? Open(m.getDateOfBirth()) : std::string()});
+                               open(m.getName()),
+                               m.hasDateOfBirth() ? open(m.getDateOfBirth()) : std::string()});
       }
-      if (d.hasAddress()) out.address = Open(d.getAddress());
+      if (d.hasAddress()) out.address = open(d.getAddress());
       return Body{std::move(out)};
     }
     case s::Event::CONSENT_TO_CHECK_GIVEN:
-      return Body{ConsentToCheckGiven{Open(e.getConsentToCheckGiven().getGivenBy())}};
+      return Body{ConsentToCheckGiven{open(e.getConsentToCheckGiven().getGivenBy())}};
     case s::Event::EPISODE_OPENED: {
       auto d = e.getEpisodeOpened();
       return Body{EpisodeOpened{Text(d.getEpisodeId()), Text(d.getKeyworkerId()),
@@ -78,18 +75,18 @@ Result<Body> BodyOf(s::Event::Reader e) {
     }
     case s::Event::CONSENT_GIVEN: {
       auto d = e.getConsentGiven();
-      return Body{ConsentGiven{Text(d.getEpisodeId()), Open(d.getGivenBy()),
+      return Body{ConsentGiven{Text(d.getEpisodeId()), open(d.getGivenBy()),
                                As<ConsentScope>(d.getScope()), As<ConsentMethod>(d.getMethod())}};
     }
     case s::Event::CONSENT_REFUSED: {
       auto d = e.getConsentRefused();
-      return Body{ConsentRefused{Text(d.getEpisodeId()), Open(d.getRefusedBy()),
-                                 d.hasReason() ? Open(d.getReason()) : std::string()}};
+      return Body{ConsentRefused{Text(d.getEpisodeId()), open(d.getRefusedBy()),
+                                 d.hasReason() ? open(d.getReason()) : std::string()}};
     }
     case s::Event::CONSENT_WITHDRAWN: {
       auto d = e.getConsentWithdrawn();
       return Body{
-          ConsentWithdrawn{Text(d.getEpisodeId()), Open(d.getWithdrawnBy()), Open(d.getReason())}};
+          ConsentWithdrawn{Text(d.getEpisodeId()), open(d.getWithdrawnBy()), open(d.getReason())}};
     }
     case s::Event::KEYWORKER_ASSIGNED: {
       auto d = e.getKeyworkerAssigned();
@@ -118,18 +115,18 @@ Result<Body> BodyOf(s::Event::Reader e) {
       auto d = e.getAssessmentFinalised();
       return Body{AssessmentFinalised{
           Text(d.getEpisodeId()), d.getSignedByFamily(), d.getCopyGivenToFamily(),
-          d.hasKeyworkerAnalysis() ? Open(d.getKeyworkerAnalysis()) : std::string()}};
+          d.hasKeyworkerAnalysis() ? open(d.getKeyworkerAnalysis()) : std::string()}};
     }
     case s::Event::CASE_NOTE_ADDED: {
       auto d = e.getCaseNoteAdded();
       return Body{CaseNoteAdded{Text(d.getEpisodeId()), Text(d.getNoteId()),
-                                As<NoteCategory>(d.getCategory()), Open(d.getText()),
+                                As<NoteCategory>(d.getCategory()), open(d.getText()),
                                 d.getSignificant(), Text(d.getSourceAgency())}};
     }
     case s::Event::DOCUMENT_UPLOADED: {
       auto d = e.getDocumentUploaded();
       return Body{DocumentUploaded{Text(d.getEpisodeId()), Text(d.getDocumentId()),
-                                   Open(d.getFilename()), Text(d.getMediaType()),
+                                   open(d.getFilename()), Text(d.getMediaType()),
                                    Text(d.getSha256()), d.getSize()}};
     }
     case s::Event::TAF_MEETING_HELD: {
@@ -140,14 +137,14 @@ Result<Body> BodyOf(s::Event::Reader e) {
                          {},
                          As<MeetingOutcome>(d.getOutcome()),
                          Text(d.getNextReviewOn())};
-      for (auto a : d.getAttendees()) out.attendees.push_back(Open(a));
+      for (auto a : d.getAttendees()) out.attendees.push_back(open(a));
       return Body{std::move(out)};
     }
     case s::Event::ACTION_PLAN_UPDATED: {
       auto d = e.getActionPlanUpdated();
       ActionPlanUpdated out{Text(d.getEpisodeId()), Text(d.getMeetingId()), {}};
       for (auto a : d.getActions()) {
-        out.actions.push_back({Text(a.getActionId()), Open(a.getDescription()), Text(a.getOwner()),
+        out.actions.push_back({Text(a.getActionId()), open(a.getDescription()), Text(a.getOwner()),
                                Text(a.getDueOn()), As<ActionStatus>(a.getStatus())});
       }
       return Body{std::move(out)};
@@ -159,15 +156,15 @@ Result<Body> BodyOf(s::Event::Reader e) {
     case s::Event::CONCERN_RECEIVED: {
       auto d = e.getConcernReceived();
       return Body{ConcernReceived{Text(d.getConcernId()), As<ConcernSource>(d.getSource()),
-                                  Text(d.getKind()), Open(d.getSummary()), d.getAboveThreshold()}};
+                                  Text(d.getKind()), open(d.getSummary()), d.getAboveThreshold()}};
     }
     case s::Event::TRIAGE_DIRECTION_GIVEN: {
       auto d = e.getTriageDirectionGiven();
-      return Body{TriageDirectionGiven{Text(d.getConcernId()), Open(d.getDirection())}};
+      return Body{TriageDirectionGiven{Text(d.getConcernId()), open(d.getDirection())}};
     }
     case s::Event::STEPPED_UP: {
       auto d = e.getSteppedUp();
-      return Body{SteppedUp{Text(d.getEpisodeId()), As<StepUpTo>(d.getTo()), Open(d.getReason()),
+      return Body{SteppedUp{Text(d.getEpisodeId()), As<StepUpTo>(d.getTo()), open(d.getReason()),
                             Text(d.getMeetingId())}};
     }
     case s::Event::SIGNPOSTED: {
@@ -177,13 +174,13 @@ Result<Body> BodyOf(s::Event::Reader e) {
     case s::Event::EPISODE_CLOSED: {
       auto d = e.getEpisodeClosed();
       return Body{EpisodeClosed{Text(d.getEpisodeId()), As<ClosureReason>(d.getReason()),
-                                d.hasDetail() ? Open(d.getDetail()) : std::string(),
+                                d.hasDetail() ? open(d.getDetail()) : std::string(),
                                 Text(d.getMeetingId())}};
     }
     case s::Event::RECORD_CORRECTED: {
       auto d = e.getRecordCorrected();
-      return Body{RecordCorrected{d.getCorrectsSeq(), Open(d.getReason()),
-                                  d.hasReplacement() ? Open(d.getReplacement()) : std::string()}};
+      return Body{RecordCorrected{d.getCorrectsSeq(), open(d.getReason()),
+                                  d.hasReplacement() ? open(d.getReplacement()) : std::string()}};
     }
     case s::Event::LEGAL_HOLD_APPLIED:
       return Body{LegalHoldApplied{Text(e.getLegalHoldApplied().getReason())}};
@@ -253,7 +250,8 @@ Result<Event> Decode(const RecordedEvent& recorded) {
   std::vector<uint64_t> words = internal::AlignedWords(recorded.message());
   try {
     capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
-    auto body = BodyOf(reader.getRoot<s::Event>());
+    auto body = BodyOf(reader.getRoot<s::Event>(),
+                       recorded.erased ? kErasedPlaceholder : kSealedPlaceholder);
     if (!body.ok()) {
       return Status::DataLoss(
           "stored event seq " + std::to_string(recorded.seq) + ": " + body.status().message(),
@@ -272,7 +270,7 @@ Result<Body> DecodeDraft(const EventDraft& draft) {
   try {
     capnp::FlatArrayMessageReader reader(internal::AsWords(draft.words()),
                                          internal::ReaderLimits());
-    return BodyOf(reader.getRoot<s::Event>());
+    return BodyOf(reader.getRoot<s::Event>(), kSealedPlaceholder);
   } catch (const kj::Exception& ex) {
     return Status::InvalidArgument(std::string("the event does not decode: ") +
                                    ex.getDescription().cStr());

@@ -8,7 +8,7 @@
 // Dates (`..._on`) are "YYYY-MM-DD" (a day in Europe/London); times are microseconds since
 // the epoch, UTC. An optional field that was absent is empty. Personal data (a `Sealed` in
 // the schema) is decoded to its text; a sealed value whose key is not at hand reads as
-// kSealedPlaceholder.
+// kSealedPlaceholder, or kErasedPlaceholder when the family was erased (its keys destroyed).
 //
 // Thread-safety: values; the functions are safe from any thread.
 #pragma once
@@ -25,6 +25,7 @@
 namespace caseledger::ledger::ev {
 
 inline constexpr std::string_view kSealedPlaceholder = "[sealed]";
+inline constexpr std::string_view kErasedPlaceholder = "[erased]";
 
 // Enumerations keep the schema's ordinals; Name() gives the JSON spelling.
 enum class Course { kPracticeStandards, kRecordingSystem };

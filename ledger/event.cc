@@ -1,5 +1,7 @@
 #include "ledger/event.h"
 
+#include <openssl/rand.h>
+
 namespace caseledger::ledger {
 namespace {
 
@@ -31,6 +33,16 @@ Result<Hash> HashFromHex(std::string_view hex) {
     h[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return h;
+}
+
+Result<EventId> EventId::Random() {
+  EventId id;
+  if (RAND_bytes(id.bytes.data(), static_cast<int>(id.bytes.size())) != 1) {
+    return Status::Unavailable("the system's random source failed");
+  }
+  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // UUID version 4
+  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return id;
 }
 
 Result<EventId> EventId::Parse(std::string_view text) {

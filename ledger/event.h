@@ -32,6 +32,9 @@ struct EventId {
 
   // Fails with kInvalidArgument unless text is a UUID in its usual form.
   static Result<EventId> Parse(std::string_view text);
+  // A random (version 4) UUID, for the events the ledger writes itself (access records,
+  // erasures). kUnavailable if the system's random source fails.
+  static Result<EventId> Random();
   std::string ToString() const;
   bool operator==(const EventId&) const = default;
   auto operator<=>(const EventId&) const = default;
@@ -131,6 +134,9 @@ struct RecordedEvent {
   // The message with its sealed fields opened (ledger/sealing.h), when it has any and the
   // store holds their key; empty otherwise. Readers decode message(); proofs use bytes.
   std::string opened;
+  // Set when the event has sealed fields and its family's keys were destroyed by an erasure:
+  // those fields read as "[erased]" rather than "[sealed]".
+  bool erased = false;
   std::string_view message() const { return opened.empty() ? bytes : opened; }
 };
 

@@ -27,6 +27,10 @@ using internal::Str;
 using schema::Event;
 using schema::Sealed;
 
+// Error messages name the field and what it must be, never the value sent: a value put in the
+// wrong field may be personal data, and errors reach logs and other people's screens.
+constexpr const char* kExampleTime = "2026-03-02T10:15:00Z";
+
 // A Sealed is a plain string in JSON (or, for $jsonText fields, any JSON value's text).
 class SealedHandler final : public capnp::JsonCodec::Handler<Sealed> {
  public:
@@ -124,8 +128,10 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   CL_ASSIGN_OR_RETURN(std::string type, RequiredString(obj, "type", path));
   CL_ASSIGN_OR_RETURN(std::string occurred_text, RequiredString(obj, "occurredAt", path));
   auto occurred = ParseRfc3339(occurred_text);
-  if (!occurred.ok()) {
-    return Status::InvalidArgument(occurred.status().message(), At(path, "occurredAt"));
+  if (!occurred.ok()) {  // named, not repeated: a value in the wrong field may be personal
+    return Status::InvalidArgument(
+        At(path, "occurredAt") + " must be an RFC 3339 time with an offset, e.g. " + kExampleTime,
+        At(path, "occurredAt"));
   }
   capnp::StructSchema::Field body_field;
   KJ_IF_MAYBE (found, capnp::Schema::from<Event>().findFieldByName(type)) {
@@ -133,7 +139,8 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   }
   if (body_field == capnp::StructSchema::Field() ||
       body_field.getProto().getDiscriminantValue() == capnp::schema::Field::NO_DISCRIMINANT) {
-    return Status::InvalidArgument("unknown event type \"" + type + "\"", At(path, "type"));
+    return Status::InvalidArgument(At(path, "type") + " is not an event type of EVENTS.md",
+                                   At(path, "type"));
   }
   JsonValue::Reader data;
   if (FindKey(obj.getObject(), "data", &data) == nullptr) {
@@ -215,7 +222,11 @@ Status ParseFixtureDirectives(JsonValue::Reader root, FixtureDirectives* out) {
   if (FindKey(root.getObject(), "recordedAt", &v) != nullptr) {
     CL_ASSIGN_OR_RETURN(std::string text, RequiredString(root, "recordedAt", ""));
     auto at = ParseRfc3339(text);
-    if (!at.ok()) return Status::InvalidArgument(at.status().message(), "recordedAt");
+    if (!at.ok()) {
+      return Status::InvalidArgument(
+          std::string("recordedAt must be an RFC 3339 time with an offset, e.g. ") + kExampleTime,
+          "recordedAt");
+    }
     out->recorded_at = *at;
   }
   if (FindKey(root.getObject(), "expectRefusal", &v) != nullptr) {
@@ -288,6 +299,21 @@ Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form
 }
 
 Result<EventDraft> ParseEventData(std::string_view type, std::string_view data_json) {
+  // One JSON object and nothing after it: the text is spliced into an event below, where
+  // anything else could add fields of its own (a second "type", an "occurredAt").
+  {
+    capnp::MallocMessageBuilder message;
+    auto root = message.initRoot<JsonValue>();
+    try {
+      TheCodec().decodeRaw(kj::arrayPtr(data_json.data(), data_json.size()), root);
+    } catch (const kj::Exception& ex) {
+      return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
+                                     "data");
+    }
+    if (root.which() != JsonValue::OBJECT) {
+      return Status::InvalidArgument("data must be a JSON object", "data");
+    }
+  }
   std::string event =
       "{\"eventId\":\"00000000-0000-0000-0000-000000000000\",\"type\":" + JsonQuote(type) +
       ",\"occurredAt\":\"1970-01-01T00:00:00Z\",\"data\":";

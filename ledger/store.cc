@@ -267,6 +267,8 @@ Status Store::Impl::OpenSealed(RecordedEvent& event) {
   CL_RETURN_IF_ERROR(failed);
   if (!opened.ok()) return Status::DataLoss(opened.status().message(), event.seq);
   event.opened = std::move(*opened);
+  // A sealed field left closed: say so when it is because the family was erased.
+  event.erased = looked_up.has_value() && !found.has_value() && keys->Erased(family);
   return Status();
 }
 
@@ -290,6 +292,8 @@ Status Store::EraseFamilyKeys(const std::string& family_id) {
   if (impl_->ReadOnly()) return impl_->ReadOnlyError("families are erased");
   return impl_->keys->Erase(family_id);
 }
+
+bool Store::seals() const { return impl_->keys != nullptr; }
 
 bool Store::FamilyErased(const std::string& family_id) {
   return impl_->keys && impl_->keys->Erased(family_id);

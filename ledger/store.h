@@ -190,6 +190,8 @@ class Store {
   Status EraseFamilyKeys(const std::string& family_id);
   // Whether the family's keys were destroyed.
   bool FamilyErased(const std::string& family_id);
+  // Whether the store has a master key, so that family events are sealed and can be erased.
+  bool seals() const;
 
   // Counters and histograms of the sequencer since Open (for /metrics).
   StoreStats Stats() const;

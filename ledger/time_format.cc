@@ -69,8 +69,9 @@ bool IsIsoDate(std::string_view text) {
 
 Result<int64_t> ParseRfc3339(std::string_view s) {
   auto bad = [&] {
-    return Status::InvalidArgument("not an RFC 3339 time with an offset: \"" + std::string(s) +
-                                   "\" (expected e.g. 2026-03-02T10:15:00Z)");
+    // The value is not repeated: it may be personal data put in the wrong place.
+    return Status::InvalidArgument(
+        "not an RFC 3339 time with an offset (expected e.g. 2026-03-02T10:15:00Z)");
   };
   int y, mo, d, h, mi, sec;
   if (!ParseDate(s, &y, &mo, &d)) return bad();

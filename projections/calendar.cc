@@ -26,8 +26,8 @@ const date::time_zone* London() {
 Result<Day> ParseDay(std::string_view text, std::string_view field) {
   if (!ledger::IsIsoDate(text)) {
     return Status::InvalidArgument(
-        std::string(field) + " must be a date YYYY-MM-DD, not \"" + std::string(text) + "\"",
-        std::string(field));
+        // The value is not repeated: it may be personal data put in the wrong place.
+        std::string(field) + " must be a date YYYY-MM-DD", std::string(field));
   }
   int y = std::stoi(std::string(text.substr(0, 4)));
   unsigned m = std::stoul(std::string(text.substr(5, 2)));

@@ -332,6 +332,23 @@ std::string ReplacementSummary(const std::string& type, const std::string& repla
   return OneLine(Summarise(*body, names));
 }
 
+std::string CsvCell(std::string text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  bool quote = text.find_first_of(",\"\r\n") != std::string::npos;
+  if (!quote) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 std::string HtmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -358,23 +375,6 @@ std::string HtmlEscape(std::string_view text) {
   }
   return out;
 }
-
-std::string CsvCell(std::string text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                        text[0] == '\t' || text[0] == '\r')) {
-    text.insert(text.begin(), '\'');
-  }
-  bool quote = text.find_first_of(",\"\r\n") != std::string::npos;
-  if (!quote) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string Summarise(const ev::Body& body, const PractitionerNames& names) {
   return std::visit(Summary{names}, body);
@@ -449,34 +449,38 @@ std::string ChronologyJson(const ChronologyHeading& heading,
   std::string out = "{\"familyId\":" + JsonQuote(heading.family_id) +
                     ",\"asOfSeq\":" + std::to_string(heading.as_of_seq) + ",\"entries\":[";
   for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& e = entries[i];
-    out += i ? ",{" : "{";
-    out += "\"seq\":" + std::to_string(e.seq) + ",\"type\":" + JsonQuote(e.type) +
-           ",\"occurredAt\":" + JsonQuote(FormatRfc3339(e.occurred_at)) +
-           ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.recorded_at)) +
-           ",\"recordedBy\":{\"id\":" + JsonQuote(e.recorded_by) +
-           ",\"role\":" + JsonQuote(e.recorded_role) + "}" +
-           ",\"episodeId\":" + (e.episode_id.empty() ? "null" : JsonQuote(e.episode_id)) +
-           ",\"category\":" + JsonQuote(e.category) + ",\"summary\":" + JsonQuote(e.summary) +
-           ",\"sourceAgency\":" + (e.source_agency.empty() ? "null" : JsonQuote(e.source_agency)) +
-           ",\"significant\":" + (e.significant ? "true" : "false") +
-           ",\"late\":" + (e.late ? "true" : "false");
-    if (e.late) out += ",\"lateWorkingDays\":" + std::to_string(e.late_working_days);
-    if (e.corrects != 0) out += ",\"corrects\":" + std::to_string(e.corrects);
-    out += std::string(",\"corrected\":") + (e.corrected ? "true" : "false");
-    if (e.corrected) {
-      out += ",\"correction\":{\"seq\":" + std::to_string(e.correction_seq) +
-             ",\"reason\":" + JsonQuote(e.correction_reason) +
-             ",\"by\":" + JsonQuote(e.correction_by) +
-             ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.correction_recorded_at));
-      if (!e.corrected_summary.empty()) {
-        out += ",\"correctedSummary\":" + JsonQuote(e.corrected_summary);
-      }
-      out += "}";
+    if (i) out += ",";
+    out += ChronologyEntryJson(entries[i]);
+  }
+  return out + "]}";
+}
+
+std::string ChronologyEntryJson(const ChronologyEntry& e) {
+  std::string out =
+      "{\"seq\":" + std::to_string(e.seq) + ",\"type\":" + JsonQuote(e.type) +
+      ",\"occurredAt\":" + JsonQuote(FormatRfc3339(e.occurred_at)) +
+      ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.recorded_at)) +
+      ",\"recordedBy\":{\"id\":" + JsonQuote(e.recorded_by) +
+      ",\"role\":" + JsonQuote(e.recorded_role) + "}" +
+      ",\"episodeId\":" + (e.episode_id.empty() ? "null" : JsonQuote(e.episode_id)) +
+      ",\"category\":" + JsonQuote(e.category) + ",\"summary\":" + JsonQuote(e.summary) +
+      ",\"sourceAgency\":" + (e.source_agency.empty() ? "null" : JsonQuote(e.source_agency)) +
+      ",\"significant\":" + (e.significant ? "true" : "false") +
+      ",\"late\":" + (e.late ? "true" : "false");
+  if (e.late) out += ",\"lateWorkingDays\":" + std::to_string(e.late_working_days);
+  if (e.corrects != 0) out += ",\"corrects\":" + std::to_string(e.corrects);
+  out += std::string(",\"corrected\":") + (e.corrected ? "true" : "false");
+  if (e.corrected) {
+    out += ",\"correction\":{\"seq\":" + std::to_string(e.correction_seq) +
+           ",\"reason\":" + JsonQuote(e.correction_reason) +
+           ",\"by\":" + JsonQuote(e.correction_by) +
+           ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.correction_recorded_at));
+    if (!e.corrected_summary.empty()) {
+      out += ",\"correctedSummary\":" + JsonQuote(e.corrected_summary);
     }
     out += "}";
   }
-  return out + "]}";
+  return out + "}";
 }
 
 std::string ChronologyCsv(const std::vector<ChronologyEntry>& entries) {

@@ -88,10 +88,14 @@ struct ChronologyHeading {
 // "episodeId", "category", "summary", "sourceAgency", "significant", "late", ...}]}.
 std::string ChronologyJson(const ChronologyHeading& heading,
                            const std::vector<ChronologyEntry>& entries);
+// One entry of ChronologyJson: {"seq", "type", "occurredAt", ...}.
+std::string ChronologyEntryJson(const ChronologyEntry& entry);
 // RFC 4180 CSV with a header row, CRLF line ends and a UTF-8 byte-order mark, so spreadsheets
 // open it cleanly; a cell that a spreadsheet would take for a formula (=, +, -, @) is
 // prefixed with an apostrophe.
 std::string ChronologyCsv(const std::vector<ChronologyEntry>& entries);
+// Text escaped for HTML (& < > " '), for every page the ledger writes.
+std::string HtmlEscape(std::string_view text);
 // A self-contained printable HTML page; every text is escaped.
 std::string ChronologyHtml(const ChronologyHeading& heading,
                            const std::vector<ChronologyEntry>& entries);

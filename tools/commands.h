@@ -74,6 +74,15 @@ struct TimescalesOptions {
 };
 int Timescales(const Common& common, const TimescalesOptions& options);
 
+// Subject access (docs/DATA-PROTECTION.md): the complete record of one family, every event
+// in the order things happened, with who read it; third parties' entries marked for review
+// before disclosure. Not logged: run by the data protection officer on the server's machine.
+struct ExportFamilyOptions {
+  ReadOptions read;
+  std::string format = "html";  // html or json
+  std::string to;               // a file; empty: stdout
+};
+int ExportFamily(const Common& common, const ExportFamilyOptions& options);
 struct HistoryOptions {
   std::string family;
   std::string stream;
@@ -117,6 +126,19 @@ struct ReportOptions {
   std::string on;
 };
 int Report(const Common& common, const ReportOptions& options);
+
+// Retention (docs/DATA-PROTECTION.md): "due" lists the families whose retention period ended
+// by `on` and that carry no legal hold (--all: every family with its status), counts on
+// stderr; "rules" prints the rules in force as a rules file (tools/retention_commands.cc).
+// A rules file that does not parse fails naming its line.
+struct RetentionOptions {
+  std::string action;           // "due" or "rules"
+  std::string on;               // YYYY-MM-DD; default today in Europe/London
+  std::string rules_file;       // "CLASS RULE N" lines; empty: the defaults
+  std::string format = "text";  // text or json
+  bool all = false;
+};
+int Retention(const Common& common, const RetentionOptions& options);
 
 struct GenOptions {
   uint64_t families = 100;

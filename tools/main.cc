@@ -170,6 +170,17 @@ int main(int argc, char** argv) {
   erase_cmd->add_option("--authorised-by", erase.authorised_by, "who authorised it (an id)")
       ->required();
 
+  ExportFamilyOptions export_family;
+  auto* export_family_cmd = app.add_subcommand(
+      "export-family",
+      "subject access: the complete record of one family, in order, readable (html or json), "
+      "third parties' entries marked for review before disclosure");
+  add_read(export_family_cmd, export_family.read);
+  export_family_cmd->add_option("--format", export_family.format, "html or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"html", "json"}));
+  export_family_cmd->add_option("--to", export_family.to, "write to this file (default: stdout)");
+
   std::string backup_dir;
   auto* backup_cmd = app.add_subcommand(
       "backup", "back up the ledger with RocksDB's BackupEngine (incremental; safe while serving)");
@@ -218,6 +229,25 @@ int main(int argc, char** argv) {
   consistency_cmd->add_option("--from", from, "the older size M")->required();
   consistency_cmd->add_option("--to", to, "the newer size N (default: the current size)");
 
+  RetentionOptions retention;
+  auto* retention_cmd = app.add_subcommand(
+      "retention", "retention rules per record class, and the families due for erasure");
+  retention_cmd->require_subcommand(1);
+  auto* retention_due = retention_cmd->add_subcommand(
+      "due", "list the families whose retention has ended and that carry no legal hold");
+  retention_due->add_option("--on", retention.on, "as on this day (YYYY-MM-DD; default today)");
+  retention_due->add_option("--format", retention.format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  retention_due->add_flag("--all", retention.all, "every family with its status");
+  auto* retention_rules =
+      retention_cmd->add_subcommand("rules", "print the rules in force, as a rules file");
+  for (auto* cmd : {retention_due, retention_rules}) {
+    cmd->add_option("--rules", retention.rules_file,
+                    "the rules file (CLASS RULE N lines; default: every class "
+                    "youngest-child-age 25)");
+  }
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
@@ -232,6 +262,7 @@ int main(int argc, char** argv) {
     if (*state_cmd) return State(common, state);
     if (*chronology_cmd) return Chronology(common, chronology);
     if (*timescales_cmd) return Timescales(common, timescales);
+    if (*export_family_cmd) return ExportFamily(common, export_family);
     if (*history_cmd) {
       if (history.family.empty() && history.stream.empty()) {
         std::cerr << "history: give --family ID or --stream NAME\n";
@@ -253,6 +284,10 @@ int main(int argc, char** argv) {
     if (*report_cmd) return Report(common, report);
     if (*inclusion_cmd) return ProveInclusion(common, seq, size);
     if (*consistency_cmd) return ProveConsistency(common, from, to);
+    if (*retention_cmd) {
+      retention.action = *retention_due ? "due" : "rules";
+      return Retention(common, retention);
+    }
   } catch (const std::exception& e) {
     spdlog::critical("caseledger failed: {}", e.what());
     return 1;

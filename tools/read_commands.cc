@@ -1,10 +1,12 @@
 // The family reads on the command line: state, chronology, timescales (EVENTS.md), each as
 // the record stood at --as-of / --as-of-seq. Read-only: they may run beside a server.
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "ledger/time_format.h"
+#include "projections/data_protection.h"
 #include "projections/overview.h"
 #include "projections/views.h"
 #include "tools/common.h"
@@ -21,7 +23,8 @@ struct Loaded {
   std::string as_of_text;
 };
 
-Result<Loaded> LoadFamily(ledger::Store& store, const ReadOptions& options) {
+// The seq the requested moment resolves to, and how to say it to people.
+Result<Loaded> ResolveRead(ledger::Store& store, const ReadOptions& options) {
   projections::AsOf as_of;
   as_of.seq = options.as_of_seq;
   Loaded out;
@@ -35,6 +38,11 @@ Result<Loaded> LoadFamily(ledger::Store& store, const ReadOptions& options) {
     out.as_of_text = "as recorded up to seq " + std::to_string(as_of.seq);
   }
   CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store, as_of));
+  return out;
+}
+
+Result<Loaded> LoadFamily(ledger::Store& store, const ReadOptions& options) {
+  CL_ASSIGN_OR_RETURN(Loaded out, ResolveRead(store, options));
   CL_ASSIGN_OR_RETURN(out.events, projections::ReadFamily(store, options.family, out.as_of_seq));
   return out;
 }
@@ -116,6 +124,42 @@ int Timescales(const Common& common, const TimescalesOptions& options) {
   auto state = projections::FoldFamily(loaded->events);
   std::cout << projections::PrettyJson(projections::TimescalesJson(
       options.read.family, *on, projections::EvaluateTimescales(state, *calendar, *on)));
+  return 0;
+}
+
+int ExportFamily(const Common& common, const ExportFamilyOptions& options) {
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  ledger::SystemClock clock;
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = *opened->store;
+  if (!store.seals()) {
+    std::cerr << "export-family: no master key, so sealed personal fields read [sealed]; give "
+                 "--master-key for the complete record\n";
+  }
+  auto read = ResolveRead(store, options.read);
+  if (!read.ok()) return Fail(read.status());
+  projections::AccessLog access(store);
+  auto exported = projections::BuildSubjectAccess(store, *calendar, &access, options.read.family,
+                                                  read->as_of_seq);
+  if (!exported.ok()) return Fail(exported.status());
+  exported->as_of_text = read->as_of_text;
+  exported->generated_at = clock.NowMicros();
+  const std::string text = options.format == "json"
+                               ? projections::PrettyJson(projections::SubjectAccessJson(*exported))
+                               : projections::SubjectAccessHtml(*exported);
+  if (options.to.empty()) {
+    std::cout << text;
+  } else {
+    std::ofstream out(options.to, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return Fail(Status::Unavailable("could not write " + options.to));
+  }
+  std::cerr << "export-family: family " << options.read.family << ", " << exported->entries.size()
+            << " entries up to seq " << exported->as_of_seq << ", " << exported->to_review
+            << " marked for review before disclosure\n";
   return 0;
 }
 

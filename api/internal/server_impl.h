@@ -109,7 +109,6 @@ std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& mor
 std::string AppendResultJson(const ledger::AppendResult& r);
 // An event without its data or actor: what a dashboard may see of the feed.
 std::string RedactedEventJson(const ledger::RecordedEvent& e);
-Result<ledger::EventId> RandomEventId();
 // The ids of the families whose streams hold `events` (each once, sorted).
 std::vector<std::string> FamiliesOf(const std::vector<ledger::RecordedEvent>& events);
 
@@ -202,6 +201,8 @@ class Server::Impl {
   Result<Reply> Chronology(const Call& c);
   Result<Reply> FamilyEvents(const Call& c);
   Result<Reply> Timescales(const Call& c);
+  Result<Reply> SubjectAccess(const Call& c);
+  Result<Reply> EraseFamily(const Call& c);
   Result<Reply> OpenEpisode(const Call& c);
   Result<Reply> Feed(const Call& c);
   Result<Reply> Live(const Call& c);

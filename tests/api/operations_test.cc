@@ -77,6 +77,9 @@ TEST_CASE(
       "GET /healthz",
       "GET /metrics",
       "GET /v1/openapi.json",
+      // Added by data protection (docs/api.md).
+      "GET /v1/families/{id}/export",
+      "POST /v1/families/{id}/erasure",
   };
   for (const std::string& route : contract) {
     INFO(route);
@@ -95,6 +98,7 @@ TEST_CASE(
       {"GET /v1/ledger/proofs/consistency", {"from", "to"}},
       {"GET /v1/audit/access", {"familyId"}},
       {"POST /v1/families/{id}/documents", {"filename"}},
+      {"GET /v1/families/{id}/export", {"asOf", "asOfSeq", "purpose", "format"}},
   };
 
   for (const Operation& o : operations) {

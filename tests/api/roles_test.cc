@@ -104,6 +104,13 @@ TEST_CASE(
       {"GET /v1/ledger/proofs/inclusion", get("/v1/ledger/proofs/inclusion?seq=1")},
       {"GET /v1/ledger/proofs/consistency", get("/v1/ledger/proofs/consistency?from=1")},
       {"GET /v1/audit/access", get("/v1/audit/access?familyId=F1")},
+      {"GET /v1/families/{id}/export", get("/v1/families/F1/export")},
+      {"POST /v1/families/{id}/erasure",
+       [&](const httplib::Headers& auth) {
+         return s.PostWith("/v1/families/F1/erasure", auth,
+                           R"({"reason":"retention ended","authorisedBy":"DPO1"})",
+                           "application/json");
+       }},
   };
 
   // The expected status of each route for each caller. P1 is F1's keyworker; P2 is a
@@ -138,6 +145,9 @@ TEST_CASE(
       {"GET /v1/ledger/proofs/inclusion",              {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
       {"GET /v1/ledger/proofs/consistency",            {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
       {"GET /v1/audit/access",                         {no,   no,   no,   no,    no,   ok,   no,   no}},
+      {"GET /v1/families/{id}/export",                 {no,   no,   no,   ok,    ok,   ok,   no,   no}},
+      // Last: the admin's erasure of F1 is the matrix's final call.
+      {"POST /v1/families/{id}/erasure",               {no,   no,   no,   no,    no,   no,   no,   ok}},
   };
   // clang-format on
   const std::set<std::string> open = {"GET /healthz", "GET /metrics", "GET /v1/openapi.json"};

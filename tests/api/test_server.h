@@ -1,8 +1,8 @@
 // The harness of the HTTP API tests: the real server (api::Server) on a free loopback port,
 // over a real ledger in a temporary folder (domain rules with documents_must_be_stored, a
-// manual clock shared by the store and the server, the bank holiday calendar, the overview
-// and the access log), one token per role, an httplib client, a tiny JSON reader and a
-// capturing log sink.
+// manual clock shared by the store and the server, a random master key so that family
+// events are sealed, the bank holiday calendar, the overview and the access log), one token
+// per role, an httplib client, a tiny JSON reader and a capturing log sink.
 //
 // Thread-safety: a TestServer is driven from the test's thread; the server answers on its
 // own threads. Catch2 assertions belong on the test's thread only.
@@ -30,6 +30,7 @@
 #include "api/server.h"
 #include "api/tokens.h"
 #include "ledger/merkle.h"
+#include "ledger/sealing.h"
 #include "ledger/time_format.h"
 #include "projections/access_log.h"
 #include "projections/calendar.h"
@@ -155,7 +156,13 @@ class TestServer {
     rules.documents_must_be_stored = true;
     rules_ = std::make_unique<projections::DomainRules>(rules);
     std::filesystem::create_directories(dir_ / "ledger");
-    store_ = OpenStore(dir_ / "ledger", clock_, rules_.get());
+    // Sealing as in production: family events sealed under family keys, so erasure works.
+    auto master = ledger::RandomKey();
+    REQUIRE(master.ok());
+    ledger::StoreOptions store_options;
+    store_options.guard = rules_.get();
+    store_options.master_key = *master;
+    store_ = OpenWith(dir_ / "ledger", clock_, store_options);
     rules_->Attach(store_.get());
 
     auto calendar = projections::Calendar::Load(CASELEDGER_FIXTURES_DIR

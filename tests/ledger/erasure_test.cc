@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger/domain_event.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
 #include "raw_db.h"
@@ -134,6 +135,13 @@ TEST_CASE(
     CHECK_THAT(*json, !Catch::Contains("Alex"));
     CHECK_THAT(*json, !Catch::Contains("calmer"));
   }
+  // Its personal fields read as erased, not merely sealed.
+  CHECK(f1->at(0).erased);
+  auto decoded = ev::Decode(f1->at(0));
+  REQUIRE(decoded.ok());
+  const auto& registered = std::get<ev::FamilyRegistered>(decoded->body);
+  CHECK(registered.members.at(0).name == ev::kErasedPlaceholder);
+  CHECK(registered.address == ev::kErasedPlaceholder);
   // Its non-personal facts are still there.
   auto first = EventToJson(f1->at(0));
   CHECK_THAT(*first, Catch::Contains("\"memberId\":\"C1\""));
@@ -187,6 +195,11 @@ TEST_CASE("erasure: without the master key nothing sealed opens", "[ledger][eras
   auto e = (*unkeyed)->ReadSeq(1);
   REQUIRE(e.ok());
   CHECK_THAT(*EventToJson(*e), !Catch::Contains("Alex"));
+  // Not erased: sealed, and said so.
+  CHECK_FALSE(e->erased);
+  auto decoded = ev::Decode(*e);
+  REQUIRE(decoded.ok());
+  CHECK(std::get<ev::FamilyRegistered>(decoded->body).members.at(0).name == ev::kSealedPlaceholder);
 }
 
 }  // namespace

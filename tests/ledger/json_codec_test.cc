@@ -113,7 +113,7 @@ TEST_CASE("json: an event over 1 MiB once encoded is refused naming its data", "
   CHECK(s.field() == "events[0].data");
 }
 
-TEST_CASE("json: a correction's replacement must be an object; actor fields must be text",
+TEST_CASE("json: a correction's replacement must be an object, actor fields must be text",
           "[ledger][json]") {
   const std::string body =
       R"({"expectedVersion":"any","events":[{"eventId":"2f1c6f1e-8d4b-4c55-9a0e-3b7f1c2d4e5f",)"
@@ -191,6 +191,21 @@ TEST_CASE("json: an event's data alone is checked against its kind, naming the f
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == caseledger::Code::kInvalidArgument);
   CHECK(bad.status().field() == "data.colour");
+}
+
+TEST_CASE("json: an event's data is one object, and nothing after it adds to the event",
+          "[ledger][json]") {
+  // Spliced into an event, this would otherwise backdate it or change its kind.
+  for (const char* data :
+       {R"({"reason":"r","authorisedBy":"A"},"occurredAt":"2000-01-01T00:00:00Z")",
+        R"({"reason":"r","authorisedBy":"A"}, "type":"legalHoldApplied")", R"("just a string")",
+        R"([1,2])", R"({"reason":"r")"}) {
+    INFO(data);
+    auto parsed = ParseEventData("familyErased", data);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == caseledger::Code::kInvalidArgument);
+    CHECK(parsed.status().field() == "data");
+  }
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ TEST_CASE("calendar: a malformed line is refused naming the file and the line", 
   REQUIRE_FALSE(b.ok());
   CHECK(b.status().code() == Code::kInvalidArgument);
   CHECK_THAT(b.status().message(), Contains(bad_day + " line 2"));
-  CHECK_THAT(b.status().message(), Contains("2026-02-30"));
+  CHECK_THAT(b.status().message(), Contains("must be a date YYYY-MM-DD"));
 
   auto c = Calendar::Parse("\n\nshort\n", "inline");
   REQUIRE_FALSE(c.ok());
@@ -229,7 +229,9 @@ TEST_CASE("days: ParseDay and FormatDay round-trip and refuse days that do not e
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == Code::kInvalidArgument);
   CHECK(bad.status().field() == "dueOn");
-  CHECK_THAT(bad.status().message(), Contains("\"2026-02-30\""));
+  // Named, not repeated: a value in the wrong field may be personal data.
+  CHECK_THAT(bad.status().message(), Contains("dueOn must be a date YYYY-MM-DD"));
+  CHECK_THAT(bad.status().message(), !Contains("2026-02-30"));
   for (const char* text :
        {"2027-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01T00", ""}) {
     INFO(text);

@@ -91,7 +91,7 @@ const std::string kRegistered = "Family registered: 1 member (1 child)";
 const std::string kOpenedE1 = "Episode E1 opened; keyworker P1; registration completed 2026-05-01";
 const std::string kConsent = "Consent to the assessment given by Parent (written)";
 
-TEST_CASE("chronology: ordered by when it happened, then seq; a backdated entry sorts by its date",
+TEST_CASE("chronology: ordered by when it happened, then seq, a backdated entry sorts by its date",
           "[chronology]") {
   Chron c;
   uint64_t n1 = c.Note("N1", "first", "2026-05-10T09:00:00Z", "2026-05-10T12:00:00Z");
@@ -187,7 +187,7 @@ TEST_CASE("chronology: a corrected entry stays, marked with the correction and i
 }
 
 TEST_CASE(
-    "chronology: a review TAF meeting reads \"Review TAF meeting held: continue; next "
+    "chronology: a review TAF meeting reads \"Review TAF meeting held: continue, next "
     "review 2026-05-01\"",
     "[chronology]") {
   ev::TafMeetingHeld review{

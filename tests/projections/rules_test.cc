@@ -284,7 +284,7 @@ TEST_CASE("no-future-events: an event may not happen after it is recorded") {
 }
 
 TEST_CASE(
-    "corrections-not-edits: a note is never re-recorded under its id; a correction is accepted") {
+    "corrections-not-edits: a note is never re-recorded under its id, a correction is accepted") {
   World w;
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   auto note = w.Note(L::kP1, "N1");
@@ -332,7 +332,7 @@ TEST_CASE("corrections-not-edits: a family, practitioner, meeting or assessment 
 }
 
 TEST_CASE(
-    "rules: each event of a request sees the ones before it; a refusal appends none of them") {
+    "rules: each event of a request sees the ones before it, a refusal appends none of them") {
   World w;
   // Registering and opening in one request is fine.
   REQUIRE_APPENDED(w.OpenFamily("F1"));

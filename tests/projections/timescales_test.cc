@@ -146,7 +146,7 @@ TEST_CASE("assessment-3-weeks: notStarted, onTrack, dueSoon in the last 5 days, 
   CHECK(Line(f.Eval("2026-05-23"), kA) == "breached 2026-05-01 2026-05-22 none");
 }
 
-TEST_CASE("assessment-3-weeks: consent withdrawn before the due day stops it; after, breached",
+TEST_CASE("assessment-3-weeks: consent withdrawn before the due day stops it, after, breached",
           "[timescales]") {
   Family f;
   f.Withdraw("2026-05-10T10:00:00Z");
@@ -183,7 +183,7 @@ TEST_CASE("assessment-3-weeks: a finalised FFA not signed, or with no copy given
 
 // ------------------------------------------------------------------ initial-taf-6-weeks
 
-TEST_CASE("initial-taf-6-weeks: a first meeting on day 42 is met; earlier days onTrack, dueSoon",
+TEST_CASE("initial-taf-6-weeks: a first meeting on day 42 is met, earlier days onTrack, dueSoon",
           "[timescales]") {
   Family f;
   f.Meeting("M1", "2026-06-12T10:00:00Z", "2026-06-12T16:00:00Z", "continue", "2026-08-01");
@@ -192,7 +192,7 @@ TEST_CASE("initial-taf-6-weeks: a first meeting on day 42 is met; earlier days o
         "onTrack dueSoon dueSoon notStarted");
 }
 
-TEST_CASE("initial-taf-6-weeks: a first meeting on day 43 is metLate; none by then is breached",
+TEST_CASE("initial-taf-6-weeks: a first meeting on day 43 is metLate, none by then is breached",
           "[timescales]") {
   Family f;
   CHECK(Line(f.Eval("2026-06-13"), kInitial) == "breached 2026-05-01 2026-06-12 none");
@@ -310,7 +310,7 @@ TEST_CASE("record-within-3-wd: a meeting whose plan is recorded on the 3rd worki
         "notStarted onTrack onTrack onTrack dueSoon");
 }
 
-TEST_CASE("record-within-3-wd: no plan by the 3rd working day is breached; one on the 4th, metLate",
+TEST_CASE("record-within-3-wd: no plan by the 3rd working day is breached, one on the 4th, metLate",
           "[timescales]") {
   Family f;
   f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-21T15:00:00Z", "continue", "2026-07-02");
@@ -322,7 +322,7 @@ TEST_CASE("record-within-3-wd: no plan by the 3rd working day is breached; one o
   CHECK(Line(f.Eval("2026-05-28"), kRecord) == "metLate 2026-05-21 2026-05-27 2026-05-28 M1");
 }
 
-TEST_CASE("record-within-3-wd: a close meeting needs no plan; its own recording day counts",
+TEST_CASE("record-within-3-wd: a close meeting needs no plan, its own recording day counts",
           "[timescales]") {
   Family f;
   f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-27T11:00:00Z", "close", "", "closure");
@@ -332,7 +332,7 @@ TEST_CASE("record-within-3-wd: a close meeting needs no plan; its own recording 
   CHECK(Line(g.Eval("2026-05-28"), kRecord) == "metLate 2026-05-21 2026-05-27 2026-05-28 M1");
 }
 
-TEST_CASE("record-within-3-wd: each meeting keeps its own state; the latest is reported",
+TEST_CASE("record-within-3-wd: each meeting keeps its own state, the latest is reported",
           "[timescales]") {
   Family f;
   f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-21T15:00:00Z", "continue", "2026-06-04");
@@ -378,7 +378,7 @@ TEST_CASE("share-within-5-wd: shared with the parents on the 5th working day is 
   CHECK(f.States(kShare, {"2026-05-27", "2026-05-28", "2026-05-29"}) == "onTrack dueSoon met");
 }
 
-TEST_CASE("share-within-5-wd: shared on the 6th working day is metLate; not shared is breached",
+TEST_CASE("share-within-5-wd: shared on the 6th working day is metLate, not shared is breached",
           "[timescales]") {
   Family f;
   f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-21T15:00:00Z", "continue", "2026-07-02");
