@@ -189,12 +189,13 @@ Result<Reply> Server::Impl::EraseFamily(const Call& c) {
   request.authorised_by = data.authorised_by;
   request.actor = {c.principal->actor_id, RoleName(c.principal->role), "", c.principal->token_id};
   request.now = ctx_.clock->NowMicros();
-  CL_ASSIGN_OR_RETURN(projections::Erasure erased, projections::EraseFamily(store_, request));
-  if (!erased.already_recorded) Appended();
+  auto erased = projections::EraseFamily(store_, request);
+  Appended();  // the familyErased event may be in the log even if the keys could not go
+  if (!erased.ok()) return erased.status();
   return Json("{\"familyId\":" + JsonQuote(id) +
-              ",\"erased\":true,\"seq\":" + std::to_string(erased.seq) +
-              ",\"recordedAt\":" + JsonQuote(ledger::FormatRfc3339(erased.recorded_at)) +
-              ",\"alreadyRecorded\":" + (erased.already_recorded ? "true" : "false") + "}");
+              ",\"erased\":true,\"seq\":" + std::to_string(erased->seq) +
+              ",\"recordedAt\":" + JsonQuote(ledger::FormatRfc3339(erased->recorded_at)) +
+              ",\"alreadyRecorded\":" + (erased->already_recorded ? "true" : "false") + "}");
 }
 
 // ---------------------------------------------------------------- other family reads

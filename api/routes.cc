@@ -59,6 +59,18 @@ void Server::Impl::DefineRoutes() {
        "",
        "application/json",
        [this](const Call&) -> Result<Reply> { return Json(OpenApi()); }},
+      {"GET",
+       "/v1/session",
+       "Who the token speaks for: actor id, role and token id (the web pages ask after sign-in)",
+       kAll,
+       {},
+       "",
+       "application/json",
+       [](const Call& c) -> Result<Reply> {
+         const Principal& p = *c.principal;
+         return Json("{\"actorId\":" + JsonQuote(p.actor_id) + ",\"role\":" +
+                     JsonQuote(RoleName(p.role)) + ",\"tokenId\":" + JsonQuote(p.token_id) + "}");
+       }},
       {"POST",
        "/v1/families/{id}/events",
        "Append events to a family's stream",

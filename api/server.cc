@@ -11,6 +11,7 @@
 
 #include "api/internal/server_impl.h"
 #include "api/metrics.h"
+#include "api/web_assets.h"
 #include "ledger/json_codec.h"
 #include "ledger/time_format.h"
 
@@ -213,6 +214,25 @@ void Server::Impl::Register(const Route& route) {
     http_->Get(pattern, handler);
   } else {
     http_->Post(pattern, handler);
+  }
+}
+
+void Server::Impl::RegisterPages() {
+  for (const WebAsset& asset : WebAssets()) {
+    std::string pattern;
+    for (char c : asset.path) {
+      if (c == '.') pattern += '\\';
+      pattern += c;
+    }
+    http_->Get(pattern, [&asset](const httplib::Request&, httplib::Response& res) {
+      t_note.route = std::string(asset.path);
+      // The pages run only their own script and talk only to this server.
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; "
+                     "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
+                     "base-uri 'none'; frame-ancestors 'none'");
+      res.set_content(std::string(asset.body), std::string(asset.type));
+    });
   }
 }
 

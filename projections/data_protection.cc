@@ -14,7 +14,7 @@ using ledger::FormatRfc3339;
 using ledger::JsonQuote;
 
 bool Blank(const std::string& text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t'; });
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
 // Who supplied what `body` records, and why it must be reviewed before disclosure, as the
@@ -58,7 +58,7 @@ Result<Erasure> EraseFamily(ledger::Store& store, const ErasureRequest& request)
   if (Blank(request.reason) || request.reason.size() > kMaxErasureReason) {
     return Status::InvalidArgument(
         "reason is required: why the family's personal data is erased (at most 1000 "
-        "characters), recorded in the familyErased event",
+        "bytes), recorded in clear in the familyErased event: no personal data in it",
         "reason");
   }
   if (!ledger::IsValidId(request.authorised_by)) {
@@ -75,8 +75,11 @@ Result<Erasure> EraseFamily(ledger::Store& store, const ErasureRequest& request)
   CL_ASSIGN_OR_RETURN(auto events, ReadFamily(store, request.family_id, store.Size()));
   for (const auto& e : events) {
     if (!std::holds_alternative<ev::FamilyErased>(e.body)) continue;
-    // Recorded by an erasure that stopped before its keys went: finish it.
-    CL_RETURN_IF_ERROR(store.EraseFamilyKeys(request.family_id));
+    // Recorded by an erasure that stopped before its keys went: finish it. (A retry of a
+    // finished one costs nothing: the flush and compaction are not run again.)
+    if (!store.FamilyErased(request.family_id)) {
+      CL_RETURN_IF_ERROR(store.EraseFamilyKeys(request.family_id));
+    }
     return Erasure{e.seq, e.recorded_at, true};
   }
   CL_ASSIGN_OR_RETURN(ledger::EventId id, ledger::EventId::Random());
@@ -102,13 +105,20 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
                                                uint64_t max_seq) {
   SubjectAccessExport out;
   out.family_id = family_id;
-  out.as_of_seq = max_seq == 0 ? store.Size() : std::min(max_seq, store.Size());
+  out.as_of_seq = std::min(max_seq, store.Size());
   if (!ledger::IsValidId(family_id)) {
     return Status::InvalidArgument("a family id is 1-64 characters of A-Z a-z 0-9 - _", "familyId");
   }
-  CL_ASSIGN_OR_RETURN(auto recorded,
-                      store.ReadStream("family/" + family_id, 1, SIZE_MAX, out.as_of_seq));
-  if (recorded.empty()) return Status::NotFound("family " + family_id + " has no record");
+  // Seq 0 is before the first event: nothing was recorded by then.
+  std::vector<ledger::RecordedEvent> recorded;
+  if (out.as_of_seq > 0) {
+    CL_ASSIGN_OR_RETURN(recorded,
+                        store.ReadStream("family/" + family_id, 1, SIZE_MAX, out.as_of_seq));
+  }
+  if (recorded.empty()) {
+    return Status::NotFound("family " + family_id + " has no record" +
+                            (out.as_of_seq < store.Size() ? " at that time" : ""));
+  }
   std::vector<ev::Event> events;
   events.reserve(recorded.size());
   for (const auto& r : recorded) {
@@ -168,7 +178,7 @@ std::string SubjectAccessJson(const SubjectAccessExport& e) {
                     ",\"asOf\":" + JsonQuote(e.as_of_text) +
                     ",\"generatedAt\":" + JsonQuote(FormatRfc3339(e.generated_at)) +
                     ",\"events\":" + std::to_string(e.entries.size()) +
-                    ",\"reviewBeforeDisclosure\":" + std::to_string(e.to_review) +
+                    ",\"entriesToReview\":" + std::to_string(e.to_review) +
                     ",\"erased\":" + (e.state.erased ? "true" : "false") +
                     ",\"legalHold\":" + (e.state.legal_hold ? "true" : "false") +
                     ",\"family\":" + FamilyStateJson(e.state, e.as_of_seq) + ",\"entries\":[";

@@ -75,13 +75,13 @@ struct SubjectAccessExport {
   size_t to_review = 0;                     // entries marked for review
 };
 
-// The family's export up to `max_seq` (Store::Size() for now). `access` may be null (no
-// reads listed). kNotFound when the family has no record by then.
+// The family's export up to `max_seq` (Store::Size() for now; 0 is before the first event).
+// `access` may be null (no reads listed). kNotFound when the family has no record by then.
 Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calendar& calendar,
                                                AccessLog* access, const std::string& family_id,
                                                uint64_t max_seq);
 
-// {"familyId", "asOfSeq", "asOf", "generatedAt", "events", "reviewBeforeDisclosure",
+// {"familyId", "asOfSeq", "asOf", "generatedAt", "events", "entriesToReview",
 // "erased", "legalHold", "family": {state as GET /v1/families/{id}}, "entries": [{chronology
 // entry fields, "version", "thirdParty", "reviewBeforeDisclosure", "review", "event"}],
 // "reads": [{"seq", "recordedAt", "by", "view", "purpose"}]}. The family's documents are in

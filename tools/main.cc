@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
   export_family_cmd->add_option("--format", export_family.format, "html or json")
       ->capture_default_str()
       ->check(CLI::IsMember({"html", "json"}));
-  export_family_cmd->add_option("--to", export_family.to, "write to this file (default: stdout)");
+  export_family_cmd->add_option("--to", export_family.to,
+                                "write to this new file, mode 0600 (default: stdout)");
 
   std::string backup_dir;
   auto* backup_cmd = app.add_subcommand(

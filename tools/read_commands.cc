@@ -1,7 +1,11 @@
 // The family reads on the command line: state, chronology, timescales (EVENTS.md), each as
 // the record stood at --as-of / --as-of-seq. Read-only: they may run beside a server.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <fstream>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -152,10 +156,22 @@ int ExportFamily(const Common& common, const ExportFamilyOptions& options) {
   if (options.to.empty()) {
     std::cout << text;
   } else {
-    std::ofstream out(options.to, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) return Fail(Status::Unavailable("could not write " + options.to));
+    // A whole family's record: readable by its owner only, and never over another file.
+    const int fd = ::open(options.to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return Fail(Status::Unavailable("could not create " + options.to + " (" +
+                                      std::strerror(errno) + "; it must not exist yet)"));
+    }
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    const bool written = done == text.size() && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return Fail(Status::Unavailable("could not write " + options.to));
   }
   std::cerr << "export-family: family " << options.read.family << ", " << exported->entries.size()
             << " entries up to seq " << exported->as_of_seq << ", " << exported->to_review

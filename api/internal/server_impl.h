@@ -132,11 +132,14 @@ class Server::Impl {
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);
+    RegisterPages();
   }
 
   void Configure();
   void DefineRoutes();
   void Register(const Route& route);
+  // The web pages (api/web/): open files; what they show comes from the routes above.
+  void RegisterPages();
   std::string OpenApi() const;
 
   // Stops the live streams, then the listener.

@@ -61,17 +61,21 @@ Result<std::optional<FamilyKey>> KeyRing::Find(const std::string& family_id, uin
 }
 
 Status KeyRing::Erase(const std::string& family_id) {
-  std::lock_guard lock(mu_);
-  cache_.erase(family_id);
-  rocksdb::WriteBatch batch;
-  batch.Delete(db_->cf(Cf::kMeta), FamilyKeyKey(family_id, kFirstKeyId));
-  batch.Put(db_->cf(Cf::kMeta), ErasedKey(family_id), "1");
-  // The family's documents go with its key.
-  const std::string from = BlobKey(family_id, "");
-  std::string to = from;
-  to.back() = '\x01';  // family_id, 0x01: just past every blob of the family
-  batch.DeleteRange(db_->cf(Cf::kBlobs), from, to);
-  CL_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  {
+    // Under the lock only while the key goes: KeyFor then finds it erased, not cached. The
+    // flush and compaction below take long and must not hold up other families' reads.
+    std::lock_guard lock(mu_);
+    cache_.erase(family_id);
+    rocksdb::WriteBatch batch;
+    batch.Delete(db_->cf(Cf::kMeta), FamilyKeyKey(family_id, kFirstKeyId));
+    batch.Put(db_->cf(Cf::kMeta), ErasedKey(family_id), "1");
+    // The family's documents go with its key.
+    const std::string from = BlobKey(family_id, "");
+    std::string to = from;
+    to.back() = '\x01';  // family_id, 0x01: just past every blob of the family
+    batch.DeleteRange(db_->cf(Cf::kBlobs), from, to);
+    CL_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  }
   // Physically: flush every column family (so that no write-ahead log still holds the key),
   // then rewrite the meta and blobs column families to the bottom level without it.
   rocksdb::DB* raw = db_->raw();

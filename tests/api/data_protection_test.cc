@@ -214,7 +214,7 @@ TEST_CASE(
   CHECK_FALSE(by_type.at("caseNoteAdded/N1")["reviewBeforeDisclosure"].boolean());
   CHECK(by_type.at("caseNoteAdded/N1")["thirdParty"].is_null());
   CHECK_FALSE(by_type.at("familyRegistered")["reviewBeforeDisclosure"].boolean());
-  CHECK(x["reviewBeforeDisclosure"].str() == "3");
+  CHECK(x["entriesToReview"].str() == "3");
   CHECK(r.body.find("F2") == std::string::npos);
   // The export is in the access log, with its purpose: the next export lists it.
   Json next = s.Get("/v1/families/F1/export", "auditor").json();

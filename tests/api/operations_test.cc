@@ -80,6 +80,8 @@ TEST_CASE(
       // Added by data protection (docs/api.md).
       "GET /v1/families/{id}/export",
       "POST /v1/families/{id}/erasure",
+      // For the web pages (docs/api.md).
+      "GET /v1/session",
   };
   for (const std::string& route : contract) {
     INFO(route);

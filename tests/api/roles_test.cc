@@ -105,6 +105,7 @@ TEST_CASE(
       {"GET /v1/ledger/proofs/consistency", get("/v1/ledger/proofs/consistency?from=1")},
       {"GET /v1/audit/access", get("/v1/audit/access?familyId=F1")},
       {"GET /v1/families/{id}/export", get("/v1/families/F1/export")},
+      {"GET /v1/session", get("/v1/session")},
       {"POST /v1/families/{id}/erasure",
        [&](const httplib::Headers& auth) {
          return s.PostWith("/v1/families/F1/erasure", auth,
@@ -146,6 +147,7 @@ TEST_CASE(
       {"GET /v1/ledger/proofs/consistency",            {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
       {"GET /v1/audit/access",                         {no,   no,   no,   no,    no,   ok,   no,   no}},
       {"GET /v1/families/{id}/export",                 {no,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/session",                              {ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok}},
       // Last: the admin's erasure of F1 is the matrix's final call.
       {"POST /v1/families/{id}/erasure",               {no,   no,   no,   no,    no,   no,   no,   ok}},
   };

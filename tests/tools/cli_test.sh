@@ -45,6 +45,35 @@ cl gen --families 40 --seed 4 | cmp -s - "$work/gen.jsonl" && fail "gen ignores 
 "$bin" --log-level warn --data "$work/gen-data" replay | grep -q '^replayed [0-9]* events' \
   || fail "replay did not report"
 
+# Subject access and erasure on the command line (docs/DATA-PROTECTION.md), on the generated
+# ledger: G1's export holds every event of its stream; as of a time before the first event
+# it is refused, not answered with today's record; --to writes a new file, mode 0600, never
+# over another. Then G1 is erased: its state shows [erased], verify passes, and erasing it
+# again only says so.
+gl() { "$bin" --log-level warn --data "$work/gen-data" "$@"; }
+gl export-family --family G1 --format json > "$work/sa.json" 2> "$work/sa.err"
+events=$(gl history --family G1 | wc -l)
+[ "$(jq '.events' "$work/sa.json")" = "$events" ] && [ "$(jq '.entries | length' "$work/sa.json")" = "$events" ] \
+  || fail "export-family is not complete: $(jq -c '{events, n: (.entries | length)}' "$work/sa.json") vs $events"
+grep -q "marked for review before disclosure" "$work/sa.err" || fail "export-family said nothing"
+if gl export-family --family G1 --as-of 2000-01-01T00:00:00Z > "$work/sa-early" 2> "$work/err"; then
+  fail "an export as of before the first event was answered"
+fi
+grep -q "no record at that time" "$work/err" || fail "early export: $(cat "$work/err")"
+gl export-family --family G1 --to "$work/sa.html" 2> /dev/null
+[ "$(stat -c %a "$work/sa.html")" = 600 ] || fail "the export file is not mode 0600"
+grep -q "<h1>Subject access export: family G1</h1>" "$work/sa.html" || fail "the HTML export"
+if gl export-family --family G1 --to "$work/sa.html" 2> /dev/null; then fail "an export overwrote a file"; fi
+gl checkpoint > "$work/gen-cp.txt"
+gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | grep -q "^erased family G1" \
+  || fail "erase did not report"
+gl state --family G1 > "$work/g1-state.json"
+grep -q '"erased": true' "$work/g1-state.json" || fail "G1 is not shown erased"
+grep -q '"name": "\[erased\]"' "$work/g1-state.json" || fail "G1's personal fields do not read [erased]"
+gl verify --checkpoint "$work/gen-cp.txt" > /dev/null || fail "verify failed after an erasure"
+gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | grep -q "already recorded" \
+  || fail "a second erase did not say it was done"
+
 cl report inbox | grep -q '"concernId": "C1"' || fail "the triage inbox lacks F2's police concern"
 cl report counts --on 2026-03-20 | grep -q '"assessment-3-weeks"' || fail "timescale counts"
 cl report overdue --on 2026-12-01 | grep -q '"timescale": "initial-taf-6-weeks"' \

@@ -23,7 +23,8 @@ grep -q "^F1${t}earlyHelp${t}youngest-child-age 25${t}2040-06-01$" "$work/due" \
 grep -q "^F2${t}" "$work/due" && fail "F2 (no date of birth) is listed as due"
 grep -q "1 due, 0 held, .* undetermined, 0 erased" "$work/due.err" \
   || fail "no counts on stderr: $(cat "$work/due.err")"
-cl retention due --on 2040-05-31 2> /dev/null | grep -q "^F1" && fail "F1 due the day before"
+cl retention due --on 2040-05-31 > "$work/before" 2> /dev/null || fail "retention due failed"
+grep -q "^F1" "$work/before" && fail "F1 due the day before"
 cl retention due --on 2100-01-01 --all > "$work/all" 2> /dev/null
 grep -q "^F2${t}earlyHelp${t}youngest-child-age 25${t}-${t}undetermined" "$work/all" \
   || fail "--all does not show F2 undetermined: $(cat "$work/all")"

@@ -1,0 +1,801 @@
+// caseledger's pages: one script, no build step, nothing fetched from elsewhere. Every view
+// reads and writes through the HTTP API (docs/api.md) with the token given at sign-in, kept
+// in this tab's sessionStorage only; the API decides what each role may see and do, and the
+// pages show its refusals in plain words. Text from the ledger is only ever set as text
+// (never parsed as HTML).
+'use strict';
+
+const TOKEN_KEY = 'caseledger.token';
+const session = { token: sessionStorage.getItem(TOKEN_KEY), who: null };
+
+// ------------------------------------------------------------------ DOM helpers
+
+// h('p', {class: 'x'}, 'text', child...): an element; attributes starting with "on" are
+// listeners; null/false children are skipped.
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function table(headers, rows, rowAttrs) {
+  return h('div', { class: 'scroll' },
+    h('table', {},
+      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((cells, i) =>
+        h('tr', rowAttrs ? rowAttrs(i) : {}, cells.map((c) => h('td', {}, c)))))));
+}
+
+function notice(kind, ...content) {
+  return h('div', { class: 'notice ' + kind, role: kind === 'error' ? 'alert' : 'status' }, ...content);
+}
+
+function field(label, input, hint) {
+  const id = input.id || ('f-' + Math.random().toString(36).slice(2));
+  input.id = id;
+  return h('div', {}, h('label', { for: id }, label, hint ? h('span', { class: 'hint' }, ' ' + hint) : null), input);
+}
+
+const main = () => document.getElementById('main');
+
+function show(title, ...content) {
+  const m = main();
+  m.replaceChildren(h('h1', { tabindex: '-1' }, title), ...content);
+  document.title = title + ' · caseledger';
+  m.querySelector('h1').focus();
+}
+
+// ------------------------------------------------------------------ the API
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || ('HTTP ' + status));
+    this.status = status;
+    this.code = e.code || '';
+    this.rule = e.rule || '';
+    this.field = e.field || '';
+    this.currentVersion = e.currentVersion;
+  }
+}
+
+// The answer's JSON (or text for non-JSON answers); throws ApiError for anything not 2xx.
+async function api(path, { method = 'GET', body, token = session.token, raw = false } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const type = res.headers.get('Content-Type') || '';
+  if (raw && res.ok) return res;
+  const data = type.startsWith('application/json') ? await res.json().catch(() => null) : await res.text();
+  if (!res.ok) {
+    if (res.status === 401 && token === session.token && session.token) signOut('Your session has ended: sign in again.');
+    throw new ApiError(res.status, data);
+  }
+  return data;
+}
+
+// A refusal in plain words.
+function explain(err) {
+  if (!(err instanceof ApiError)) return 'Something went wrong: ' + err.message;
+  switch (err.code) {
+    case 'ruleViolated':
+      return 'Not recorded: ' + err.message + ' (rule ' + err.rule + ').';
+    case 'conflict':
+      return 'Not recorded: someone else recorded something on this family since you opened it. ' +
+        'What you entered is kept: check the record, then save again.';
+    case 'invalidArgument':
+      return 'Not accepted: ' + err.message + (err.field ? ' (' + err.field + ')' : '') + '.';
+    case 'permissionDenied':
+      return 'Your role may not do this: ' + err.message + '.';
+    case 'notFound':
+      return 'Not found: ' + err.message + '.';
+    case 'unauthenticated':
+      return 'You are not signed in, or your token has ended.';
+    default:
+      return err.message;
+  }
+}
+
+// ------------------------------------------------------------------ time and ids
+
+const pad = (n) => String(n).padStart(2, '0');
+// An RFC 3339 UTC time without fractions, from a Date.
+const rfc3339 = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+// The value of an <input type="datetime-local"> for a Date, in the browser's time zone.
+const localInput = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) +
+  'T' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+// "2026-03-02T10:15:00.123456Z" -> "2026-03-02 10:15 UTC".
+const when = (t) => (t ? t.replace(/(:\d\d)?(\.\d+)?Z$/, ' UTC').replace('T', ' ') : '');
+
+function uuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
+  return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+}
+const shortId = (prefix) => prefix + Date.now().toString(36).toUpperCase() + Math.floor(Math.random() * 1296).toString(36).toUpperCase();
+
+// ------------------------------------------------------------------ words
+
+const ROLE_WORDS = {
+  practitioner: 'practitioner', helpdesk: 'helpdesk', 'triage-manager': 'triage manager',
+  coordinator: 'coordinator', auditor: 'auditor', dashboard: 'dashboard', admin: 'admin',
+};
+const TIMESCALE_WORDS = {
+  'assessment-3-weeks': 'Assessment within 3 weeks',
+  'initial-taf-6-weeks': 'Initial TAF within 6 weeks',
+  'review-6-12-weeks': 'Review TAF every 6-12 weeks',
+  'record-within-3-wd': 'Plan recorded within 3 working days',
+  'share-within-5-wd': 'Plan shared within 5 working days',
+  'action-outcome-3-wd': 'Step-up or closure within 3 working days',
+};
+const STATE_WORDS = {
+  notStarted: 'Not started', onTrack: 'On track', dueSoon: 'Due soon', met: 'Met',
+  metLate: 'Met late', breached: 'Breached', stopped: 'Stopped',
+};
+const STATES = ['breached', 'dueSoon', 'onTrack', 'metLate', 'met', 'notStarted', 'stopped'];
+const CATEGORIES = ['contact', 'meeting', 'practitionerUpdate', 'familyUpdate', 'significantEvent',
+  'progress', 'documentReceived', 'letterSent', 'supportRequest', 'other'];
+const CHRONOLOGY_CATEGORIES = CATEGORIES.concat(['registration', 'consent', 'team', 'assessment',
+  'document', 'actionPlan', 'concern', 'triage', 'stepUp', 'signposting', 'closure', 'correction',
+  'legalHold', 'erasure']);
+const words = (id) => id.replace(/([A-Z])/g, ' $1').toLowerCase();
+
+// ------------------------------------------------------------------ roles
+
+const READERS = ['practitioner', 'triage-manager', 'coordinator', 'auditor'];
+const OVERSIGHT = ['triage-manager', 'coordinator', 'auditor'];
+const NOTE_WRITERS = ['practitioner', 'triage-manager', 'coordinator'];
+const role = () => (session.who ? session.who.role : '');
+const is = (...roles) => roles.includes(role());
+
+function navItems() {
+  const items = [];
+  if (is(...READERS)) items.push(['#/', 'Find a family']);
+  if (is(...OVERSIGHT)) items.push(['#/inbox', 'Triage inbox']);
+  items.push(['#/dashboard', 'Timescales dashboard']);
+  if (is('auditor')) items.push(['#/audit', 'Audit']);
+  if (is('helpdesk')) items.push(['#/helpdesk', 'Open episode check']);
+  return items;
+}
+
+function renderChrome() {
+  const nav = document.getElementById('nav');
+  const who = document.getElementById('who');
+  if (!session.who) {
+    nav.replaceChildren();
+    who.replaceChildren();
+    return;
+  }
+  const here = location.hash.split('?')[0] || '#/';
+  nav.replaceChildren(h('ul', {}, navItems().map(([href, text]) =>
+    h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : null }, text)))));
+  who.replaceChildren(
+    h('span', {}, 'Signed in as ' + session.who.actorId + ' (' + (ROLE_WORDS[role()] || role()) + ')'),
+    h('button', { type: 'button', onclick: () => signOut('You are signed out.') }, 'Sign out'));
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  session.token = null;
+  session.who = null;
+  session.signedOutMessage = message;
+  if (location.hash !== '#/signin') location.hash = '#/signin';
+  else render();
+}
+
+// ------------------------------------------------------------------ sign in
+
+function signInView() {
+  const token = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', required: true, size: 60 });
+  const status = h('div', { 'aria-live': 'polite' });
+  if (session.signedOutMessage) status.append(notice('', session.signedOutMessage));
+  session.signedOutMessage = null;
+  const form = h('form', {
+    class: 'stack', onsubmit: async (ev) => {
+      ev.preventDefault();
+      status.replaceChildren();
+      try {
+        const who = await api('/v1/session', { token: token.value.trim() });
+        session.token = token.value.trim();
+        session.who = who;
+        sessionStorage.setItem(TOKEN_KEY, session.token);
+        location.hash = home();
+      } catch (err) {
+        status.replaceChildren(notice('error', explain(err)));
+      }
+    },
+  },
+  field('Access token', token, '(from your administrator; kept in this browser tab only)'),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')));
+  show('Sign in', form, status);
+}
+
+function home() {
+  if (is(...READERS)) return '#/';
+  if (is('helpdesk')) return '#/helpdesk';
+  return '#/dashboard';
+}
+
+// ------------------------------------------------------------------ find a family
+
+function findView() {
+  const id = h('input', { id: 'family-id', name: 'family', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off' });
+  show('Find a family',
+    h('p', {}, 'Open a family\'s record by its id. Each time you open one, the ledger records who read it and when.'),
+    h('form', {
+      class: 'inline', onsubmit: (ev) => {
+        ev.preventDefault();
+        location.hash = '#/family/' + encodeURIComponent(id.value.trim());
+      },
+    }, field('Family id', id), h('div', {}, h('button', { type: 'submit' }, 'Open'))));
+}
+
+// ------------------------------------------------------------------ a family
+
+function consentWords(c) {
+  if (c.withdrawn) return 'Withdrawn by ' + c.withdrawnBy + ' on ' + when(c.withdrawnAt) + (c.withdrawalReason ? ': ' + c.withdrawalReason : '');
+  if (c.given) return 'Given by ' + c.givenBy + ' on ' + when(c.givenAt) + (c.informationSharing ? '; information sharing agreed' : '');
+  if (c.refused) return 'Refused by ' + c.refusedBy + (c.refusalReason ? ': ' + c.refusalReason : '');
+  return 'Not yet given';
+}
+
+function timescaleItems(timescales) {
+  return h('ol', { class: 'timescales' }, timescales.map((t) => h('li', { class: t.state },
+    h('span', { class: 'name' }, TIMESCALE_WORDS[t.id] || t.id),
+    h('span', { class: 'state' }, STATE_WORDS[t.state] || t.state),
+    t.dueOn ? h('span', { class: 'due' }, ' · due ' + t.dueOn) : null,
+    t.limitOn ? h('span', {}, ' · overdue after ' + t.limitOn) : null,
+    t.metOn ? h('span', {}, ' · met ' + t.metOn) : null,
+    t.meetingId ? h('span', { class: 'hint' }, ' (meeting ' + t.meetingId + ')') : null)));
+}
+
+async function familyView(id, flash) {
+  const base = '/v1/families/' + encodeURIComponent(id);
+  let family, timescales;
+  try {
+    [family, timescales] = await Promise.all([api(base + '?purpose=family%20page'), api(base + '/timescales?purpose=family%20page')]);
+  } catch (err) {
+    show('Family ' + id, notice('error', explain(err)));
+    return;
+  }
+  const episodes = family.episodes || [];
+  const open = episodes.find((e) => e.episodeId === family.openEpisodeId);
+  const current = open || episodes[episodes.length - 1];
+  const ts = (timescales.episodes || []).find((e) => current && e.episodeId === current.episodeId);
+  const today = timescales.on;
+  const content = [];
+  content.push(h('p', { class: 'sub' }, 'Version ' + family.version + ' of the record · timescales as on ' + today));
+  content.push(h('div', { class: 'actions' },
+    h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology' }, 'Read the chronology'),
+    is('auditor') ? h('a', { href: '#/audit?family=' + encodeURIComponent(id) }, 'Who read this record') : null));
+  if (flash) content.push(flash);
+  if (family.erased) content.push(notice('warn', 'This family\'s personal data was erased. Dates, kinds of events and timescales remain.'));
+  if (family.legalHold) content.push(notice('warn', 'This family is under a legal hold.'));
+
+  content.push(h('h2', {}, 'Who is in the family'));
+  content.push(table(['Name', 'Role', 'Date of birth'],
+    (family.members || []).map((m) => [m.name || '', m.role, m.dateOfBirth || ''])));
+  if (family.address) content.push(h('p', {}, h('strong', {}, 'Address: '), family.address));
+
+  if (!current) {
+    content.push(h('p', {}, 'No episode has been opened.'));
+  } else {
+    content.push(h('h2', {}, (open ? 'Open episode ' : 'Latest episode ') + current.episodeId));
+    content.push(h('dl', { class: 'facts' },
+      h('dt', {}, 'Status'), h('dd', {}, words(current.status)),
+      h('dt', {}, 'Keyworker'), h('dd', {}, current.keyworkerId),
+      h('dt', {}, 'TAF members'), h('dd', {}, (current.tafMembers || []).join(', ') || 'none'),
+      h('dt', {}, 'Consent'), h('dd', {}, consentWords(current.consent || {})),
+      h('dt', {}, 'Registration completed'), h('dd', {}, current.registrationCompletedOn)));
+    if (ts) {
+      content.push(h('h2', {}, 'Timescales'));
+      content.push(timescaleItems(ts.timescales));
+    }
+    const actions = (current.actions || []).filter((a) => a.status === 'open');
+    content.push(h('h2', {}, 'Open actions'));
+    content.push(actions.length
+      ? table(['Action', 'Owner', 'Due', 'From meeting'], actions.map((a) => [
+        a.description, a.owner, a.dueOn < today ? h('strong', {}, a.dueOn + ' (overdue)') : a.dueOn, a.meetingId]))
+      : h('p', {}, 'No open actions.'));
+  }
+  content.push(h('h2', {}, 'Concerns'));
+  const concerns = family.concerns || [];
+  content.push(concerns.length
+    ? table(['Received', 'From', 'Kind', 'Summary', 'Threshold', 'Triage direction'], concerns.map((c) => [
+      when(c.receivedAt), c.source, words(c.kind || ''), c.summary || '',
+      c.aboveThreshold ? 'above (child protection)' : 'below',
+      c.directed ? c.direction : 'awaiting direction']))
+    : h('p', {}, 'No concerns recorded.'));
+
+  if (current && !family.erased && is(...NOTE_WRITERS)) content.push(noteForm(id, family, current));
+  if (current && open && !family.erased && is('practitioner')) content.push(meetingForm(id, family, current));
+  show('Family ' + id, ...content);
+}
+
+// The version the next write expects; a conflict moves it on (the user saves again knowingly).
+function writer(id, family) {
+  return {
+    version: family.version,
+    async append(events) {
+      try {
+        return await api('/v1/families/' + encodeURIComponent(id) + '/events', {
+          method: 'POST', body: { expectedVersion: this.version, events },
+        });
+      } catch (err) {
+        if (err.code === 'conflict' && typeof err.currentVersion === 'number') this.version = err.currentVersion;
+        throw err;
+      }
+    },
+  };
+}
+
+function episodeSelect(family, current) {
+  return h('select', { name: 'episode' }, (family.episodes || []).map((e) =>
+    h('option', { value: e.episodeId, selected: e.episodeId === current.episodeId }, e.episodeId + ' (' + words(e.status) + ')')));
+}
+
+function noteForm(id, family, current) {
+  const w = writer(id, family);
+  const episode = episodeSelect(family, current);
+  const category = h('select', { name: 'category' }, CATEGORIES.map((c) => h('option', { value: c }, words(c))));
+  const text = h('textarea', { name: 'text', required: true, rows: 5 });
+  const significant = h('input', { type: 'checkbox', name: 'significant', id: 'note-significant' });
+  const agency = h('input', { name: 'sourceAgency', autocomplete: 'off' });
+  const happened = h('input', { type: 'datetime-local', name: 'occurredAt', required: true, value: localInput(new Date()) });
+  const status = h('div', { 'aria-live': 'polite' });
+  const form = h('form', {
+    class: 'stack', id: 'note-form', 'aria-labelledby': 'note-heading', onsubmit: async (ev) => {
+      ev.preventDefault();
+      status.replaceChildren();
+      const data = {
+        episodeId: episode.value, noteId: shortId('N'), category: category.value,
+        text: text.value, significant: significant.checked,
+      };
+      if (agency.value.trim()) data.sourceAgency = agency.value.trim();
+      try {
+        const answer = await w.append([{ eventId: uuid(), type: 'caseNoteAdded', occurredAt: rfc3339(new Date(happened.value)), data }]);
+        familyView(id, notice('ok', 'Case note saved (entry ' + answer.events[0].seq + '). ',
+          h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology' }, 'See it in the chronology')));
+      } catch (err) {
+        status.replaceChildren(notice('error', explain(err)));
+      }
+    },
+  },
+  h('h2', { id: 'note-heading' }, 'Add a case note'),
+  field('Episode', episode), field('Category', category), field('What happened', text),
+  h('div', { class: 'check' }, significant, h('label', { for: 'note-significant' }, 'Significant')),
+  field('Source agency', agency, '(when another agency supplied this information)'),
+  field('When it happened', happened, '(your local time)'),
+  status,
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save the case note')));
+  return form;
+}
+
+function meetingForm(id, family, current) {
+  const w = writer(id, family);
+  const episode = episodeSelect(family, current);
+  const meetingId = h('input', { name: 'meetingId', required: true, value: 'M' + ((current.meetings || []).length + 1), size: 8 });
+  const kind = h('select', { name: 'kind' }, ['initial', 'review', 'closure'].map((k) =>
+    h('option', { value: k, selected: k === ((current.meetings || []).length ? 'review' : 'initial') }, k)));
+  const held = h('input', { type: 'datetime-local', name: 'heldAt', required: true, value: localInput(new Date()) });
+  const attendees = h('textarea', { name: 'attendees', rows: 3, required: true });
+  const outcome = h('select', { name: 'outcome' }, [['continue', 'continue'], ['stepUp', 'step up'], ['close', 'close']].map(([v, t]) => h('option', { value: v }, t)));
+  const nextReview = h('input', { type: 'date', name: 'nextReviewOn' });
+  const rows = h('div', {});
+  const addRow = () => {
+    const n = rows.children.length + 1;
+    rows.append(h('div', { class: 'row' },
+      field('Action ' + n, h('input', { name: 'description', size: 34 })),
+      field('Owner', h('input', { name: 'owner', size: 10 })),
+      field('Due on', h('input', { type: 'date', name: 'dueOn' }))));
+  };
+  addRow();
+  const status = h('div', { 'aria-live': 'polite' });
+  return h('form', {
+    class: 'stack', id: 'meeting-form', 'aria-labelledby': 'meeting-heading', onsubmit: async (ev) => {
+      ev.preventDefault();
+      status.replaceChildren();
+      const meeting = {
+        episodeId: episode.value, meetingId: meetingId.value.trim(), kind: kind.value,
+        attendees: attendees.value.split('\n').map((s) => s.trim()).filter(Boolean), outcome: outcome.value,
+      };
+      if (nextReview.value) meeting.nextReviewOn = nextReview.value;
+      const actions = [];
+      for (const [i, row] of Array.from(rows.children).entries()) {
+        const [d, o, due] = ['description', 'owner', 'dueOn'].map((n) => row.querySelector('[name=' + n + ']').value.trim());
+        if (!d && !o && !due) continue;
+        actions.push({ actionId: meeting.meetingId + '-A' + (i + 1), description: d, owner: o, dueOn: due, status: 'open' });
+      }
+      const at = rfc3339(new Date(held.value));
+      const events = [{ eventId: uuid(), type: 'tafMeetingHeld', occurredAt: at, data: meeting }];
+      if (actions.length) {
+        events.push({ eventId: uuid(), type: 'actionPlanUpdated', occurredAt: rfc3339(new Date()), data: { episodeId: meeting.episodeId, meetingId: meeting.meetingId, actions } });
+      }
+      try {
+        await w.append(events);
+        familyView(id, notice('ok', 'TAF meeting ' + meeting.meetingId + ' recorded' + (actions.length ? ' with its action plan.' : '.')));
+      } catch (err) {
+        status.replaceChildren(notice('error', explain(err)));
+      }
+    },
+  },
+  h('h2', { id: 'meeting-heading' }, 'Record a TAF meeting'),
+  field('Episode', episode), field('Meeting id', meetingId), field('Kind', kind),
+  field('When it was held', held, '(your local time)'),
+  field('Who attended', attendees, '(one per line)'), field('Outcome', outcome),
+  field('Next review on', nextReview, '(optional)'),
+  h('fieldset', {}, h('legend', {}, 'Action plan'), rows,
+    h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add another action')),
+  status,
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Record the meeting')));
+}
+
+// ------------------------------------------------------------------ chronology
+
+async function chronologyView(id, params) {
+  const q = new URLSearchParams();
+  for (const k of ['episode', 'from', 'to', 'category', 'asOf']) if (params.get(k)) q.set(k, params.get(k));
+  if (params.get('significant') === 'true') q.set('significant', 'true');
+  q.set('purpose', 'chronology page');
+  const base = '/v1/families/' + encodeURIComponent(id) + '/chronology';
+  const title = 'Chronology of family ' + id;
+  let chronology;
+  try {
+    chronology = await api(base + '?' + q.toString());
+  } catch (err) {
+    show(title, filterForm(id, params), notice('error', explain(err)));
+    return;
+  }
+  const entries = chronology.entries || [];
+  const rows = entries.map((e) => {
+    const what = [];
+    if (e.significant) what.push(h('span', { class: 'mark significant' }, 'Significant'));
+    if (e.corrected) what.push(h('span', { class: 'mark corrected' }, 'Corrected'));
+    what.push(e.summary);
+    if (e.corrected && e.correction) {
+      what.push(h('span', { class: 'correction' }, 'Corrected by ' + e.correction.by + ' at ' + when(e.correction.recordedAt) +
+        ': ' + e.correction.reason + (e.correction.correctedSummary ? '. Now reads: ' + e.correction.correctedSummary : '')));
+    }
+    const recorded = [when(e.recordedAt) + ' by ' + e.recordedBy.id + ' (' + (ROLE_WORDS[e.recordedBy.role] || e.recordedBy.role) + ')'];
+    if (e.late) recorded.push(' ', h('span', { class: 'mark late' }, 'Late: ' + e.lateWorkingDays + ' working days'));
+    return [when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
+  });
+  const asOf = params.get('asOf');
+  show(title,
+    h('p', { class: 'sub' }, (asOf ? 'As the record stood at ' + when(asOf) : 'The current record') +
+      ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened'),
+    filterForm(id, params),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => downloadCsv(base, q, id) }, 'Download CSV'),
+      h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Back to the family')),
+    entries.length
+      ? table(['Happened', 'Recorded', 'Episode', 'Category', 'What', 'Source'], rows,
+        (i) => ({ class: [entries[i].significant ? 'significant' : '', entries[i].late ? 'late' : ''].join(' ').trim() || null }))
+      : h('p', {}, 'No entries match.'));
+}
+
+function filterForm(id, params) {
+  const significant = h('input', { type: 'checkbox', id: 'f-significant', checked: params.get('significant') === 'true' });
+  const category = h('select', { id: 'f-category' }, h('option', { value: '' }, 'all'),
+    CATEGORIES.map((c) => h('option', { value: c, selected: params.get('category') === c }, words(c))));
+  const from = h('input', { type: 'date', id: 'f-from', value: params.get('from') || '' });
+  const to = h('input', { type: 'date', id: 'f-to', value: params.get('to') || '' });
+  const episode = h('input', { id: 'f-episode', size: 6, value: params.get('episode') || '' });
+  const asOfValue = params.get('asOf') ? localInput(new Date(params.get('asOf'))) : '';
+  const asOf = h('input', { type: 'datetime-local', id: 'f-asof', value: asOfValue });
+  return h('form', {
+    class: 'inline', 'aria-label': 'Filter the chronology', onsubmit: (ev) => {
+      ev.preventDefault();
+      const q = new URLSearchParams();
+      if (significant.checked) q.set('significant', 'true');
+      if (category.value) q.set('category', category.value);
+      if (from.value) q.set('from', from.value);
+      if (to.value) q.set('to', to.value);
+      if (episode.value.trim()) q.set('episode', episode.value.trim());
+      if (asOf.value) q.set('asOf', rfc3339(new Date(asOf.value)));
+      location.hash = '#/family/' + encodeURIComponent(id) + '/chronology' + (q.toString() ? '?' + q.toString() : '');
+    },
+  },
+  h('div', { class: 'check' }, h('label', { for: 'f-significant' }, 'Significant only'), significant),
+  field('Category', category), field('From', from), field('To', to), field('Episode', episode),
+  field('As of', asOf, '(your local time)'),
+  h('div', {}, h('button', { type: 'submit' }, 'Show')));
+}
+
+async function downloadCsv(base, q, id) {
+  const csv = new URLSearchParams(q);
+  csv.set('format', 'csv');
+  try {
+    const res = await api(base + '?' + csv.toString(), { raw: true });
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: 'chronology-' + id + '.csv' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    main().append(notice('error', explain(err)));
+  }
+}
+
+// ------------------------------------------------------------------ inbox and dashboard
+
+async function inboxView() {
+  let inbox;
+  try {
+    inbox = await api('/v1/triage/inbox');
+  } catch (err) {
+    show('Triage inbox', notice('error', explain(err)));
+    return;
+  }
+  const familyLink = (id) => h('a', { href: '#/family/' + encodeURIComponent(id) }, id);
+  const rows = (list) => list.map((c) => [familyLink(c.familyId), c.concernId, c.source, words(c.kind || ''),
+    when(c.receivedAt), c.episodeId || '', c.keyworkerId || '']);
+  const headers = ['Family', 'Concern', 'From', 'Kind', 'Received', 'Episode', 'Keyworker'];
+  show('Triage inbox',
+    h('p', { class: 'sub' }, 'Concerns below the child-protection threshold about families with an open episode, awaiting a triage direction. Up to entry ' + inbox.asOfSeq + '.'),
+    (inbox.inbox || []).length ? table(headers, rows(inbox.inbox)) : h('p', {}, 'Nothing awaits a direction.'),
+    h('h2', {}, 'Child protection referrals'),
+    (inbox.childProtectionReferrals || []).length ? table(headers, rows(inbox.childProtectionReferrals)) : h('p', {}, 'None.'));
+}
+
+async function dashboardView() {
+  let counts;
+  try {
+    counts = await api('/v1/reports/timescales');
+  } catch (err) {
+    show('Timescales dashboard', notice('error', explain(err)));
+    return;
+  }
+  const content = [h('p', { class: 'sub' }, 'As on ' + counts.on + ' · ' + counts.families + ' families · ' +
+    counts.episodes.open + ' open episodes, ' + counts.episodes.closed + ' closed')];
+  const ids = Object.keys(counts.timescales);
+  content.push(h('h2', {}, 'Episodes by timescale state'));
+  content.push(h('ul', { class: 'legend', 'aria-hidden': 'true' }, STATES.map((s) =>
+    h('li', {}, h('span', { class: 'swatch seg ' + s }), STATE_WORDS[s]))));
+  content.push(h('div', { class: 'chart', role: 'img', 'aria-label': 'Bar chart of the table below' }, ids.map((id) => {
+    const c = counts.timescales[id];
+    const total = STATES.reduce((n, s) => n + (c[s] || 0), 0) || 1;
+    return h('div', { class: 'bar-row' }, h('span', {}, TIMESCALE_WORDS[id] || id),
+      h('div', { class: 'bar' }, STATES.filter((s) => c[s]).map((s) =>
+        h('span', { class: 'seg ' + s, title: STATE_WORDS[s] + ': ' + c[s], 'data-width': (100 * c[s] / total).toFixed(2) }))));
+  })));
+  content.push(table(['Timescale'].concat(STATES.map((s) => STATE_WORDS[s])),
+    ids.map((id) => [TIMESCALE_WORDS[id] || id].concat(STATES.map((s) => {
+      const n = counts.timescales[id][s] || 0;
+      return s === 'breached' && n ? h('strong', {}, String(n)) : String(n);
+    })))));
+  content.push(h('h2', {}, 'Breaches'));
+  try {
+    const overdue = await api('/v1/reports/overdue');
+    content.push((overdue.overdue || []).length
+      ? table(['Family', 'Episode', 'Keyworker', 'Timescale', 'Meeting', 'Overdue since', 'Days overdue'],
+        overdue.overdue.map((o) => [h('a', { href: '#/family/' + encodeURIComponent(o.familyId) }, o.familyId), o.episodeId,
+          o.keyworkerId, TIMESCALE_WORDS[o.timescale] || o.timescale, o.meetingId || '', o.limitOn, String(o.daysOverdue)]))
+      : h('p', {}, 'No breaches.'));
+  } catch (err) {
+    content.push(h('p', {}, err.code === 'permissionDenied'
+      ? 'The list of breaches names families: your role sees the counts only.' : explain(err)));
+  }
+  show('Timescales dashboard', ...content);
+  // Widths set through the CSSOM: the page's policy allows no inline style attributes.
+  for (const seg of main().querySelectorAll('.seg[data-width]')) seg.style.width = seg.dataset.width + '%';
+}
+
+// ------------------------------------------------------------------ helpdesk
+
+function helpdeskView() {
+  const id = h('input', { id: 'hd-family', required: true, autocomplete: 'off' });
+  const out = h('div', { 'aria-live': 'polite' });
+  show('Open episode check',
+    h('p', {}, 'Whether a family already has an open Families First episode, and if so its keyworker\'s contact. Nothing else of the record is shown.'),
+    h('form', {
+      class: 'inline', onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          const a = await api('/v1/helpdesk/open-episode?familyId=' + encodeURIComponent(id.value.trim()));
+          const k = a.keyworker || {};
+          out.replaceChildren(a.open
+            ? notice('warn', 'Open episode ' + (a.episodeId || '') + '. Keyworker: ' + [k.name || k.id, k.agency, k.email].filter(Boolean).join(', '))
+            : notice('ok', 'No open episode.'));
+        } catch (err) {
+          out.replaceChildren(notice('error', explain(err)));
+        }
+      },
+    }, field('Family id', id), h('div', {}, h('button', { type: 'submit' }, 'Check'))),
+    out);
+}
+
+// ------------------------------------------------------------------ audit
+
+// SHA-256 (FIPS 180-4) of a Uint8Array, in plain JavaScript: the check must not depend on
+// the page being a secure context (crypto.subtle is only there over HTTPS or localhost).
+function sha256(bytes) {
+  const K = new Uint32Array([
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+  const H = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const length = bytes.length;
+  const padded = new Uint8Array(((length + 9 + 63) >> 6) << 6);
+  padded.set(bytes);
+  padded[length] = 0x80;
+  const view = new DataView(padded.buffer);
+  view.setUint32(padded.length - 8, Math.floor(length / 0x20000000));
+  view.setUint32(padded.length - 4, (length << 3) >>> 0);
+  const W = new Uint32Array(64);
+  const rotr = (x, n) => (x >>> n) | (x << (32 - n));
+  for (let off = 0; off < padded.length; off += 64) {
+    for (let i = 0; i < 16; i++) W[i] = view.getUint32(off + 4 * i);
+    for (let i = 16; i < 64; i++) {
+      const s0 = rotr(W[i - 15], 7) ^ rotr(W[i - 15], 18) ^ (W[i - 15] >>> 3);
+      const s1 = rotr(W[i - 2], 17) ^ rotr(W[i - 2], 19) ^ (W[i - 2] >>> 10);
+      W[i] = (W[i - 16] + s0 + W[i - 7] + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = H;
+    for (let i = 0; i < 64; i++) {
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + W[i]) >>> 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+      hh = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+    }
+    H[0] += a; H[1] += b; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += hh;
+  }
+  const out = new Uint8Array(32);
+  const ov = new DataView(out.buffer);
+  H.forEach((v, i) => ov.setUint32(4 * i, v));
+  return out;
+}
+
+const fromHex = (hex) => new Uint8Array((hex.match(/../g) || []).map((b) => parseInt(b, 16)));
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const fromBase64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+const nodeHash = (l, r) => sha256(concat(new Uint8Array([1]), l, r));
+
+// RFC 9162 section 2.1.3.2: the root an inclusion proof gives, or null when it is malformed.
+function rootFromInclusion(leafIndex, size, leafHash, proof) {
+  if (leafIndex >= size) return null;
+  let fn = leafIndex;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}
+
+async function auditView(params) {
+  let checkpoint;
+  try {
+    checkpoint = await api('/v1/ledger/checkpoint');
+  } catch (err) {
+    show('Audit', notice('error', explain(err)));
+    return;
+  }
+  const lines = checkpoint.split('\n');
+  const size = Number(lines[1]);
+  const root = toHex(fromBase64(lines[2]));
+  const seq = h('input', { type: 'number', id: 'proof-seq', min: 1, max: size, required: true, value: params.get('seq') || '' });
+  const proofOut = h('div', { 'aria-live': 'polite', id: 'proof-result' });
+  const family = h('input', { id: 'access-family', required: true, autocomplete: 'off', value: params.get('family') || '' });
+  const accessOut = h('div', { 'aria-live': 'polite' });
+
+  async function checkProof() {
+    proofOut.replaceChildren(notice('', 'Checking…'));
+    const n = Number(seq.value);
+    try {
+      const feed = await api('/v1/events?after=' + (n - 1) + '&limit=1&raw=true');
+      const event = (feed.events || [])[0];
+      if (!event || event.seq !== n) throw new Error('event ' + n + ' is not in the log');
+      const leaf = sha256(concat(new Uint8Array([0]), fromBase64(event.raw)));
+      const proof = await api('/v1/ledger/proofs/inclusion?seq=' + n + '&size=' + size);
+      const computed = rootFromInclusion(proof.leafIndex, proof.size, leaf, proof.hashes.map(fromHex));
+      const leafOk = toHex(leaf) === event.leafHash;
+      const rootOk = computed !== null && toHex(computed) === root;
+      const facts = h('dl', { class: 'facts' },
+        h('dt', {}, 'Event'), h('dd', {}, n + ': ' + event.type + ' on ' + event.stream + ', recorded ' + when(event.recordedAt)),
+        h('dt', {}, 'Leaf hash (computed here)'), h('dd', {}, h('code', { class: 'hash' }, toHex(leaf))),
+        h('dt', {}, 'Proof'), h('dd', {}, proof.hashes.length + ' hashes, for the log of size ' + proof.size),
+        h('dt', {}, 'Root (computed here)'), h('dd', {}, h('code', { class: 'hash' }, computed ? toHex(computed) : 'none')),
+        h('dt', {}, 'Root (signed checkpoint)'), h('dd', {}, h('code', { class: 'hash' }, root)));
+      proofOut.replaceChildren(leafOk && rootOk
+        ? notice('ok', h('strong', {}, 'Verified: '), 'event ' + n + ' is in the signed log of size ' + size +
+          ', exactly as stored. This page hashed the stored bytes and the proof itself.', facts)
+        : notice('error', h('strong', {}, 'Not verified: '), leafOk ? 'the proof does not lead to the signed root.' : 'the stored bytes do not hash to the event\'s leaf hash.', facts));
+    } catch (err) {
+      proofOut.replaceChildren(notice('error', 'Not verified: ' + (err instanceof ApiError ? explain(err) : err.message)));
+    }
+  }
+
+  async function listAccess() {
+    try {
+      const a = await api('/v1/audit/access?familyId=' + encodeURIComponent(family.value.trim()));
+      const reads = a.accesses || [];
+      accessOut.replaceChildren(reads.length
+        ? table(['When', 'Who', 'Role', 'What', 'Why'], reads.map((r) => [when(r.recordedAt), r.actor.id,
+          ROLE_WORDS[r.actor.role] || r.actor.role, r.view, r.purpose || '']))
+        : h('p', {}, 'No reads of family ' + family.value.trim() + ' are recorded.'));
+    } catch (err) {
+      accessOut.replaceChildren(notice('error', explain(err)));
+    }
+  }
+
+  show('Audit',
+    h('h2', {}, 'The current signed checkpoint'),
+    h('p', {}, 'The log\'s size and root, signed by the ledger\'s key. Keep a copy: a later checkpoint must be consistent with it (caseledger verify --checkpoint).'),
+    h('pre', { class: 'checkpoint', id: 'checkpoint' }, checkpoint),
+    h('h2', {}, 'Check that an event is in the log'),
+    h('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); checkProof(); } },
+      field('Event number (seq)', seq, '(1 to ' + size + ')'), h('div', {}, h('button', { type: 'submit' }, 'Check the proof'))),
+    proofOut,
+    h('h2', {}, 'Who read a family\'s record'),
+    h('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); listAccess(); } },
+      field('Family id', family), h('div', {}, h('button', { type: 'submit' }, 'Show the access log'))),
+    accessOut);
+  if (params.get('family')) listAccess();
+}
+
+// ------------------------------------------------------------------ routing
+
+async function render() {
+  const [path, query] = (location.hash.slice(1) || '/').split('?');
+  const params = new URLSearchParams(query || '');
+  if (!session.token && path !== '/signin') {
+    location.hash = '#/signin';
+    return;
+  }
+  if (session.token && !session.who) {
+    try {
+      session.who = await api('/v1/session');
+    } catch (err) {
+      return;  // signOut has run on a 401
+    }
+  }
+  renderChrome();
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'signin') return signInView();
+  if (parts[0] === 'family' && parts[1] && parts[2] === 'chronology') return chronologyView(parts[1], params);
+  if (parts[0] === 'family' && parts[1]) return familyView(parts[1]);
+  if (parts[0] === 'inbox') return inboxView();
+  if (parts[0] === 'dashboard') return dashboardView();
+  if (parts[0] === 'audit') return auditView(params);
+  if (parts[0] === 'helpdesk') return helpdeskView();
+  if (is(...READERS)) return findView();
+  location.hash = home();
+}
+
+window.addEventListener('hashchange', render);
+render();

@@ -1,0 +1,316 @@
+// The web pages in a real browser: Debian's Chromium, headless, driven by playwright-core,
+// against a real `caseledger serve --demo`. Signs in as every role and checks what each is
+// shown; a triage manager reads family F1, filters and prints its chronology, downloads the
+// CSV, reads the inbox and the dashboard; the keyworker adds a case note and sees it in the
+// chronology, sees a rule refusal with the input kept, and records a TAF meeting with its
+// action plan; the auditor checks an inclusion proof (hashed in the page) and reads the
+// access log. Pages are also checked at 800 px wide and for labelled controls. Screenshots
+// of each page go to BUILD/web-screenshots.
+//
+//   node tests/web/pages_test.cjs CASELEDGER_BINARY SOURCE_DIR BUILD_DIR
+'use strict';
+
+const { spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const [bin, top, build] = process.argv.slice(2).map((p) => path.resolve(p));
+if (!bin || !top || !build) {
+  console.error('usage: pages_test.cjs CASELEDGER_BINARY SOURCE_DIR BUILD_DIR');
+  process.exit(2);
+}
+const driver = path.join(build, 'web', 'node_modules', 'playwright-core');
+if (!fs.existsSync(driver) || !fs.existsSync('/usr/bin/chromium')) {
+  console.error('FAIL the browser tests need Chromium and playwright-core: run tools/test, which installs both');
+  process.exit(1);
+}
+const { chromium } = require(driver);
+const shots = path.join(build, 'web-screenshots');
+fs.mkdirSync(shots, { recursive: true });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'caseledger-web-'));
+
+let step = '';
+function check(ok, what) {
+  if (!ok) throw new Error(step + ': ' + what);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startServer() {
+  const port = await freePort();
+  const log = fs.openSync(path.join(work, 'server.log'), 'w');
+  const server = spawn(bin, ['--data', path.join(work, 'data'), 'serve', '--demo', '--listen', '127.0.0.1:' + port],
+    { stdio: ['ignore', log, log] });
+  const tokensFile = path.join(work, 'data', 'demo-tokens.env');
+  for (let i = 0; i < 600; i++) {
+    if (fs.existsSync(tokensFile)) {
+      try {
+        const res = await fetch('http://127.0.0.1:' + port + '/healthz');
+        if (res.ok) break;
+      } catch (e) { /* not listening yet */ }
+    }
+    if (server.exitCode !== null) throw new Error('the server stopped: ' + fs.readFileSync(path.join(work, 'server.log'), 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tokens = {};
+  for (const line of fs.readFileSync(tokensFile, 'utf8').split('\n')) {
+    const m = line.match(/^export CASELEDGER_([A-Z_]+)_TOKEN=(\S+)$/);
+    if (m) tokens[m[1].toLowerCase().replace('_', '-')] = m[2];
+  }
+  return { server, url: 'http://127.0.0.1:' + port, tokens };
+}
+
+async function main() {
+  const { server, url, tokens } = await startServer();
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const errors = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    // A refused request (401, 403, 404) is logged by the browser; that is the API answering.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+    });
+    const shot = (name) => page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
+
+    async function signIn(role) {
+      await page.goto(url + '/#/signin');
+      await page.getByLabel('Access token').fill(tokens[role]);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Signed in as').waitFor();
+    }
+    async function signOut() {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    }
+    const navLinks = async () => (await page.locator('#nav a').allTextContents()).sort();
+    // Every form control has a label, and nothing needs a horizontal scroll of the page.
+    async function accessible(what) {
+      const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea'))
+        .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+      check(unlabelled.length === 0, what + ': controls without a label: ' + unlabelled.join(' '));
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      check(overflow <= 0, what + ': the page scrolls sideways by ' + overflow + ' px');
+    }
+
+    // ------------------------------------------------------------ sign in, every role
+    step = 'sign in';
+    await page.goto(url + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('signin');
+    await page.getByLabel('Access token').fill('cl_not_a_token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.notice.error').waitFor();
+    check(await page.locator('#nav a').count() === 0, 'a bad token signed in');
+    const expected = {
+      practitioner: ['Find a family', 'Timescales dashboard'],
+      helpdesk: ['Open episode check', 'Timescales dashboard'],
+      'triage-manager': ['Find a family', 'Timescales dashboard', 'Triage inbox'],
+      coordinator: ['Find a family', 'Timescales dashboard', 'Triage inbox'],
+      auditor: ['Audit', 'Find a family', 'Timescales dashboard', 'Triage inbox'],
+      dashboard: ['Timescales dashboard'],
+      admin: ['Timescales dashboard'],
+    };
+    for (const [role, links] of Object.entries(expected)) {
+      step = 'sign in as ' + role;
+      await signIn(role);
+      check(JSON.stringify(await navLinks()) === JSON.stringify(links), 'menu ' + JSON.stringify(await navLinks()));
+      check(await page.evaluate(() => sessionStorage.length === 1 && localStorage.length === 0), 'the token is not kept in the session only');
+      await shot('home-' + role);
+      if (role === 'dashboard' || role === 'helpdesk' || role === 'admin') {
+        // The API decides: a role that may not read records is refused, in plain words.
+        await page.goto(url + '/#/family/F1');
+        await page.locator('.notice.error').waitFor();
+        check((await page.locator('.notice.error').textContent()).includes('Your role may not'), 'no refusal for ' + role);
+        check(!(await page.content()).includes('Alex Example'), role + ' was shown a name');
+      }
+      await signOut();
+    }
+
+    // ------------------------------------------------------------ a triage manager reads F1
+    step = 'triage manager: family page';
+    await signIn('triage-manager');
+    await page.getByLabel('Family id').fill('F1');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'Family F1' }).waitFor();
+    check(await page.getByRole('cell', { name: 'Alex Example' }).count() === 1, 'members');
+    check(await page.locator('ol.timescales li').count() === 6, 'six timescales');
+    const breached = page.locator('ol.timescales li.breached');
+    check(await breached.count() >= 1, 'no breached timescale stands out');
+    check((await breached.first().textContent()).includes('Breached'), 'a breach is not said in words');
+    check((await page.locator('ol.timescales').textContent()).includes('due 2026-04-13'), 'due dates');
+    check(await page.getByRole('cell', { name: 'Weekly attendance check-in' }).count() === 1, 'open actions');
+    await accessible('family page');
+    await shot('family');
+
+    step = 'triage manager: chronology';
+    await page.getByRole('link', { name: 'Read the chronology' }).click();
+    await page.getByRole('heading', { name: 'Chronology of family F1' }).waitFor();
+    const allRows = await page.locator('tbody tr').count();
+    check(allRows >= 8, 'chronology rows: ' + allRows);
+    check(await page.locator('.mark.significant').count() >= 1, 'significant entries are not marked');
+    await accessible('chronology');
+    await shot('chronology');
+    await page.getByLabel('Significant only').check();
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length < n, allRows);
+    const significantRows = await page.locator('tbody tr').count();
+    check(significantRows === await page.locator('tbody tr.significant').count(), 'a row that is not significant');
+    await page.getByLabel('Significant only').uncheck();
+    await page.getByLabel('Category').selectOption('contact');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => location.hash.includes('category=contact'));
+    await page.locator('p.sub').waitFor();
+    for (const cell of await page.locator('tbody tr td:nth-child(4)').allTextContents()) check(cell === 'contact', 'category ' + cell);
+    // As of a moment before F1's first event was recorded: nothing yet.
+    await page.getByLabel('Category').selectOption('');
+    await page.getByLabel('As of').fill('2026-02-02T09:00');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => location.hash.includes('asOf='));
+    await page.locator('.notice.error, tbody tr').first().waitFor();
+    check((await page.textContent('main')).includes('no events'), 'as of before the record: ' + (await page.textContent('main')).slice(0, 300));
+    await page.getByLabel('As of').fill('2026-02-20T12:00');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('As the record stood at 2026-02-20').waitFor();
+    const asOfRows = await page.locator('tbody tr').count();
+    check(asOfRows > 0 && asOfRows < allRows, 'as of 20 February: ' + asOfRows + ' of ' + allRows);
+    // CSV download and print view of the whole chronology.
+    await page.goto(url + '/#/family/F1/chronology');
+    await page.getByRole('heading', { name: 'Chronology of family F1' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    check(csv.includes('seq,occurredAt,recordedAt') && download.suggestedFilename() === 'chronology-F1.csv', 'CSV download');
+    await page.emulateMedia({ media: 'print' });
+    check(!(await page.locator('header.top').isVisible()) && !(await page.locator('form').first().isVisible()), 'print view shows the menu or filters');
+    check(await page.locator('tbody tr').count() === allRows, 'print view lost rows');
+    await shot('chronology-print');
+    await page.pdf({ path: path.join(shots, 'chronology-print.pdf') }).catch(() => {});
+    await page.emulateMedia({ media: 'screen' });
+
+    step = 'triage manager: inbox and dashboard';
+    await page.getByRole('link', { name: 'Triage inbox' }).click();
+    await page.getByRole('heading', { name: 'Triage inbox' }).waitFor();
+    check(await page.getByRole('link', { name: 'F2', exact: true }).count() >= 1, 'F2\'s police concern is not in the inbox');
+    await shot('inbox');
+    await page.getByRole('link', { name: 'Timescales dashboard' }).click();
+    await page.getByRole('heading', { name: 'Timescales dashboard' }).waitFor();
+    await page.getByRole('heading', { name: 'Breaches' }).waitFor();
+    check(await page.locator('.chart .bar-row').count() === 6, 'the chart has a bar per timescale');
+    const widths = await page.locator('.seg').evaluateAll((segs) => segs.map((s) => s.getBoundingClientRect().width));
+    check(widths.length > 0 && widths.every((w) => w > 0), 'chart segments have no width');
+    check(await page.locator('table').nth(1).locator('tbody tr').count() >= 1, 'no breaches listed');
+    await shot('dashboard');
+    await page.setViewportSize({ width: 800, height: 900 });
+    for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/inbox', 'inbox']]) {
+      await page.goto(url + '/' + hash);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      await accessible(name + ' at 800 px');
+      await shot(name + '-800');
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signOut();
+
+    // ------------------------------------------------------------ the keyworker writes
+    step = 'keyworker: case note';
+    await signIn('practitioner');
+    await page.goto(url + '/#/family/F1');
+    await page.getByRole('heading', { name: 'Add a case note' }).waitFor();
+    const noteText = 'Browser test note ' + Date.now() + ': school attendance up to 94%.';
+    const note = page.locator('#note-form');
+    await note.getByLabel('What happened').fill(noteText);
+    await note.getByLabel('Category').selectOption('progress');
+    await note.getByRole('button', { name: 'Save the case note' }).click();
+    await page.locator('.notice.ok').waitFor();
+    check((await page.locator('.notice.ok').textContent()).includes('Case note saved'), 'no confirmation');
+    await shot('note-saved');
+    await page.getByRole('link', { name: 'See it in the chronology' }).click();
+    await page.getByRole('heading', { name: 'Chronology of family F1' }).waitFor();
+    check(await page.getByText(noteText).count() === 1, 'the new note is not in the chronology');
+
+    step = 'keyworker: a rule refusal';
+    await page.goto(url + '/#/family/F1');
+    await page.getByRole('heading', { name: 'Add a case note' }).waitFor();
+    const future = new Date(Date.now() + 3 * 24 * 3600 * 1000);
+    const pad = (n) => String(n).padStart(2, '0');
+    const futureValue = future.getFullYear() + '-' + pad(future.getMonth() + 1) + '-' + pad(future.getDate()) + 'T10:00';
+    const refusedText = 'A note dated in the future must be refused.';
+    await note.getByLabel('What happened').fill(refusedText);
+    await note.getByLabel('When it happened').fill(futureValue);
+    await note.getByRole('button', { name: 'Save the case note' }).click();
+    await note.locator('.notice.error').waitFor();
+    const refusal = await note.locator('.notice.error').textContent();
+    check(refusal.includes('Not recorded') && refusal.includes('no-future-events'), 'refusal: ' + refusal);
+    check(await note.getByLabel('What happened').inputValue() === refusedText, 'the input was not kept');
+    await shot('note-refused');
+
+    step = 'keyworker: TAF meeting with its action plan';
+    const meeting = page.locator('#meeting-form');
+    await meeting.getByLabel('Kind').selectOption('review');
+    await meeting.getByLabel('Who attended').fill('Jo Example\nSam Okafor');
+    await meeting.getByLabel('Next review on').fill('2027-01-15');
+    await meeting.getByLabel('Action 1').fill('Book a school nurse appointment');
+    await meeting.getByLabel('Owner').fill('P1');
+    await meeting.getByLabel('Due on').fill('2026-12-10');
+    await meeting.getByRole('button', { name: 'Record the meeting' }).click();
+    await page.locator('.notice.ok').waitFor();
+    check((await page.locator('.notice.ok').textContent()).includes('recorded with its action plan'), 'no confirmation of the meeting');
+    check(await page.getByRole('cell', { name: 'Book a school nurse appointment' }).count() === 1, 'the new action is not listed');
+    await shot('meeting-recorded');
+    await signOut();
+
+    // ------------------------------------------------------------ the auditor
+    step = 'auditor: proof and access log';
+    await signIn('auditor');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { name: 'Audit' }).waitFor();
+    const checkpoint = await page.locator('#checkpoint').textContent();
+    check(/^caseledger\n\d+\n[A-Za-z0-9+/=]{44}\n\n— /.test(checkpoint), 'checkpoint: ' + checkpoint);
+    await page.getByLabel('Event number (seq)').fill('5');
+    await page.getByRole('button', { name: 'Check the proof' }).click();
+    await page.locator('#proof-result .notice.ok, #proof-result .notice.error').waitFor();
+    const verdict = await page.locator('#proof-result').textContent();
+    check(verdict.includes('Verified: event 5 is in the signed log'), 'proof: ' + verdict);
+    // An event beyond the checkpoint is not asked for: the form says the range.
+    const size = Number(checkpoint.split('\n')[1]);
+    await page.getByLabel('Event number (seq)').fill(String(size + 1000));
+    check(!(await page.getByLabel('Event number (seq)').evaluate((el) => el.checkValidity())), 'a seq beyond the log is accepted');
+    await page.getByLabel('Family id').fill('F1');
+    await page.getByRole('button', { name: 'Show the access log' }).click();
+    await page.getByRole('cell', { name: 'TM1' }).first().waitFor();
+    check(await page.getByRole('cell', { name: 'chronology' }).count() >= 1, 'the chronology reads are not in the access log');
+    await accessible('audit');
+    await shot('audit');
+    await signOut();
+
+    check(errors.length === 0, 'errors in the browser: ' + errors.join(' | '));
+    console.log('web pages test passed; screenshots in ' + shots);
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+}
+
+main().then(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+}, (err) => {
+  console.error('FAIL ' + err.message);
+  const log = path.join(work, 'server.log');
+  if (fs.existsSync(log)) console.error('--- the server\'s log (last lines):\n' + fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n'));
+  process.exit(1);
+});
