@@ -190,7 +190,9 @@ Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std:
       env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::cout << "\ncaseledger demo: serving " << base << " (data " << common.data_dir << ")\n\n"
             << "Tokens, one per role (valid 7 days; also in " << env_file << "):\n"
-            << table << "\nTry:\n"
+            << table << "\nIn a browser: " << base
+            << "/ and sign in with a token above (triage-manager to read, practitioner to "
+               "write, auditor to check proofs).\n\nTry:\n"
             << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kTriageManager] << "' "
             << base << "/v1/families/F1/chronology\n"
             << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kDashboard] << "' "
