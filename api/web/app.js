@@ -46,11 +46,16 @@ function field(label, input, hint) {
 }
 
 const main = () => document.getElementById('main');
+// Each render has a number; a view that finishes after the user has moved on is dropped.
+let generation = 0;
 
-function show(title, ...content) {
+// Shows a view's page, unless a later view has started since view `g` did.
+function show(g, title, ...content) {
+  if (g !== generation) return;
   const m = main();
   m.replaceChildren(h('h1', { tabindex: '-1' }, title), ...content);
   document.title = title + ' · caseledger';
+  m.dataset.view = String(generation);
   m.querySelector('h1').focus();
 }
 
@@ -84,19 +89,33 @@ async function api(path, { method = 'GET', body, token = session.token, raw = fa
   return data;
 }
 
+// DOMAIN.md's rules, said to the person at the form.
+const RULE_WORDS = {
+  'registered-practitioner': 'only a registered practitioner with both trainings may record this work',
+  'one-open-episode': 'the family already has an open episode',
+  'consent-before-assessment': 'consent to the assessment has not been given on this episode',
+  'withdrawal-stops-work': 'consent was withdrawn: only case notes, signposting and the closure can be recorded',
+  'closure-needs-reason': 'this episode is closed (or a closure needs its reason)',
+  'known-references': 'it names an episode, meeting, action, document or concern the record does not have',
+  'no-future-events': 'the time it happened is later than now',
+  'corrections-not-edits': 'an entry is never recorded twice under its id: record a correction instead',
+  'legal-hold': 'the family is under a legal hold',
+  'family-erased': 'the family\'s personal data was erased: nothing more can be recorded',
+};
+
 // A refusal in plain words.
 function explain(err) {
   if (!(err instanceof ApiError)) return 'Something went wrong: ' + err.message;
   switch (err.code) {
     case 'ruleViolated':
-      return 'Not recorded: ' + err.message + ' (rule ' + err.rule + ').';
+      return 'Not recorded: ' + (RULE_WORDS[err.rule] || err.message) + '. (Rule ' + err.rule + ': ' + err.message + ')';
     case 'conflict':
       return 'Not recorded: someone else recorded something on this family since you opened it. ' +
         'What you entered is kept: check the record, then save again.';
     case 'invalidArgument':
       return 'Not accepted: ' + err.message + (err.field ? ' (' + err.field + ')' : '') + '.';
     case 'permissionDenied':
-      return 'Your role may not do this: ' + err.message + '.';
+      return 'Not allowed: ' + err.message + '.';
     case 'notFound':
       return 'Not found: ' + err.message + '.';
     case 'unauthenticated':
@@ -114,8 +133,12 @@ const rfc3339 = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 // The value of an <input type="datetime-local"> for a Date, in the browser's time zone.
 const localInput = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) +
   'T' + pad(d.getHours()) + ':' + pad(d.getMinutes());
-// "2026-03-02T10:15:00.123456Z" -> "2026-03-02 10:15 UTC".
-const when = (t) => (t ? t.replace(/(:\d\d)?(\.\d+)?Z$/, ' UTC').replace('T', ' ') : '');
+// Times are shown in Europe/London, as DOMAIN.md's days are: "2 Mar 2026, 10:15:00".
+const LONDON = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London', year: 'numeric', month: 'short', day: 'numeric',
+  hour: '2-digit', minute: '2-digit', second: '2-digit',
+});
+const when = (t) => (t ? LONDON.format(new Date(t)) : '');
 
 function uuid() {
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -147,10 +170,8 @@ const STATE_WORDS = {
 const STATES = ['breached', 'dueSoon', 'onTrack', 'metLate', 'met', 'notStarted', 'stopped'];
 const CATEGORIES = ['contact', 'meeting', 'practitionerUpdate', 'familyUpdate', 'significantEvent',
   'progress', 'documentReceived', 'letterSent', 'supportRequest', 'other'];
-const CHRONOLOGY_CATEGORIES = CATEGORIES.concat(['registration', 'consent', 'team', 'assessment',
-  'document', 'actionPlan', 'concern', 'triage', 'stepUp', 'signposting', 'closure', 'correction',
-  'legalHold', 'erasure']);
-const words = (id) => id.replace(/([A-Z])/g, ' $1').toLowerCase();
+// An enum value of the API in words: "assessmentFinalised" -> "assessment finalised".
+const words = (id) => id.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 
 // ------------------------------------------------------------------ roles
 
@@ -198,7 +219,9 @@ function signOut(message) {
 // ------------------------------------------------------------------ sign in
 
 function signInView() {
-  const token = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', required: true, size: 60 });
+  const g = ++generation;
+  // Text, not a password: a browser must not offer to save the token beyond this tab.
+  const token = h('input', { type: 'text', id: 'token', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', required: true, size: 60 });
   const status = h('div', { 'aria-live': 'polite' });
   if (session.signedOutMessage) status.append(notice('', session.signedOutMessage));
   session.signedOutMessage = null;
@@ -219,7 +242,7 @@ function signInView() {
   },
   field('Access token', token, '(from your administrator; kept in this browser tab only)'),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')));
-  show('Sign in', form, status);
+  show(g, 'Sign in', form, status);
 }
 
 function home() {
@@ -231,8 +254,9 @@ function home() {
 // ------------------------------------------------------------------ find a family
 
 function findView() {
+  const g = ++generation;
   const id = h('input', { id: 'family-id', name: 'family', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off' });
-  show('Find a family',
+  show(g, 'Find a family',
     h('p', {}, 'Open a family\'s record by its id. Each time you open one, the ledger records who read it and when.'),
     h('form', {
       class: 'inline', onsubmit: (ev) => {
@@ -262,12 +286,13 @@ function timescaleItems(timescales) {
 }
 
 async function familyView(id, flash) {
+  const g = ++generation;
   const base = '/v1/families/' + encodeURIComponent(id);
   let family, timescales;
   try {
     [family, timescales] = await Promise.all([api(base + '?purpose=family%20page'), api(base + '/timescales?purpose=family%20page')]);
   } catch (err) {
-    show('Family ' + id, notice('error', explain(err)));
+    show(g, 'Family ' + id, notice('error', explain(err)));
     return;
   }
   const episodes = family.episodes || [];
@@ -314,137 +339,170 @@ async function familyView(id, flash) {
   const concerns = family.concerns || [];
   content.push(concerns.length
     ? table(['Received', 'From', 'Kind', 'Summary', 'Threshold', 'Triage direction'], concerns.map((c) => [
-      when(c.receivedAt), c.source, words(c.kind || ''), c.summary || '',
+      when(c.receivedAt), c.source, c.kind || '', c.summary || '',
       c.aboveThreshold ? 'above (child protection)' : 'below',
       c.directed ? c.direction : 'awaiting direction']))
     : h('p', {}, 'No concerns recorded.'));
 
   if (current && !family.erased && is(...NOTE_WRITERS)) content.push(noteForm(id, family, current));
   if (current && open && !family.erased && is('practitioner')) content.push(meetingForm(id, family, current));
-  show('Family ' + id, ...content);
+  show(g, 'Family ' + id, ...content);
 }
 
-// The version the next write expects; a conflict moves it on (the user saves again knowingly).
-function writer(id, family) {
-  return {
+// A form's writes. The eventIds of what is on the form are made once and kept until it is
+// saved or changed, so saving again after a lost answer is a retry the ledger recognises,
+// never a second entry. A conflict shows what was recorded since the page was read, and the
+// next save expects the version that includes it.
+function writer(id, family, form, status, submit) {
+  const w = {
     version: family.version,
-    async append(events) {
+    seenSeq: family.asOfSeq,
+    ids: null,
+    fresh() { w.ids = null; },
+    // eventIds for `n` events: the same ones until the form changes.
+    eventIds(n) {
+      if (!w.ids || w.ids.length !== n) w.ids = Array.from({ length: n }, uuid);
+      return w.ids;
+    },
+    async save(build, done) {
+      status.replaceChildren();
+      submit.disabled = true;
       try {
-        return await api('/v1/families/' + encodeURIComponent(id) + '/events', {
-          method: 'POST', body: { expectedVersion: this.version, events },
+        const events = build();
+        const answer = await api('/v1/families/' + encodeURIComponent(id) + '/events', {
+          method: 'POST', body: { expectedVersion: w.version, events },
         });
+        w.fresh();
+        done(answer);
       } catch (err) {
-        if (err.code === 'conflict' && typeof err.currentVersion === 'number') this.version = err.currentVersion;
-        throw err;
+        status.replaceChildren(notice('error', explain(err)));
+        if (err.code === 'conflict') await w.showNews(err);
+      } finally {
+        submit.disabled = false;
       }
     },
+    // What was recorded since the page was read, above the kept input.
+    async showNews(err) {
+      try {
+        const chronology = await api('/v1/families/' + encodeURIComponent(id) + '/chronology?purpose=conflict%20on%20a%20form');
+        const news = (chronology.entries || []).filter((e) => e.seq > w.seenSeq);
+        status.append(h('p', {}, 'Recorded since you opened this page:'),
+          news.length ? table(['Happened', 'Recorded by', 'What'], news.map((e) => [when(e.occurredAt), e.recordedBy.id, e.summary]))
+            : h('p', {}, '(only reads of the record)'),
+          h('p', {}, 'Your entry is kept below. Save again to record it after these.'));
+        w.seenSeq = chronology.asOfSeq;
+      } catch (e) { /* the refusal above still stands */ }
+      if (typeof err.currentVersion === 'number') w.version = err.currentVersion;
+    },
   };
+  form.addEventListener('input', () => w.fresh());
+  return w;
 }
 
-function episodeSelect(family, current) {
-  return h('select', { name: 'episode' }, (family.episodes || []).map((e) =>
+function episodeSelect(episodes, current) {
+  return h('select', { name: 'episode' }, episodes.map((e) =>
     h('option', { value: e.episodeId, selected: e.episodeId === current.episodeId }, e.episodeId + ' (' + words(e.status) + ')')));
 }
 
 function noteForm(id, family, current) {
-  const w = writer(id, family);
-  const episode = episodeSelect(family, current);
+  const episode = episodeSelect(family.episodes || [], current);
   const category = h('select', { name: 'category' }, CATEGORIES.map((c) => h('option', { value: c }, words(c))));
   const text = h('textarea', { name: 'text', required: true, rows: 5 });
   const significant = h('input', { type: 'checkbox', name: 'significant', id: 'note-significant' });
   const agency = h('input', { name: 'sourceAgency', autocomplete: 'off' });
   const happened = h('input', { type: 'datetime-local', name: 'occurredAt', required: true, value: localInput(new Date()) });
   const status = h('div', { 'aria-live': 'polite' });
-  const form = h('form', {
-    class: 'stack', id: 'note-form', 'aria-labelledby': 'note-heading', onsubmit: async (ev) => {
-      ev.preventDefault();
-      status.replaceChildren();
-      const data = {
-        episodeId: episode.value, noteId: shortId('N'), category: category.value,
-        text: text.value, significant: significant.checked,
-      };
+  const submit = h('button', { type: 'submit' }, 'Save the case note');
+  let noteId = shortId('N');
+  const form = h('form', { class: 'stack', id: 'note-form', 'aria-labelledby': 'note-heading' },
+    h('h2', { id: 'note-heading' }, 'Add a case note'),
+    field('Episode', episode), field('Category', category), field('What happened', text),
+    h('div', { class: 'check' }, significant, h('label', { for: 'note-significant' }, 'Significant')),
+    field('Source agency', agency, '(when another agency supplied this information)'),
+    field('When it happened', happened, '(your local time)'),
+    status,
+    h('div', { class: 'actions' }, submit));
+  const w = writer(id, family, form, status, submit);
+  form.addEventListener('input', () => { noteId = shortId('N'); });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    w.save(() => {
+      const data = { episodeId: episode.value, noteId, category: category.value, text: text.value, significant: significant.checked };
       if (agency.value.trim()) data.sourceAgency = agency.value.trim();
-      try {
-        const answer = await w.append([{ eventId: uuid(), type: 'caseNoteAdded', occurredAt: rfc3339(new Date(happened.value)), data }]);
-        familyView(id, notice('ok', 'Case note saved (entry ' + answer.events[0].seq + '). ',
-          h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology' }, 'See it in the chronology')));
-      } catch (err) {
-        status.replaceChildren(notice('error', explain(err)));
-      }
-    },
-  },
-  h('h2', { id: 'note-heading' }, 'Add a case note'),
-  field('Episode', episode), field('Category', category), field('What happened', text),
-  h('div', { class: 'check' }, significant, h('label', { for: 'note-significant' }, 'Significant')),
-  field('Source agency', agency, '(when another agency supplied this information)'),
-  field('When it happened', happened, '(your local time)'),
-  status,
-  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save the case note')));
+      return [{ eventId: w.eventIds(1)[0], type: 'caseNoteAdded', occurredAt: rfc3339(new Date(happened.value)), data }];
+    }, (answer) => familyView(id, notice('ok', 'Case note saved (entry ' + answer.events[0].seq + '). ',
+      h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology' }, 'See it in the chronology'))));
+  });
   return form;
 }
 
 function meetingForm(id, family, current) {
-  const w = writer(id, family);
-  const episode = episodeSelect(family, current);
+  const episode = episodeSelect([current], current);  // the open episode: the only one that takes meetings
   const meetingId = h('input', { name: 'meetingId', required: true, value: 'M' + ((current.meetings || []).length + 1), size: 8 });
   const kind = h('select', { name: 'kind' }, ['initial', 'review', 'closure'].map((k) =>
     h('option', { value: k, selected: k === ((current.meetings || []).length ? 'review' : 'initial') }, k)));
   const held = h('input', { type: 'datetime-local', name: 'heldAt', required: true, value: localInput(new Date()) });
   const attendees = h('textarea', { name: 'attendees', rows: 3, required: true });
   const outcome = h('select', { name: 'outcome' }, [['continue', 'continue'], ['stepUp', 'step up'], ['close', 'close']].map(([v, t]) => h('option', { value: v }, t)));
-  const nextReview = h('input', { type: 'date', name: 'nextReviewOn' });
+  const nextReview = h('input', { type: 'date', name: 'nextReviewOn', required: true });
+  // A meeting that continues the plan needs its next review (review-6-12-weeks).
+  outcome.addEventListener('change', () => { nextReview.required = outcome.value === 'continue'; });
   const rows = h('div', {});
   const addRow = () => {
     const n = rows.children.length + 1;
+    const inputs = [h('input', { name: 'description', size: 34 }), h('input', { name: 'owner', size: 10 }), h('input', { type: 'date', name: 'dueOn' })];
+    // A row once begun is complete: a description, an owner and a due day.
+    const require = () => { const any = inputs.some((i) => i.value.trim()); inputs.forEach((i) => { i.required = any; }); };
+    inputs.forEach((i) => i.addEventListener('input', require));
     rows.append(h('div', { class: 'row' },
-      field('Action ' + n, h('input', { name: 'description', size: 34 })),
-      field('Owner', h('input', { name: 'owner', size: 10 })),
-      field('Due on', h('input', { type: 'date', name: 'dueOn' }))));
+      field('Action ' + n, inputs[0]), field('Owner of action ' + n, inputs[1]), field('Action ' + n + ' due on', inputs[2])));
   };
   addRow();
   const status = h('div', { 'aria-live': 'polite' });
-  return h('form', {
-    class: 'stack', id: 'meeting-form', 'aria-labelledby': 'meeting-heading', onsubmit: async (ev) => {
-      ev.preventDefault();
-      status.replaceChildren();
+  const submit = h('button', { type: 'submit' }, 'Record the meeting');
+  const form = h('form', { class: 'stack', id: 'meeting-form', 'aria-labelledby': 'meeting-heading' },
+    h('h2', { id: 'meeting-heading' }, 'Record a TAF meeting'),
+    field('Episode', episode), field('Meeting id', meetingId), field('Kind', kind),
+    field('When it was held', held, '(your local time)'),
+    field('Who attended', attendees, '(one per line)'), field('Outcome', outcome),
+    field('Next review on', nextReview, '(needed when the plan continues)'),
+    h('fieldset', {}, h('legend', {}, 'Action plan'), rows,
+      h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add another action')),
+    status,
+    h('div', { class: 'actions' }, submit));
+  const w = writer(id, family, form, status, submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    let actions = [];
+    w.save(() => {
       const meeting = {
         episodeId: episode.value, meetingId: meetingId.value.trim(), kind: kind.value,
         attendees: attendees.value.split('\n').map((s) => s.trim()).filter(Boolean), outcome: outcome.value,
       };
       if (nextReview.value) meeting.nextReviewOn = nextReview.value;
-      const actions = [];
+      actions = [];
       for (const [i, row] of Array.from(rows.children).entries()) {
         const [d, o, due] = ['description', 'owner', 'dueOn'].map((n) => row.querySelector('[name=' + n + ']').value.trim());
         if (!d && !o && !due) continue;
         actions.push({ actionId: meeting.meetingId + '-A' + (i + 1), description: d, owner: o, dueOn: due, status: 'open' });
       }
+      // The plan is agreed at the meeting: it carries the meeting's time.
       const at = rfc3339(new Date(held.value));
-      const events = [{ eventId: uuid(), type: 'tafMeetingHeld', occurredAt: at, data: meeting }];
+      const ids = w.eventIds(actions.length ? 2 : 1);
+      const events = [{ eventId: ids[0], type: 'tafMeetingHeld', occurredAt: at, data: meeting }];
       if (actions.length) {
-        events.push({ eventId: uuid(), type: 'actionPlanUpdated', occurredAt: rfc3339(new Date()), data: { episodeId: meeting.episodeId, meetingId: meeting.meetingId, actions } });
+        events.push({ eventId: ids[1], type: 'actionPlanUpdated', occurredAt: at, data: { episodeId: meeting.episodeId, meetingId: meeting.meetingId, actions } });
       }
-      try {
-        await w.append(events);
-        familyView(id, notice('ok', 'TAF meeting ' + meeting.meetingId + ' recorded' + (actions.length ? ' with its action plan.' : '.')));
-      } catch (err) {
-        status.replaceChildren(notice('error', explain(err)));
-      }
-    },
-  },
-  h('h2', { id: 'meeting-heading' }, 'Record a TAF meeting'),
-  field('Episode', episode), field('Meeting id', meetingId), field('Kind', kind),
-  field('When it was held', held, '(your local time)'),
-  field('Who attended', attendees, '(one per line)'), field('Outcome', outcome),
-  field('Next review on', nextReview, '(optional)'),
-  h('fieldset', {}, h('legend', {}, 'Action plan'), rows,
-    h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add another action')),
-  status,
-  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Record the meeting')));
+      return events;
+    }, () => familyView(id, notice('ok', 'TAF meeting ' + meetingId.value.trim() + ' recorded' + (actions.length ? ' with its action plan.' : '.'))));
+  });
+  return form;
 }
 
 // ------------------------------------------------------------------ chronology
 
 async function chronologyView(id, params) {
+  const g = ++generation;
   const q = new URLSearchParams();
   for (const k of ['episode', 'from', 'to', 'category', 'asOf']) if (params.get(k)) q.set(k, params.get(k));
   if (params.get('significant') === 'true') q.set('significant', 'true');
@@ -455,7 +513,7 @@ async function chronologyView(id, params) {
   try {
     chronology = await api(base + '?' + q.toString());
   } catch (err) {
-    show(title, filterForm(id, params), notice('error', explain(err)));
+    show(g, title, filterForm(id, params), notice('error', explain(err)));
     return;
   }
   const entries = chronology.entries || [];
@@ -470,19 +528,28 @@ async function chronologyView(id, params) {
     }
     const recorded = [when(e.recordedAt) + ' by ' + e.recordedBy.id + ' (' + (ROLE_WORDS[e.recordedBy.role] || e.recordedBy.role) + ')'];
     if (e.late) recorded.push(' ', h('span', { class: 'mark late' }, 'Late: ' + e.lateWorkingDays + ' working days'));
-    return [when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
+    return [String(e.seq), when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
   });
   const asOf = params.get('asOf');
-  show(title,
+  // What was left out is said on the page (and so in print): a partial view must not pass for
+  // the whole record.
+  const filters = [];
+  if (params.get('significant') === 'true') filters.push('significant entries only');
+  if (params.get('category')) filters.push('category ' + words(params.get('category')));
+  if (params.get('from')) filters.push('from ' + params.get('from'));
+  if (params.get('to')) filters.push('to ' + params.get('to'));
+  if (params.get('episode')) filters.push('episode ' + params.get('episode') + ' (and the family\'s own entries)');
+  show(g, title,
     h('p', { class: 'sub' }, (asOf ? 'As the record stood at ' + when(asOf) : 'The current record') +
-      ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened'),
+      ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened' +
+      ' · times in London' + (filters.length ? ' · filtered: ' + filters.join(', ') : ' · not filtered')),
     filterForm(id, params),
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
       h('button', { type: 'button', class: 'secondary', onclick: () => downloadCsv(base, q, id) }, 'Download CSV'),
       h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Back to the family')),
     entries.length
-      ? table(['Happened', 'Recorded', 'Episode', 'Category', 'What', 'Source'], rows,
+      ? table(['Entry', 'Happened', 'Recorded', 'Episode', 'Category', 'What', 'Source'], rows,
         (i) => ({ class: [entries[i].significant ? 'significant' : '', entries[i].late ? 'late' : ''].join(' ').trim() || null }))
       : h('p', {}, 'No entries match.'));
 }
@@ -534,18 +601,19 @@ async function downloadCsv(base, q, id) {
 // ------------------------------------------------------------------ inbox and dashboard
 
 async function inboxView() {
+  const g = ++generation;
   let inbox;
   try {
     inbox = await api('/v1/triage/inbox');
   } catch (err) {
-    show('Triage inbox', notice('error', explain(err)));
+    show(g, 'Triage inbox', notice('error', explain(err)));
     return;
   }
   const familyLink = (id) => h('a', { href: '#/family/' + encodeURIComponent(id) }, id);
-  const rows = (list) => list.map((c) => [familyLink(c.familyId), c.concernId, c.source, words(c.kind || ''),
+  const rows = (list) => list.map((c) => [familyLink(c.familyId), c.concernId, c.source, c.kind || '',
     when(c.receivedAt), c.episodeId || '', c.keyworkerId || '']);
   const headers = ['Family', 'Concern', 'From', 'Kind', 'Received', 'Episode', 'Keyworker'];
-  show('Triage inbox',
+  show(g, 'Triage inbox',
     h('p', { class: 'sub' }, 'Concerns below the child-protection threshold about families with an open episode, awaiting a triage direction. Up to entry ' + inbox.asOfSeq + '.'),
     (inbox.inbox || []).length ? table(headers, rows(inbox.inbox)) : h('p', {}, 'Nothing awaits a direction.'),
     h('h2', {}, 'Child protection referrals'),
@@ -553,11 +621,12 @@ async function inboxView() {
 }
 
 async function dashboardView() {
+  const g = ++generation;
   let counts;
   try {
     counts = await api('/v1/reports/timescales');
   } catch (err) {
-    show('Timescales dashboard', notice('error', explain(err)));
+    show(g, 'Timescales dashboard', notice('error', explain(err)));
     return;
   }
   const content = [h('p', { class: 'sub' }, 'As on ' + counts.on + ' · ' + counts.families + ' families · ' +
@@ -582,7 +651,7 @@ async function dashboardView() {
   try {
     const overdue = await api('/v1/reports/overdue');
     content.push((overdue.overdue || []).length
-      ? table(['Family', 'Episode', 'Keyworker', 'Timescale', 'Meeting', 'Overdue since', 'Days overdue'],
+      ? table(['Family', 'Episode', 'Keyworker', 'Timescale', 'Meeting', 'Was due by', 'Days overdue'],
         overdue.overdue.map((o) => [h('a', { href: '#/family/' + encodeURIComponent(o.familyId) }, o.familyId), o.episodeId,
           o.keyworkerId, TIMESCALE_WORDS[o.timescale] || o.timescale, o.meetingId || '', o.limitOn, String(o.daysOverdue)]))
       : h('p', {}, 'No breaches.'));
@@ -590,7 +659,7 @@ async function dashboardView() {
     content.push(h('p', {}, err.code === 'permissionDenied'
       ? 'The list of breaches names families: your role sees the counts only.' : explain(err)));
   }
-  show('Timescales dashboard', ...content);
+  show(g, 'Timescales dashboard', ...content);
   // Widths set through the CSSOM: the page's policy allows no inline style attributes.
   for (const seg of main().querySelectorAll('.seg[data-width]')) seg.style.width = seg.dataset.width + '%';
 }
@@ -598,9 +667,10 @@ async function dashboardView() {
 // ------------------------------------------------------------------ helpdesk
 
 function helpdeskView() {
+  const g = ++generation;
   const id = h('input', { id: 'hd-family', required: true, autocomplete: 'off' });
   const out = h('div', { 'aria-live': 'polite' });
-  show('Open episode check',
+  show(g, 'Open episode check',
     h('p', {}, 'Whether a family already has an open Families First episode, and if so its keyworker\'s contact. Nothing else of the record is shown.'),
     h('form', {
       class: 'inline', onsubmit: async (ev) => {
@@ -698,11 +768,12 @@ function rootFromInclusion(leafIndex, size, leafHash, proof) {
 }
 
 async function auditView(params) {
+  const g = ++generation;
   let checkpoint;
   try {
     checkpoint = await api('/v1/ledger/checkpoint');
   } catch (err) {
-    show('Audit', notice('error', explain(err)));
+    show(g, 'Audit', notice('error', explain(err)));
     return;
   }
   const lines = checkpoint.split('\n');
@@ -710,6 +781,7 @@ async function auditView(params) {
   const root = toHex(fromBase64(lines[2]));
   const seq = h('input', { type: 'number', id: 'proof-seq', min: 1, max: size, required: true, value: params.get('seq') || '' });
   const proofOut = h('div', { 'aria-live': 'polite', id: 'proof-result' });
+  seq.addEventListener('input', () => proofOut.replaceChildren());
   const family = h('input', { id: 'access-family', required: true, autocomplete: 'off', value: params.get('family') || '' });
   const accessOut = h('div', { 'aria-live': 'polite' });
 
@@ -722,7 +794,9 @@ async function auditView(params) {
       if (!event || event.seq !== n) throw new Error('event ' + n + ' is not in the log');
       const leaf = sha256(concat(new Uint8Array([0]), fromBase64(event.raw)));
       const proof = await api('/v1/ledger/proofs/inclusion?seq=' + n + '&size=' + size);
-      const computed = rootFromInclusion(proof.leafIndex, proof.size, leaf, proof.hashes.map(fromHex));
+      // The proof must be for this event's place (leaf n-1) in the tree the checkpoint signs.
+      const placed = proof.leafIndex === n - 1 && proof.size === size;
+      const computed = placed ? rootFromInclusion(proof.leafIndex, proof.size, leaf, proof.hashes.map(fromHex)) : null;
       const leafOk = toHex(leaf) === event.leafHash;
       const rootOk = computed !== null && toHex(computed) === root;
       const facts = h('dl', { class: 'facts' },
@@ -732,9 +806,11 @@ async function auditView(params) {
         h('dt', {}, 'Root (computed here)'), h('dd', {}, h('code', { class: 'hash' }, computed ? toHex(computed) : 'none')),
         h('dt', {}, 'Root (signed checkpoint)'), h('dd', {}, h('code', { class: 'hash' }, root)));
       proofOut.replaceChildren(leafOk && rootOk
-        ? notice('ok', h('strong', {}, 'Verified: '), 'event ' + n + ' is in the signed log of size ' + size +
-          ', exactly as stored. This page hashed the stored bytes and the proof itself.', facts)
-        : notice('error', h('strong', {}, 'Not verified: '), leafOk ? 'the proof does not lead to the signed root.' : 'the stored bytes do not hash to the event\'s leaf hash.', facts));
+        ? notice('ok', h('strong', {}, 'Verified: '), 'event ' + n + ' is in the log of size ' + size +
+          ' whose root the checkpoint above gives, exactly as stored. This page hashed the stored bytes and the proof ' +
+          'itself; the checkpoint\'s signature is checked with the verifier key by caseledger verify --checkpoint.', facts)
+        : notice('error', h('strong', {}, 'Not verified: '), !leafOk ? 'the stored bytes do not hash to the event\'s leaf hash.'
+          : !placed ? 'the proof is not for this event\'s place in the checkpoint\'s tree.' : 'the proof does not lead to the checkpoint\'s root.', facts));
     } catch (err) {
       proofOut.replaceChildren(notice('error', 'Not verified: ' + (err instanceof ApiError ? explain(err) : err.message)));
     }
@@ -742,10 +818,16 @@ async function auditView(params) {
 
   async function listAccess() {
     try {
-      const a = await api('/v1/audit/access?familyId=' + encodeURIComponent(family.value.trim()));
-      const reads = a.accesses || [];
+      const reads = [];
+      let after = 0;
+      for (;;) {  // every page of the access log, oldest first
+        const a = await api('/v1/audit/access?familyId=' + encodeURIComponent(family.value.trim()) + '&after=' + after + '&limit=1000');
+        reads.push(...(a.accesses || []));
+        if (!a.next) break;
+        after = a.next;
+      }
       accessOut.replaceChildren(reads.length
-        ? table(['When', 'Who', 'Role', 'What', 'Why'], reads.map((r) => [when(r.recordedAt), r.actor.id,
+        ? table(['Entry', 'When', 'Who', 'Role', 'What', 'Why'], reads.map((r) => [String(r.seq), when(r.recordedAt), r.actor.id,
           ROLE_WORDS[r.actor.role] || r.actor.role, r.view, r.purpose || '']))
         : h('p', {}, 'No reads of family ' + family.value.trim() + ' are recorded.'));
     } catch (err) {
@@ -753,7 +835,7 @@ async function auditView(params) {
     }
   }
 
-  show('Audit',
+  show(g, 'Audit',
     h('h2', {}, 'The current signed checkpoint'),
     h('p', {}, 'The log\'s size and root, signed by the ledger\'s key. Keep a copy: a later checkpoint must be consistent with it (caseledger verify --checkpoint).'),
     h('pre', { class: 'checkpoint', id: 'checkpoint' }, checkpoint),
@@ -785,7 +867,13 @@ async function render() {
     }
   }
   renderChrome();
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch (e) {
+    parts = [];
+  }
+  if (parts[0] === 'family' && !/^[A-Za-z0-9_-]{1,64}$/.test(parts[1] || '')) parts = [];
   if (parts[0] === 'signin') return signInView();
   if (parts[0] === 'family' && parts[1] && parts[2] === 'chronology') return chronologyView(parts[1], params);
   if (parts[0] === 'family' && parts[1]) return familyView(parts[1]);
@@ -798,4 +886,9 @@ async function render() {
 }
 
 window.addEventListener('hashchange', render);
+// The skip link moves the focus; it must not change the hash (the page's route).
+document.querySelector('.skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  main().focus();
+});
 render();

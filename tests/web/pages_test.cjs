@@ -63,6 +63,7 @@ async function startServer() {
     if (server.exitCode !== null) throw new Error('the server stopped: ' + fs.readFileSync(path.join(work, 'server.log'), 'utf8'));
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (!fs.existsSync(tokensFile)) throw new Error('the demo server did not start: ' + fs.readFileSync(path.join(work, 'server.log'), 'utf8'));
   const tokens = {};
   for (const line of fs.readFileSync(tokensFile, 'utf8').split('\n')) {
     const m = line.match(/^export CASELEDGER_([A-Z_]+)_TOKEN=(\S+)$/);
@@ -79,8 +80,20 @@ async function main() {
   });
   const errors = [];
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 }, acceptDownloads: true, timezoneId: 'Europe/London', locale: 'en-GB',
+    });
     const page = await context.newPage();
+    // Nothing is fetched from anywhere but this server (and the page's own blob: downloads).
+    const foreign = [];
+    page.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('blob:')) foreign.push(r.url()); });
+    // Runs `action`, then waits until the page shows the view it leads to (each view marks
+    // <main data-view>), so that no check reads the page before.
+    async function next(action) {
+      const before = await page.getAttribute('main', 'data-view');
+      await action();
+      await page.waitForFunction((b) => document.querySelector('main').dataset.view !== b, before);
+    }
     page.on('pageerror', (e) => errors.push(e.message));
     // A refused request (401, 403, 404) is logged by the browser; that is the API answering.
     page.on('console', (m) => {
@@ -136,7 +149,7 @@ async function main() {
         // The API decides: a role that may not read records is refused, in plain words.
         await page.goto(url + '/#/family/F1');
         await page.locator('.notice.error').waitFor();
-        check((await page.locator('.notice.error').textContent()).includes('Your role may not'), 'no refusal for ' + role);
+        check((await page.locator('.notice.error').textContent()).includes('Not allowed'), 'no refusal for ' + role);
         check(!(await page.content()).includes('Alex Example'), role + ' was shown a name');
       }
       await signOut();
@@ -164,6 +177,7 @@ async function main() {
     const allRows = await page.locator('tbody tr').count();
     check(allRows >= 8, 'chronology rows: ' + allRows);
     check(await page.locator('.mark.significant').count() >= 1, 'significant entries are not marked');
+    check((await page.locator('.mark.late').first().textContent()).startsWith('Late: '), 'late entries are not marked');
     await accessible('chronology');
     await shot('chronology');
     await page.getByLabel('Significant only').check();
@@ -171,33 +185,30 @@ async function main() {
     await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length < n, allRows);
     const significantRows = await page.locator('tbody tr').count();
     check(significantRows === await page.locator('tbody tr.significant').count(), 'a row that is not significant');
+    check((await page.textContent('p.sub')).includes('filtered: significant entries only'), 'the filter is not said');
     await page.getByLabel('Significant only').uncheck();
     await page.getByLabel('Category').selectOption('contact');
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.waitForFunction(() => location.hash.includes('category=contact'));
-    await page.locator('p.sub').waitFor();
-    for (const cell of await page.locator('tbody tr td:nth-child(4)').allTextContents()) check(cell === 'contact', 'category ' + cell);
+    await next(() => page.getByRole('button', { name: 'Show' }).click());
+    const contactCells = await page.locator('tbody tr td:nth-child(5)').allTextContents();
+    check(contactCells.length >= 1 && contactCells.every((c) => c === 'contact'), 'category filter: ' + contactCells.join(','));
     // As of a moment before F1's first event was recorded: nothing yet.
     await page.getByLabel('Category').selectOption('');
     await page.getByLabel('As of').fill('2026-02-02T09:00');
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.waitForFunction(() => location.hash.includes('asOf='));
-    await page.locator('.notice.error, tbody tr').first().waitFor();
+    await next(() => page.getByRole('button', { name: 'Show' }).click());
     check((await page.textContent('main')).includes('no events'), 'as of before the record: ' + (await page.textContent('main')).slice(0, 300));
     await page.getByLabel('As of').fill('2026-02-20T12:00');
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByText('As the record stood at 2026-02-20').waitFor();
+    await next(() => page.getByRole('button', { name: 'Show' }).click());
+    check((await page.textContent('p.sub')).includes('As the record stood at 20 Feb 2026, 12:00:00'), 'as of: ' + await page.textContent('p.sub'));
     const asOfRows = await page.locator('tbody tr').count();
     check(asOfRows > 0 && asOfRows < allRows, 'as of 20 February: ' + asOfRows + ' of ' + allRows);
     // CSV download and print view of the whole chronology.
-    await page.goto(url + '/#/family/F1/chronology');
-    await page.getByRole('heading', { name: 'Chronology of family F1' }).waitFor();
+    await next(() => page.goto(url + '/#/family/F1/chronology'));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     check(csv.includes('seq,occurredAt,recordedAt') && download.suggestedFilename() === 'chronology-F1.csv', 'CSV download');
     await page.emulateMedia({ media: 'print' });
     check(!(await page.locator('header.top').isVisible()) && !(await page.locator('form').first().isVisible()), 'print view shows the menu or filters');
-    check(await page.locator('tbody tr').count() === allRows, 'print view lost rows');
+    check(await page.locator('tbody tr').last().isVisible() && await page.locator('tbody tr').count() === allRows, 'print view lost rows');
     await shot('chronology-print');
     await page.pdf({ path: path.join(shots, 'chronology-print.pdf') }).catch(() => {});
     await page.emulateMedia({ media: 'screen' });
@@ -217,13 +228,18 @@ async function main() {
     await shot('dashboard');
     await page.setViewportSize({ width: 800, height: 900 });
     for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/inbox', 'inbox']]) {
-      await page.goto(url + '/' + hash);
-      await page.locator('main h1').waitFor();
-      await page.waitForLoadState('networkidle');
+      await next(() => page.goto(url + '/' + hash));
       await accessible(name + ' at 800 px');
       await shot(name + '-800');
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+    step = 'keyboard: the skip link';
+    const hashBefore = await page.evaluate(() => location.hash);
+    await page.locator('.skip').focus();
+    check(await page.locator('.skip').isVisible(), 'the skip link does not show when it has the focus');
+    await page.keyboard.press('Enter');
+    check(await page.evaluate(() => document.activeElement.id === 'main'), 'the skip link does not move the focus to the content');
+    check(await page.evaluate(() => location.hash) === hashBefore, 'the skip link changed the page');
     await signOut();
 
     // ------------------------------------------------------------ the keyworker writes
@@ -255,18 +271,46 @@ async function main() {
     await note.getByRole('button', { name: 'Save the case note' }).click();
     await note.locator('.notice.error').waitFor();
     const refusal = await note.locator('.notice.error').textContent();
-    check(refusal.includes('Not recorded') && refusal.includes('no-future-events'), 'refusal: ' + refusal);
+    check(refusal.includes('Not recorded: the time it happened is later than now') && refusal.includes('no-future-events'), 'refusal: ' + refusal);
     check(await note.getByLabel('What happened').inputValue() === refusedText, 'the input was not kept');
     await shot('note-refused');
+
+    step = 'keyworker: a conflict';
+    // Someone else records on F1 behind the form's back: saving is refused, what they
+    // recorded is shown, the input stays, and saving again records it after theirs.
+    const conflictText = 'Browser test: recorded after a conflict ' + Date.now();
+    await note.getByLabel('What happened').fill(conflictText);
+    await note.getByLabel('When it happened').fill('2026-11-01T10:00');
+    const other = await page.evaluate(async () => {
+      const token = sessionStorage.getItem('caseledger.token');
+      const res = await fetch('/v1/families/F1/events', {
+        method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ expectedVersion: 'any', events: [{ eventId: crypto.randomUUID(), type: 'caseNoteAdded', occurredAt: '2026-11-01T09:00:00Z',
+          data: { episodeId: 'E1', noteId: 'N-other-' + Date.now(), category: 'contact', text: 'Recorded by a colleague meanwhile', significant: false } }] }),
+      });
+      return res.status;
+    });
+    check(other === 201, 'the other append: ' + other);
+    await note.getByRole('button', { name: 'Save the case note' }).click();
+    await note.getByText('Recorded since you opened this page').waitFor();
+    check((await note.locator('.notice.error').textContent()).includes('someone else recorded'), 'no conflict refusal');
+    check((await note.textContent()).includes('Recorded by a colleague meanwhile'), 'the other entry is not shown');
+    check(await note.getByLabel('What happened').inputValue() === conflictText, 'the input was not kept after a conflict');
+    await shot('note-conflict');
+    await note.getByRole('button', { name: 'Save the case note' }).click();
+    await page.locator('.notice.ok').waitFor();
+    await next(() => page.getByRole('link', { name: 'See it in the chronology' }).click());
+    check(await page.getByText(conflictText).count() === 1, 'the note saved after the conflict is not in the chronology once');
+    await next(() => page.goto(url + '/#/family/F1'));
 
     step = 'keyworker: TAF meeting with its action plan';
     const meeting = page.locator('#meeting-form');
     await meeting.getByLabel('Kind').selectOption('review');
     await meeting.getByLabel('Who attended').fill('Jo Example\nSam Okafor');
     await meeting.getByLabel('Next review on').fill('2027-01-15');
-    await meeting.getByLabel('Action 1').fill('Book a school nurse appointment');
-    await meeting.getByLabel('Owner').fill('P1');
-    await meeting.getByLabel('Due on').fill('2026-12-10');
+    await meeting.getByLabel('Action 1', { exact: true }).fill('Book a school nurse appointment');
+    await meeting.getByLabel('Owner of action 1').fill('P1');
+    await meeting.getByLabel('Action 1 due on').fill('2026-12-10');
     await meeting.getByRole('button', { name: 'Record the meeting' }).click();
     await page.locator('.notice.ok').waitFor();
     check((await page.locator('.notice.ok').textContent()).includes('recorded with its action plan'), 'no confirmation of the meeting');
@@ -277,6 +321,8 @@ async function main() {
     // ------------------------------------------------------------ the auditor
     step = 'auditor: proof and access log';
     await signIn('auditor');
+    await next(() => page.goto(url + '/#/family/F1'));
+    check(await page.locator('form').count() === 0, 'an auditor is offered a form to write');
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit' }).waitFor();
     const checkpoint = await page.locator('#checkpoint').textContent();
@@ -285,11 +331,25 @@ async function main() {
     await page.getByRole('button', { name: 'Check the proof' }).click();
     await page.locator('#proof-result .notice.ok, #proof-result .notice.error').waitFor();
     const verdict = await page.locator('#proof-result').textContent();
-    check(verdict.includes('Verified: event 5 is in the signed log'), 'proof: ' + verdict);
+    check(verdict.includes('Verified: event 5 is in the log of size'), 'proof: ' + verdict);
+    // The page checks the proof itself: one altered hash and it says so.
+    await page.route('**/v1/ledger/proofs/inclusion**', async (route) => {
+      const res = await route.fetch();
+      const proof = await res.json();
+      proof.hashes[0] = proof.hashes[0].replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      await route.fulfill({ response: res, json: proof });
+    });
+    await page.getByRole('button', { name: 'Check the proof' }).click();
+    await page.getByText('Not verified: the proof does not lead to the checkpoint').waitFor();
+    await page.unroute('**/v1/ledger/proofs/inclusion**');
     // An event beyond the checkpoint is not asked for: the form says the range.
     const size = Number(checkpoint.split('\n')[1]);
     await page.getByLabel('Event number (seq)').fill(String(size + 1000));
     check(!(await page.getByLabel('Event number (seq)').evaluate((el) => el.checkValidity())), 'a seq beyond the log is accepted');
+    // The last event: the right edge of the tree.
+    await page.getByLabel('Event number (seq)').fill(String(size));
+    await page.getByRole('button', { name: 'Check the proof' }).click();
+    await page.getByText('Verified: event ' + size + ' ').waitFor();
     await page.getByLabel('Family id').fill('F1');
     await page.getByRole('button', { name: 'Show the access log' }).click();
     await page.getByRole('cell', { name: 'TM1' }).first().waitFor();
@@ -299,6 +359,13 @@ async function main() {
     await signOut();
 
     check(errors.length === 0, 'errors in the browser: ' + errors.join(' | '));
+    step = 'nothing leaves';
+    check(foreign.length === 0, 'requests to elsewhere: ' + foreign.join(' '));
+    check((await context.cookies()).length === 0, 'a cookie was set');
+    // The log lines (the demo's banner, which prints the tokens on purpose, aside).
+    const log = fs.readFileSync(path.join(work, 'server.log'), 'utf8').split('\n').filter((l) => /^\d{4}-\d\d-\d\dT/.test(l)).join('\n');
+    check(log.includes('route="/v1/session"'), 'the log lines were not found');
+    for (const t of Object.values(tokens)) check(!log.includes(t), 'a token is in the server\'s log');
     console.log('web pages test passed; screenshots in ' + shots);
   } finally {
     await browser.close();
