@@ -1,6 +1,9 @@
 // JSON <-> events. Requests are first walked against the schema (SchemaCheck), which names
 // the offending field; only then does Cap'n Proto's codec decode them, so its exceptions mean
 // a gap in the check and are still caught (this file is "the codec" of STYLE.md item 4).
+// Before both, the text itself is judged (DecodeJson): no raw control character, \u escapes
+// decoded here (Cap'n Proto 0.9.2 decodes them wrongly), and every string and field name UTF-8
+// without NUL.
 #include "ledger/json_codec.h"
 
 #include <capnp/compat/json.h>
@@ -10,6 +13,7 @@
 #include <kj/encoding.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -75,6 +79,205 @@ capnp::JsonCodec& TheCodec() {
   return c.codec;
 }
 
+// A field name as errors give it: at most 64 characters (a name of a megabyte is not echoed).
+std::string ShortName(std::string name) {
+  if (name.size() > 64) name = name.substr(0, 64) + "...";
+  return name;
+}
+
+// Where `text` stops being UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF), or npos when it all is.
+size_t BadUtf8At(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t more = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      more = 1, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      more = 2, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      more = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + more >= text.size()) return i;
+    for (size_t k = 1; k <= more; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += more + 1;
+  }
+  return std::string_view::npos;
+}
+
+// The first string or field name in `v` that is not UTF-8 text, or holds a NUL (which cuts C
+// strings short), named by its path. The JSON codec takes any bytes in a string, and \u escapes
+// such as a lone \ud800 or \u0000. (Other control characters may stand in free text, escaped;
+// ids and dates refuse them by their own grammar.)
+Status CheckText(JsonValue::Reader v, const std::string& path) {
+  auto bad = [](std::string_view text) {
+    return BadUtf8At(text) != text.npos || text.find('\0') != text.npos;
+  };
+  const std::string what = path.empty() ? "the request" : path;
+  switch (v.which()) {
+    case JsonValue::STRING: {
+      if (bad(std::string_view(v.getString().cStr(), v.getString().size()))) {
+        return Status::InvalidArgument(what + " must be UTF-8 text without NUL characters", path);
+      }
+      return Status();
+    }
+    case JsonValue::ARRAY: {
+      unsigned i = 0;
+      for (auto item : v.getArray()) {
+        CL_RETURN_IF_ERROR(CheckText(item, path + "[" + std::to_string(i++) + "]"));
+      }
+      return Status();
+    }
+    case JsonValue::OBJECT:
+      for (auto f : v.getObject()) {
+        if (bad(std::string_view(f.getName().cStr(), f.getName().size()))) {
+          return Status::InvalidArgument(
+              "a field name in " + what + " is not UTF-8 text without NUL characters", path);
+        }
+        std::string name = ShortName(Str(f.getName()));
+        CL_RETURN_IF_ERROR(CheckText(f.getValue(), path.empty() ? name : path + "." + name));
+      }
+      return Status();
+    default:
+      return Status();
+  }
+}
+
+bool Hex4(std::string_view text, size_t at, uint32_t* out) {
+  if (at + 4 > text.size()) return false;
+  *out = 0;
+  for (size_t i = at; i < at + 4; ++i) {
+    const char c = text[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return false;
+    *out = (*out << 4) | static_cast<uint32_t>(digit);
+  }
+  return true;
+}
+
+void AppendUtf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+// Cap'n Proto 0.9.2's JSON reader decodes \u escapes wrongly: it takes the hex digits a-f as
+// 0-5, so "\u00e9" reads as "I" and an escaped emoji as two unrelated characters, silently
+// (Python's json.dumps escapes every non-ASCII character so). So each \u escape in a string
+// is replaced here by the UTF-8 it stands for (a quote or backslash by its short escape), and
+// the reader sees none. A surrogate pair becomes its character; half of one is kept as its
+// three (invalid) bytes, for CheckText to refuse naming the field. Anything else, including a
+// \u without four hex digits, is left for the reader to judge.
+std::string WithoutUnicodeEscapes(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    uint32_t cp = 0, low = 0;
+    if (c == '"') {
+      in_string = !in_string;
+    } else if (in_string && c == '\\' && i + 1 < json.size()) {
+      if (json[i + 1] != 'u' || !Hex4(json, i + 2, &cp)) {
+        out.push_back(c);
+        out.push_back(json[++i]);  // another escape, whole: \" does not end the string
+        continue;
+      }
+      i += 5;  // the last hex digit
+      if (cp >= 0xd800 && cp < 0xdc00 && json.substr(i + 1, 2) == "\\u" &&
+          Hex4(json, i + 3, &low) && low >= 0xdc00 && low < 0xe000) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        i += 6;
+      }
+      if (cp == 0) {
+        out += "\\u0000";  // the reader reads this one right, and a raw NUL would end the text
+        continue;
+      }
+      if (cp == '"' || cp == '\\') out.push_back('\\');
+      AppendUtf8(cp, out);
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Decodes `json` into `root`: JSON text (RFC 8259: no unescaped control character in it but
+// tab and the line breaks), in UTF-8, without NULs. A syntax error names `field` (may be
+// empty); a bad string names its path under `path`.
+Status DecodeJson(std::string_view json, JsonValue::Builder root, const std::string& path,
+                  const std::string& field) {
+  // Outside strings only tab and the line breaks are allowed below 0x20, and inside none.
+  for (size_t i = 0; i < json.size(); ++i) {
+    const auto c = static_cast<unsigned char>(json[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Status::InvalidArgument(
+          "not valid JSON: an unescaped control character at byte " + std::to_string(i), field);
+    }
+  }
+  try {
+    if (json.find("\\u") == json.npos) {
+      TheCodec().decodeRaw(kj::arrayPtr(json.data(), json.size()), root);
+    } else {
+      const std::string plain = WithoutUnicodeEscapes(json);
+      TheCodec().decodeRaw(kj::arrayPtr(plain.data(), plain.size()), root);
+    }
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
+                                   field);
+  }
+  return CheckText(root.asReader(), path);
+}
+
+// An RFC 3339 time, at an offset some time zone uses: RFC 3339 allows up to 23:59 either way,
+// but none is further from UTC than -12:00 or +14:00, so such a time is a mistake or a forgery.
+Result<int64_t> ParseEventTime(std::string_view text, const std::string& field) {
+  auto at = ParseRfc3339(text);
+  bool in_use = true;
+  if (at.ok() && text.size() > 6 &&
+      (text[text.size() - 6] == '+' || text[text.size() - 6] == '-')) {
+    const std::string_view off = text.substr(text.size() - 6);
+    const int minutes =
+        ((off[1] - '0') * 10 + (off[2] - '0')) * 60 + (off[4] - '0') * 10 + (off[5] - '0');
+    in_use = minutes <= (off[0] == '+' ? 14 * 60 : 12 * 60);
+  }
+  if (!at.ok() || !in_use) {  // named, not repeated: a value in the wrong field may be personal
+    return Status::InvalidArgument(field +
+                                       " must be an RFC 3339 time with the offset of a time zone "
+                                       "(-12:00 to +14:00), e.g. " +
+                                       kExampleTime,
+                                   field);
+  }
+  return *at;
+}
+
 const JsonValue::Reader* FindKey(capnp::List<JsonValue::Field>::Reader fields, std::string_view key,
                                  JsonValue::Reader* out) {
   for (auto f : fields) {
@@ -94,7 +297,7 @@ Status OnlyKeys(JsonValue::Reader obj, std::initializer_list<std::string_view> a
                 std::string_view path) {
   std::set<std::string> seen;
   for (auto f : obj.getObject()) {
-    std::string name = Str(f.getName());
+    std::string name = ShortName(Str(f.getName()));
     bool known = false;
     for (auto a : allowed) known = known || a == name;
     if (!known) return Status::InvalidArgument("unknown field " + At(path, name), At(path, name));
@@ -127,17 +330,13 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   if (!id.ok()) return Status::InvalidArgument(id.status().message(), At(path, "eventId"));
   CL_ASSIGN_OR_RETURN(std::string type, RequiredString(obj, "type", path));
   CL_ASSIGN_OR_RETURN(std::string occurred_text, RequiredString(obj, "occurredAt", path));
-  auto occurred = ParseRfc3339(occurred_text);
-  if (!occurred.ok()) {  // named, not repeated: a value in the wrong field may be personal
-    return Status::InvalidArgument(
-        At(path, "occurredAt") + " must be an RFC 3339 time with an offset, e.g. " + kExampleTime,
-        At(path, "occurredAt"));
-  }
+  CL_ASSIGN_OR_RETURN(int64_t occurred, ParseEventTime(occurred_text, At(path, "occurredAt")));
   capnp::StructSchema::Field body_field;
   KJ_IF_MAYBE (found, capnp::Schema::from<Event>().findFieldByName(type)) {
     body_field = *found;
   }
-  if (body_field == capnp::StructSchema::Field() ||
+  // The name found must be the whole type: the lookup reads the type only up to a NUL.
+  if (body_field == capnp::StructSchema::Field() || Str(body_field.getProto().getName()) != type ||
       body_field.getProto().getDiscriminantValue() == capnp::schema::Field::NO_DISCRIMINANT) {
     return Status::InvalidArgument(At(path, "type") + " is not an event type of EVENTS.md",
                                    At(path, "type"));
@@ -152,7 +351,7 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   capnp::MallocMessageBuilder message;
   auto event = message.initRoot<Event>();
   event.setEventId(capnp::Data::Reader(id->bytes.data(), id->bytes.size()));
-  event.setOccurredAt(*occurred);
+  event.setOccurredAt(occurred);
   try {
     auto dynamic = capnp::toDynamic(event);
     TheCodec().decode(data, dynamic.init(body_field).as<capnp::DynamicStruct>());
@@ -174,7 +373,7 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   }
   try {
     Hash content = internal::ContentHash(words);
-    return EventDraft(*id, type, *occurred, corrects, std::move(words), content);
+    return EventDraft(*id, type, occurred, corrects, std::move(words), content);
   } catch (const kj::Exception& ex) {
     return Status::InvalidArgument(At(path, "data") + ": " + ex.getDescription().cStr(),
                                    At(path, "data"));
@@ -206,7 +405,21 @@ Result<Actor> ParseActor(JsonValue::Reader obj) {
   CL_RETURN_IF_ERROR(OnlyKeys(v, {"id", "role", "agency", "tokenId"}, "actor"));
   Actor actor;
   CL_ASSIGN_OR_RETURN(actor.id, RequiredString(v, "id", "actor"));
+  if (!IsValidId(actor.id)) {
+    return Status::InvalidArgument("actor.id must be an id of 1-64 characters A-Z a-z 0-9 - _",
+                                   "actor.id");
+  }
   CL_ASSIGN_OR_RETURN(actor.role, RequiredString(v, "role", "actor"));
+  // The roles of DOMAIN.md "Who reads and writes" (api/tokens.h, RoleName): the rules judge
+  // by role, so a role they do not know ("Practitioner") would pass the practitioner's checks.
+  static constexpr std::string_view kRoles[] = {
+      "practitioner", "helpdesk", "triage-manager", "coordinator", "auditor", "dashboard", "admin"};
+  if (std::find(std::begin(kRoles), std::end(kRoles), actor.role) == std::end(kRoles)) {
+    return Status::InvalidArgument(
+        "actor.role must be one of practitioner, helpdesk, triage-manager, coordinator, auditor, "
+        "dashboard, admin",
+        "actor.role");
+  }
   JsonValue::Reader opt;
   if (FindKey(v.getObject(), "agency", &opt) != nullptr) {
     CL_ASSIGN_OR_RETURN(actor.agency, RequiredString(v, "agency", "actor"));
@@ -221,13 +434,7 @@ Status ParseFixtureDirectives(JsonValue::Reader root, FixtureDirectives* out) {
   JsonValue::Reader v;
   if (FindKey(root.getObject(), "recordedAt", &v) != nullptr) {
     CL_ASSIGN_OR_RETURN(std::string text, RequiredString(root, "recordedAt", ""));
-    auto at = ParseRfc3339(text);
-    if (!at.ok()) {
-      return Status::InvalidArgument(
-          std::string("recordedAt must be an RFC 3339 time with an offset, e.g. ") + kExampleTime,
-          "recordedAt");
-    }
-    out->recorded_at = *at;
+    CL_ASSIGN_OR_RETURN(out->recorded_at, ParseEventTime(text, "recordedAt"));
   }
   if (FindKey(root.getObject(), "expectRefusal", &v) != nullptr) {
     CL_ASSIGN_OR_RETURN(out->expect_refusal, RequiredString(root, "expectRefusal", ""));
@@ -290,11 +497,7 @@ Result<AppendRequest> ParseAppendJson(std::string_view json, AppendJsonForm form
                                       FixtureDirectives* directives) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<JsonValue>();
-  try {
-    TheCodec().decodeRaw(kj::arrayPtr(json.data(), json.size()), root);
-  } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr());
-  }
+  CL_RETURN_IF_ERROR(DecodeJson(json, root, "", ""));
   return AppendFromJson(root.asReader(), form, stream, actor, directives);
 }
 
@@ -304,12 +507,7 @@ Result<EventDraft> ParseEventData(std::string_view type, std::string_view data_j
   {
     capnp::MallocMessageBuilder message;
     auto root = message.initRoot<JsonValue>();
-    try {
-      TheCodec().decodeRaw(kj::arrayPtr(data_json.data(), data_json.size()), root);
-    } catch (const kj::Exception& ex) {
-      return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
-                                     "data");
-    }
+    CL_RETURN_IF_ERROR(DecodeJson(data_json, root, "data", "data"));
     if (root.which() != JsonValue::OBJECT) {
       return Status::InvalidArgument("data must be a JSON object", "data");
     }
@@ -325,11 +523,7 @@ Result<EventDraft> ParseEventData(std::string_view type, std::string_view data_j
 Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<JsonValue>();
-  try {
-    TheCodec().decodeRaw(kj::arrayPtr(json.data(), json.size()), root);
-  } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr());
-  }
+  CL_RETURN_IF_ERROR(DecodeJson(json, root, std::string(path), ""));
   return DraftFromJson(root.asReader(), path);
 }
 

@@ -11,10 +11,19 @@
 //      every key put into the one WriteBatch.
 // A refused request leaves the overlay and the batch untouched, so it affects no other.
 // An exception while staging (a bug, or memory exhausted) abandons the whole batch: nothing
-// is written and each of its callers gets kInternal. A failed write makes the store refuse
-// every later append (kUnavailable) until it is reopened.
+// is written and each of its callers gets kInternal.
 // The batch is written with sync=true; only then is the overlay made current, the new head
 // published to readers, and the callers answered (durable first, then visible).
+//
+// A failed write (an I/O error, a full disk) answers every caller of the batch kUnavailable
+// and publishes nothing of it. RocksDB then refuses every write (with paranoid_checks a
+// failed write to its log is a fatal background error: DB::Resume() does not clear it), and
+// the batch may or may not have reached its log. So the sequencer recovers (Recover) before
+// its next batch, and every idle second: when a small synced write to the data folder works
+// again, it reopens the database, which replays whatever reached the log, and reloads its
+// state from what is stored, exactly as Open does. A failed batch found stored is kept and
+// published (a retry of it is recognised by its eventIds); one not found is gone. Until
+// recovery works, every batch is answered kUnavailable and nothing is written; reads go on.
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
@@ -32,6 +41,19 @@ namespace caseledger::ledger {
 using internal::Cf;
 
 namespace {
+
+// How often an idle writer checks whether a failed write is to be recovered from.
+constexpr auto kRecoveryInterval = std::chrono::seconds(1);
+// How long a reopen waits for the reads under way to finish (new ones are refused meanwhile).
+constexpr auto kReopenDrain = std::chrono::milliseconds(250);
+
+// What callers are told after a failed write: no file names or RocksDB details (they are
+// logged).
+std::string WriteFailure(const Status& s) {
+  return internal::Db::DiskFull(s) ? "the ledger could not write to its disk: the disk is full"
+                                   : "the ledger could not write to its disk (an I/O error; "
+                                     "the details are logged)";
+}
 
 std::string DescribeCurrentException() {
   try {
@@ -120,8 +142,10 @@ void Store::Impl::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu);
-      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, and everything queued was answered
+      // Idle, the writer wakes every second: a write that failed elsewhere (a document, a
+      // family key) is recovered from even when no append comes.
+      queue_cv.wait_for(lock, kRecoveryInterval, [&] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) return;  // everything queued was answered
       // Take requests until the batch is full by count or by bytes (at least one).
       size_t bytes = 0;
       while (!queue.empty() && batch.size() < options.max_batch_requests &&
@@ -132,6 +156,10 @@ void Store::Impl::WriterLoop() {
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
       }
+    }
+    if (batch.empty()) {
+      if (NeedsRecovery()) static_cast<void>(Recover());  // refused: tried again later
+      continue;
     }
     ProcessBatch(batch);
     batch.clear();
@@ -284,6 +312,12 @@ std::vector<Result<AppendResult>> Store::Impl::StagePending(const Pending& p, in
 }
 
 void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
+  if (NeedsRecovery()) {
+    if (Status recovered = Recover(); !recovered.ok()) {
+      for (Pending& p : batch) p.Answer({recovered});
+      return;
+    }
+  }
   Staging st;
   st.head = head;
   st.frontier = frontier;
@@ -291,10 +325,6 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
   const int64_t now = std::max(options.clock->NowMicros(), last_recorded_at);
   std::vector<std::vector<Result<AppendResult>>> outcomes;
   outcomes.reserve(batch.size());
-  if (!failed.ok()) {
-    for (Pending& p : batch) p.Answer({failed});
-    return;
-  }
   try {
     for (Pending& p : batch) outcomes.push_back(StagePending(p, now, &st));
   } catch (...) {
@@ -326,15 +356,17 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
       spdlog::error("sequencer: the batch of {} events was not written: {}", st.head - head,
                     written.ToString());
       if (options.guard != nullptr) options.guard->Abandoned();
+      const Status refused = Status::Unavailable(
+          WriteFailure(written) +
+          ": the request was not acknowledged; retry it unchanged (with the same eventIds)");
       for (auto& pending_outcomes : outcomes) {
         for (auto& o : pending_outcomes) {
-          if (o.ok()) o = Status::Unavailable("the write failed: " + written.message());
+          if (o.ok()) o = refused;
         }
       }
-      // RocksDB's state after a failed synced write is not to be trusted: refuse every
-      // later append until the store is reopened (which recovers from the WAL).
-      failed = Status::Unavailable("a write to the log failed (" + written.message() +
-                                   "); restart caseledger to recover");
+      // Nothing of the batch is published; whether it reached the log is for Recover to
+      // find out, before the next batch is staged.
+      recovery_pending = true;
     } else {
       head = st.head;
       last_recorded_at = now;
@@ -359,6 +391,83 @@ void Store::Impl::ProcessBatch(std::vector<Pending>& batch) {
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].Answer(std::move(outcomes[i]));
+}
+
+Status Store::Impl::Recover() {
+  const auto refuse = [this](const Status& why) {
+    ++recovery_attempts;
+    if (why.message() != last_recovery_error) {
+      spdlog::warn("sequencer: not yet recovered from a failed write (attempt {}): {}",
+                   recovery_attempts, why.message());
+      last_recovery_error = why.message();
+    }
+    if (why.code() == Code::kDataLoss || why.code() == Code::kInternal) return why;
+    return Status::Unavailable(
+        std::string(internal::Db::DiskFull(why)
+                        ? "the ledger cannot write: its disk is full"
+                        : "the ledger is recovering from a failed write to its disk") +
+        "; nothing was appended: try again later");
+  };
+  // 1. The disk takes writes again (otherwise the database is left as it is, for reads).
+  if (Status probed = db->ProbeWrite(); !probed.ok()) return refuse(probed);
+  // 2. A new open replays what reached the write-ahead log (and writes it to a table file).
+  if (Status reopened = db->Reopen(kReopenDrain); !reopened.ok()) return refuse(reopened);
+  // 3. The state, from what is stored, as Open does: never assumed from before the failure.
+  Result<Head> stored = ReadHead();
+  if (!stored.ok()) return refuse(stored.status());
+  if (stored->size < head) {
+    return refuse(Status::DataLoss("after a failed write the log holds " +
+                                       std::to_string(stored->size) + " events, fewer than the " +
+                                       std::to_string(head) + " acknowledged",
+                                   stored->size + 1));
+  }
+  // Events past the published head: the failed batch reached the log after all. The guard
+  // learns them as if they had just been written (staged against what was published).
+  std::vector<RecordedEvent> found;
+  {
+    auto it = db->NewIterator(Cf::kEvents);
+    for (it->Seek(internal::SeqKey(head + 1)); it->Valid(); it->Next()) {
+      const uint64_t seq = internal::GetU64(it->key().ToStringView());
+      if (seq > stored->size) break;
+      Result<RecordedEvent> e = internal::DecodeStored(seq, it->value().ToString());
+      if (!e.ok()) return refuse(e.status());
+      found.push_back(std::move(e).value());
+    }
+    if (Status read = internal::Db::FromRocks(it->status(), "reading the recovered events");
+        !read.ok()) {
+      return refuse(read);
+    }
+  }
+  if (found.size() != stored->size - head) {
+    return refuse(Status::DataLoss("the events after a failed write are not all stored",
+                                   head + found.size() + 1));
+  }
+  if (options.guard != nullptr && !found.empty()) {
+    try {
+      options.guard->Staged(found);
+      options.guard->Committed();
+    } catch (...) {
+      spdlog::error("sequencer: the rules could not take the recovered events: {}",
+                    DescribeCurrentException());
+      options.guard->Abandoned();
+      return refuse(
+          Status::Internal("the ledger failed to recover from a failed write; "
+                           "the error is logged; nothing was appended"));
+    }
+  }
+  spdlog::info(
+      "sequencer: recovered from a failed write (attempt {}): the log has {} events, {} of them "
+      "from a failed batch found stored",
+      recovery_attempts + 1, stored->size, stored->size - head);
+  head = stored->size;
+  last_recorded_at = stored->last_recorded_at;
+  frontier = std::move(stored->frontier);
+  stream_versions.clear();
+  recovery_pending = false;
+  recovery_attempts = 0;
+  last_recovery_error.clear();
+  Publish();
+  return Status();
 }
 
 }  // namespace caseledger::ledger

@@ -84,6 +84,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   } else if (options.read_only) {
     how.mode = internal::DbOpenOptions::Mode::kReadOnly;
   }
+  how.env = options.env;
   CL_ASSIGN_OR_RETURN(auto db, internal::Db::Open(where, how));
   return Impl::OpenOn(std::move(db), options, where);
 }
@@ -421,6 +422,8 @@ Status Store::SaveProjection(const std::string& name, uint64_t valid_at,
                              const std::map<std::string, std::string>& changed, bool replace_all) {
   if (impl_->ReadOnly()) return impl_->ReadOnlyError("projections are saved");
   const std::string prefix = internal::ProjectionKey(name, "");
+  internal::Db::Hold hold = impl_->db->Use();  // while its column family handle is used
+  CL_RETURN_IF_ERROR(hold.status());
   rocksdb::WriteBatch batch;
   auto* cf = impl_->db->cf(Cf::kProjections);
   if (replace_all) {
@@ -507,6 +510,8 @@ Status Store::PutBlob(const std::string& family_id, const Hash& sha256, std::str
     CL_ASSIGN_OR_RETURN(sealed, SealBlob(bytes, family_id, sha256, key));
     bytes = sealed;
   }
+  internal::Db::Hold hold = impl_->db->Use();  // while its column family handle is used
+  CL_RETURN_IF_ERROR(hold.status());
   rocksdb::WriteBatch batch;
   batch.Put(impl_->db->cf(Cf::kBlobs), internal::BlobKey(family_id, HashBytes(sha256)),
             rocksdb::Slice(bytes.data(), bytes.size()));

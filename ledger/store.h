@@ -16,6 +16,11 @@
 //   all full subtrees are stored, so roots and proofs cost O(log n) reads.
 // - Open restores the head, the tree's right edge and the idempotency keys from RocksDB
 //   without replaying the log.
+// - A failed durable write (an I/O error, a full disk) answers its batch kUnavailable and
+//   acknowledges nothing of it; the store then recovers by itself once the disk takes writes
+//   again (on the next append, or within a second): it reopens its database and reloads its
+//   head from what is stored, so a batch that reached the disk after all is kept (a retry
+//   with the same eventIds then returns its result) and one that did not is not.
 // - A replica (StoreOptions::replica_of) reads another process's ledger through a RocksDB
 //   secondary instance: it publishes what the primary had made durable as of its last
 //   CatchUp, never a part of a batch, and refuses every write.
@@ -40,6 +45,10 @@
 #include "ledger/sealing.h"
 #include "ledger/stats.h"
 #include "ledger/status.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace caseledger::ledger {
 
@@ -78,6 +87,9 @@ struct StoreOptions {
   // events are sealed under the family's own key (ledger/sealing.h) before they are stored,
   // and opened when read; document bytes too. Without it, nothing is sealed or opened.
   std::optional<Key256> master_key;
+  // The RocksDB Env the database reads and writes through; null for the default. For tests
+  // that inject faults (a failing write, sync or full disk). Not owned: outlive the Store.
+  rocksdb::Env* env = nullptr;
 };
 
 // What a checkpoint says: the log's origin, its size and root.
@@ -111,7 +123,9 @@ class Store {
 
   // Appends and waits until durable. Errors: kInvalidArgument (bad stream or empty
   // request), kAborted (version conflict, with the current version), kAlreadyExists (eventId
-  // reused), kFailedPrecondition (a rule), kUnavailable (closing or write failure).
+  // reused), kFailedPrecondition (a rule), kUnavailable (closing, or a write failure: the
+  // request was not acknowledged; retry it unchanged), kDataLoss (recovering from a write
+  // failure found fewer events than were acknowledged).
   Result<AppendResult> Append(AppendRequest request);
   std::future<Result<AppendResult>> AppendAsync(AppendRequest request);
   // Appends `requests` in order, in one durable write, stopping at the first refused one.

@@ -5,6 +5,7 @@
 #include <rocksdb/table.h>
 
 #include <filesystem>
+#include <thread>
 
 namespace caseledger::ledger::internal {
 namespace {
@@ -17,6 +18,8 @@ const char* const kCfNames[] = {rocksdb::kDefaultColumnFamilyName.c_str(),
                                 "projections",
                                 "blobs",
                                 "meta"};
+
+constexpr std::string_view kDiskFull = "the disk is full";
 
 rocksdb::ColumnFamilyOptions CfOptions() {
   rocksdb::ColumnFamilyOptions o;
@@ -33,7 +36,15 @@ Status Db::FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = std::string(what) + ": " + s.ToString();
   if (s.IsCorruption()) return Status::DataLoss(msg);
   if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit) {
+    return Status::Unavailable(std::string(what) + ": " + std::string(kDiskFull) + " (" +
+                               s.ToString() + ")");
+  }
   return Status::Unavailable(msg);
+}
+
+bool Db::DiskFull(const Status& s) {
+  return s.code() == Code::kUnavailable && s.message().find(kDiskFull) != std::string::npos;
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpenOptions& how) {
@@ -43,18 +54,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpenOptions
     return Status::NotFound("there is no ledger in " + dir +
                             " (caseledger import or serve creates one; --data chooses the folder)");
   }
-  rocksdb::DBOptions options;
-  options.env = env;
-  options.create_if_missing = how.mode == Mode::kWrite;
-  options.create_missing_column_families = how.mode == Mode::kWrite;
-  options.paranoid_checks = true;
-  options.max_background_jobs = 2;
-  options.keep_log_file_num = 10;
   if (how.mode == Mode::kSecondary) {
-    // The primary deletes table files once compacted away; a secondary that keeps every
-    // table file open goes on reading the ones its current view still names (RocksDB's
-    // requirement for secondaries).
-    options.max_open_files = -1;
     std::error_code ec;
     std::filesystem::create_directories(how.secondary_dir, ec);
     if (ec) {
@@ -62,62 +62,163 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpenOptions
                                  ec.message());
     }
   }
+  auto db = std::unique_ptr<Db>(new Db());
+  db->dir_ = dir;
+  db->how_ = how;
+  db->how_.env = env;
+  CL_RETURN_IF_ERROR(db->OpenInstance(how.mode));
+  return db;
+}
+
+Status Db::OpenInstance(DbOpenOptions::Mode mode) {
+  using Mode = DbOpenOptions::Mode;
+  rocksdb::DBOptions options;
+  options.env = how_.env;
+  options.create_if_missing = mode == Mode::kWrite;
+  options.create_missing_column_families = mode == Mode::kWrite;
+  options.paranoid_checks = true;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 10;
+  if (mode == Mode::kSecondary) {
+    // The primary deletes table files once compacted away; a secondary that keeps every
+    // table file open goes on reading the ones its current view still names (RocksDB's
+    // requirement for secondaries).
+    options.max_open_files = -1;
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) descriptors.emplace_back(name, CfOptions());
 
-  auto db = std::unique_ptr<Db>(new Db());
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  switch (how.mode) {
+  handles_.clear();  // CloseInstance destroyed any
+  switch (mode) {
     case Mode::kWrite:
-      s = rocksdb::DB::Open(options, dir, descriptors, &db->handles_, &raw);
+      s = rocksdb::DB::Open(options, dir_, descriptors, &handles_, &raw);
       break;
     case Mode::kReadOnly:
-      s = rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &db->handles_, &raw);
+      s = rocksdb::DB::OpenForReadOnly(options, dir_, descriptors, &handles_, &raw);
       break;
     case Mode::kSecondary:
-      s = rocksdb::DB::OpenAsSecondary(options, dir, how.secondary_dir, descriptors, &db->handles_,
+      s = rocksdb::DB::OpenAsSecondary(options, dir_, how_.secondary_dir, descriptors, &handles_,
                                        &raw);
       break;
   }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return Status::Unavailable("the data folder " + dir +
+      return Status::Unavailable("the data folder " + dir_ +
                                  " is in use by another caseledger process: " + s.ToString());
     }
-    return FromRocks(s, "opening the database in " + dir);
+    return FromRocks(s, "opening the database in " + dir_);
   }
-  db->db_.reset(raw);
-  return db;
+  db_.reset(raw);
+  writable_ = mode == Mode::kWrite;
+  return Status();
 }
 
-Db::~Db() {
-  if (db_) {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    handles_.clear();
-    db_->Close();
-  }
+void Db::CloseInstance() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  // After a failed write RocksDB reports that error again here; the reopen is what matters.
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+Db::~Db() { CloseInstance(); }
+
+Status Db::Enter() const {
+  const uint64_t before = gate_.fetch_add(1);
+  if ((before & (kReopening | kClosed)) == 0) return Status();
+  Leave();
+  return Status::Unavailable((before & kReopening) != 0
+                                 ? "the database is being reopened after a failed write"
+                                 : "the database could not be reopened after a failed write");
+}
+
+Db::Hold Db::Use() const {
+  Status entered = Enter();
+  return entered.ok() ? Hold(this, Status()) : Hold(nullptr, std::move(entered));
 }
 
 Status Db::Get(Cf which, std::string_view key, std::string* value, bool* found) {
+  *found = false;
+  Hold hold = Use();
+  CL_RETURN_IF_ERROR(hold.status());
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), value);
-  if (s.IsNotFound()) {
-    *found = false;
-    return Status();
-  }
+  if (s.IsNotFound()) return Status();
   *found = s.ok();
   return FromRocks(s, "reading");
 }
 
 Status Db::Write(rocksdb::WriteBatch* batch, bool sync) {
+  Hold hold = Use();
+  CL_RETURN_IF_ERROR(hold.status());
+  if (!writable_) {
+    return Status::Unavailable(
+        "the database is open only for reading: it could not be reopened for writing after a "
+        "failed write");
+  }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Write(wo, batch), "writing a batch");
+  Status s = FromRocks(db_->Write(wo, batch), "writing a batch");
+  if (!s.ok()) needs_reopen_.store(true);
+  return s;
 }
 
 std::unique_ptr<rocksdb::Iterator> Db::NewIterator(Cf which) {
-  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(which)));
+  Status entered = Enter();
+  if (!entered.ok()) {
+    return std::unique_ptr<rocksdb::Iterator>(
+        rocksdb::NewErrorIterator(rocksdb::Status::Busy(entered.message())));
+  }
+  auto it = std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(which)));
+  // Held until the iterator is destroyed: its cleanups run after its own destructor.
+  it->RegisterCleanup([](void* db, void*) { static_cast<const Db*>(db)->Leave(); }, this, nullptr);
+  return it;
+}
+
+Status Db::ProbeWrite() {
+  const std::string path = dir_ + "/caseledger-write-probe";
+  rocksdb::Env* env = how_.env;
+  std::unique_ptr<rocksdb::WritableFile> file;
+  rocksdb::Status s = env->NewWritableFile(path, &file, rocksdb::EnvOptions());
+  if (s.ok()) {
+    const std::string block(4096, '\0');
+    s = file->Append(block);
+    if (s.ok()) s = file->Sync();
+    rocksdb::Status closed = file->Close();
+    if (s.ok()) s = closed;
+    file.reset();
+  }
+  env->DeleteFile(path).PermitUncheckedError();
+  return FromRocks(s, "writing a test file beside the database");
+}
+
+Status Db::Reopen(std::chrono::milliseconds drain) {
+  if (how_.mode != DbOpenOptions::Mode::kWrite) {
+    return Status::Internal("only a database open for writing is reopened");
+  }
+  gate_.fetch_or(kReopening);
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  while ((gate_.load() & kHolders) != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      gate_.fetch_and(~kReopening);
+      return Status::Unavailable("the database is busy with reads; it is reopened later");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CloseInstance();
+  Status opened = OpenInstance(DbOpenOptions::Mode::kWrite);
+  if (opened.ok()) {
+    needs_reopen_.store(false);
+  } else if (!OpenInstance(DbOpenOptions::Mode::kReadOnly).ok()) {
+    gate_.fetch_or(kClosed);  // nothing is open: every call is refused until a reopen works
+    gate_.fetch_and(~kReopening);
+    return opened;
+  }
+  gate_.fetch_and(~(kReopening | kClosed));
+  return opened;
 }
 
 }  // namespace caseledger::ledger::internal

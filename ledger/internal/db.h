@@ -3,12 +3,21 @@
 // Owns the database and its column family handles; closes the handles before the database
 // (Debian's RocksDB asserts on the order). Thread-safety: as rocksdb::DB, safe from any
 // thread; every iterator it returns must be destroyed before the Db.
+//
+// Reopening (after a failed write; see Reopen): RocksDB stops taking writes after a failed
+// write to its log, and only a new open clears that. Reopen closes the database and opens it
+// again in the same Db, so that the pointers others keep to the Db stay valid. Get, Write and
+// NewIterator each hold the database open while they run (an iterator until it is destroyed);
+// while a reopen runs they do not wait for it but fail with kUnavailable. Whoever uses raw()
+// or cf() outside the thread that reopens holds a Hold (Use()) for as long as it uses them.
 #pragma once
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +39,8 @@ struct DbOpenOptions {
   };
   Mode mode = Mode::kWrite;
   std::string secondary_dir;
-  // The file system to read through (not owned); null for the default. A backup's
-  // BackupInfo::env_for_open reads a backup in place.
+  // The Env to read and write through (not owned); null for the default. A backup's
+  // BackupInfo::env_for_open reads a backup in place; tests inject faults with one.
   rocksdb::Env* env = nullptr;
 };
 
@@ -42,20 +51,81 @@ class Db {
   static Result<std::unique_ptr<Db>> Open(const std::string& dir, const DbOpenOptions& how = {});
   ~Db();
 
+  // Keeps the database open as it is (no reopen) while alive. status() is kUnavailable when
+  // it could not be held: a reopen is running, or the database could not be opened again.
+  class [[nodiscard]] Hold {
+   public:
+    Hold(Hold&& other) noexcept : db_(other.db_), status_(std::move(other.status_)) {
+      other.db_ = nullptr;
+    }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    Hold& operator=(Hold&&) = delete;
+    ~Hold() {
+      if (db_ != nullptr) db_->Leave();
+    }
+    const Status& status() const { return status_; }
+
+   private:
+    friend class Db;
+    Hold(const Db* db, Status status) : db_(db), status_(std::move(status)) {}
+    const Db* db_;  // null when not held
+    Status status_;
+  };
+  Hold Use() const;
+
+  // Valid while held (Use), or on the thread that reopens.
   rocksdb::DB* raw() { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Cf which) { return handles_[static_cast<size_t>(which)]; }
 
   // Reads one value. Ok with *found=false when the key is absent; kDataLoss/kUnavailable on
   // a RocksDB error.
   Status Get(Cf which, std::string_view key, std::string* value, bool* found);
-  // Writes the batch; sync=true returns only once it is on stable storage.
+  // Writes the batch; sync=true returns only once it is on stable storage. A failed write
+  // marks the database as needing a reopen (NeedsReopen).
   Status Write(rocksdb::WriteBatch* batch, bool sync);
+  // While a reopen runs, an iterator that is not Valid() and whose status() says so.
   std::unique_ptr<rocksdb::Iterator> NewIterator(Cf which);
 
+  // True after a write failed (RocksDB then refuses every write until it is opened again),
+  // until a Reopen succeeds.
+  bool NeedsReopen() const { return needs_reopen_.load(); }
+  // Writes, syncs and deletes a small file (caseledger-write-probe) in the database's folder,
+  // through its Env: ok when the disk takes writes again. kUnavailable (saying when the disk
+  // is full) otherwise.
+  Status ProbeWrite();
+  // Closes the database and opens it again for writing, which replays what reached its
+  // write-ahead log: afterwards the database holds exactly what is on disk. Waits at most
+  // `drain` for the calls holding the database to finish (meanwhile new ones are refused);
+  // kUnavailable when they do not. When it cannot be opened for writing, it is opened
+  // read-only so that reads go on, writes are refused and the error is returned; call again
+  // later. Only for a database opened with Mode::kWrite; call from one thread, holding
+  // nothing of it.
+  Status Reopen(std::chrono::milliseconds drain);
+
+  // Maps a RocksDB status: corruption is kDataLoss, not found kNotFound, the rest
+  // kUnavailable; a full disk's message says "the disk is full" (DiskFull).
   static Status FromRocks(const rocksdb::Status& s, std::string_view what);
+  // Whether `s` (from FromRocks) says the disk is full.
+  static bool DiskFull(const Status& s);
 
  private:
   Db() = default;
+  Status OpenInstance(DbOpenOptions::Mode mode);
+  void CloseInstance();
+  // The gate (see the file comment): the number of callers holding the database, and two
+  // bits that refuse new ones.
+  static constexpr uint64_t kReopening = uint64_t{1} << 62;
+  static constexpr uint64_t kClosed = uint64_t{1} << 61;
+  static constexpr uint64_t kHolders = kClosed - 1;
+  Status Enter() const;
+  void Leave() const { gate_.fetch_sub(1); }
+
+  std::string dir_;
+  DbOpenOptions how_;
+  mutable std::atomic<uint64_t> gate_{0};
+  std::atomic<bool> needs_reopen_{false};
+  bool writable_ = true;  // false after a Reopen fell back to read-only
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
 };

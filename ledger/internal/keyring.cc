@@ -38,6 +38,8 @@ Result<FamilyKey> KeyRing::KeyFor(const std::string& family_id, bool create) {
     CL_ASSIGN_OR_RETURN(Key256 bytes, RandomKey());
     FamilyKey key{kFirstKeyId, bytes};
     CL_ASSIGN_OR_RETURN(std::string wrapped, WrapFamilyKey(master_, family_id, key));
+    Db::Hold hold = db_->Use();  // while its column family handle is used
+    CL_RETURN_IF_ERROR(hold.status());
     rocksdb::WriteBatch batch;
     batch.Put(db_->cf(Cf::kMeta), FamilyKeyKey(family_id, key.id), wrapped);
     CL_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
@@ -61,6 +63,8 @@ Result<std::optional<FamilyKey>> KeyRing::Find(const std::string& family_id, uin
 }
 
 Status KeyRing::Erase(const std::string& family_id) {
+  Db::Hold hold = db_->Use();  // while the database and its handles are used directly
+  CL_RETURN_IF_ERROR(hold.status());
   {
     // Under the lock only while the key goes: KeyFor then finds it erased, not cached. The
     // flush and compaction below take long and must not hold up other families' reads.

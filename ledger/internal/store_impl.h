@@ -86,7 +86,10 @@ class Store::Impl {
   int64_t last_recorded_at = 0;
   MerkleFrontier frontier;
   std::unordered_map<std::string, uint32_t> stream_versions;
-  Status failed;  // not ok after a failed write: every later append gets it
+  // After a failed write, until Recover succeeds: every batch first tries to recover.
+  bool recovery_pending = false;
+  uint64_t recovery_attempts = 0;   // failed ones, since the last success
+  std::string last_recovery_error;  // logged once, not on every attempt
 
   // replicas: CatchUp holds it, and plays the sequencer's part (no writer thread runs)
   std::mutex catch_up_mu;
@@ -113,6 +116,13 @@ class Store::Impl {
 
   void WriterLoop();
   void ProcessBatch(std::vector<Pending>& batch);
+  // After a failed write (ours, or any other on the database): once the disk takes writes,
+  // reopens the database and reloads the head, the tree's right edge and the stream versions
+  // from what is stored, handing the guard any events of the failed batch that were stored
+  // after all, then publishes. Ok when appends may go on; otherwise the status to refuse them
+  // with (and the next batch, or the writer's next idle second, tries again).
+  Status Recover();
+  bool NeedsRecovery() const { return recovery_pending || db->NeedsReopen(); }
   Result<AppendResult> Stage(const AppendRequest& request, int64_t now, Staging* st);
   Result<uint32_t> CurrentVersion(const std::string& stream, const Staging& st);
 
