@@ -5,6 +5,7 @@
 
 #include "ledger/event.capnp.h"
 #include "ledger/event.h"
+#include "ledger/internal/json_text.h"
 #include "ledger/time_format.h"
 
 namespace caseledger::ledger::internal {
@@ -47,8 +48,7 @@ Status SchemaCheck::Object(JsonValue::Reader v, capnp::StructSchema s, const std
     KJ_IF_MAYBE (field, s.findFieldByName(f.getName())) {
       CL_RETURN_IF_ERROR(Field(f.getValue(), *field, at));
     } else {
-      // Named, but not at any length: a name of a megabyte is not echoed back.
-      if (name.size() > 64) at = Join(path, name.substr(0, 64) + "...");
+      at = Join(path, ShortName(name));  // not at any length: a megabyte is not echoed back
       return Status::InvalidArgument("unknown field " + at, at);
     }
   }
