@@ -59,10 +59,18 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
   if (purpose != nullptr && purpose->size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
-  CL_ASSIGN_OR_RETURN(auto all, projections::ReadFamily(store_, out.id, store_.Size()));
+  const bool practitioner = c.principal->role == Role::kPractitioner;
+  auto read = projections::ReadFamily(store_, out.id, store_.Size());
+  // A practitioner asking for a family that does not exist is refused as for one they are not
+  // on (the same 403), so that the answers do not tell which family ids exist; other roles,
+  // who may read every family, learn that it does not (404).
+  if (!read.ok() && (!practitioner || read.status().code() != Code::kNotFound)) {
+    return read.status();
+  }
+  std::vector<ev::Event> all = read.ok() ? std::move(read).value() : std::vector<ev::Event>{};
   // Only a practitioner's access depends on the family (its team); others need no fold.
   projections::FamilyState current;
-  if (c.principal->role == Role::kPractitioner) current = projections::FoldFamily(all);
+  if (practitioner) current = projections::FoldFamily(all);
   if (!MayReadFamily(*c.principal, current)) {
     return Status::PermissionDenied(
         std::string("role ") + RoleName(c.principal->role) + " actor " + c.principal->actor_id +
@@ -329,12 +337,20 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
                                    "Content-Type");
   }
   if (c.req.body.empty()) return Status::InvalidArgument("the document is empty", "body");
-  CL_ASSIGN_OR_RETURN(projections::FamilyState current, CurrentFamily(id));
-  if (!current.registered) return Status::NotFound("family " + id + " is not registered");
+  projections::FamilyState current;
+  if (auto found = CurrentFamily(id); found.ok()) {
+    current = std::move(found).value();
+  } else if (found.status().code() != Code::kNotFound) {
+    return found.status();
+  }
+  current.family_id = id;
   const Principal& p = *c.principal;
+  // Before "not registered": a practitioner gets the same 403 for a family that does not
+  // exist as for one they are not on (policy.h).
   if (p.role == Role::kPractitioner) {
     CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {"documentUploaded"}));
   }
+  if (!current.registered) return Status::NotFound("family " + id + " is not registered");
   const ledger::Hash sha = ledger::Sha256(c.req.body);
   const std::string sha_hex = ledger::ToHex(sha);
   CL_RETURN_IF_ERROR(store_.PutBlob(id, sha, c.req.body));

@@ -77,7 +77,12 @@ Status MayAppendToFamily(const Principal& p, const projections::FamilyState& fam
   // Concerns come from outside the family's team: any practitioner may pass one on.
   const bool only_concerns = std::all_of(
       types.begin(), types.end(), [](const std::string& t) { return t == "concernReceived"; });
-  if (p.role == Role::kPractitioner && family.registered && !only_concerns &&
+  // A family that does not exist is refused as one the practitioner is not on (the same
+  // answer), so that answers do not tell which family ids exist; registering it is the
+  // exception.
+  const bool registering =
+      !family.registered && !types.empty() && types.front() == "familyRegistered";
+  if (p.role == Role::kPractitioner && !only_concerns && !registering &&
       !Involved(p.actor_id, family)) {
     return Status::PermissionDenied("practitioner " + p.actor_id +
                                     " is not the keyworker or a TAF member of family " +

@@ -29,10 +29,15 @@
 namespace caseledger::api {
 
 // True when `p` may read the record of `family` (its state now, whatever "as of" is asked).
+// For a practitioner, pass an empty state for a family that does not exist: it is refused like
+// one they are not on (reads of a family check this before saying it does not exist).
 bool MayReadFamily(const Principal& p, const projections::FamilyState& family);
 
 // Whether `p` may append events of `types` to a family stream whose current state is `family`
-// (registered=false for a new one). kPermissionDenied saying why.
+// (registered=false for a new one; its family_id set all the same). kPermissionDenied saying
+// why. A practitioner may append to a family that does not exist only to register it (the
+// first event familyRegistered) or to pass on a concern: anything else is refused with the
+// very error of a family they are not on, so that the answer does not tell whether it exists.
 Status MayAppendToFamily(const Principal& p, const projections::FamilyState& family,
                          const std::vector<std::string>& types);
 

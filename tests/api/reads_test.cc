@@ -360,6 +360,11 @@ TEST_CASE(
                 })["field"]
             .str() == "Content-Type");
   Refused(s, 404, "notFound", [&] {
+    return s.Post("/v1/families/F9/documents?filename=x.pdf", "triage-manager", pdf,
+                  "application/pdf");
+  });
+  // A practitioner is not told that F9 does not exist (roles_test.cc).
+  Refused(s, 403, "permissionDenied", [&] {
     return s.Post("/v1/families/F9/documents?filename=x.pdf", "P1", pdf, "application/pdf");
   });
   RequireError(s.Get("/v1/families/F1/documents/" + std::string(64, 'b'), "P1"), 404, "notFound");

@@ -230,5 +230,103 @@ TEST_CASE(
   CHECK(s.Get("/v1/events?raw=true", "auditor").status == 200);
 }
 
+// ---------------------------------------------------------------- no enumeration of families
+
+TEST_CASE(
+    "practitioner: a family that does not exist is refused with the same 403 as one they are not "
+    "on (reads, documents, appends), so the answers do not tell which family ids exist, and "
+    "other roles get the 404",
+    "[api]") {
+  TestServer s;
+  s.Seed();                      // F1: keyworker P1
+  s.RegisterFamily("F2", "P2");  // F2: keyworker P2, P1 has no part in it
+  // F3 does not exist (the same length as F2, so that the two answers can be compared).
+  const std::string pdf = "%PDF-1.4 a letter";
+  Response stored =
+      s.Post("/v1/families/F2/documents?filename=letter.pdf", "P2", pdf, "application/pdf");
+  REQUIRE(stored.status == 201);
+  const std::string sha = stored.json()["sha256"].str();
+
+  // Each request P1 may not make of F2, by the family it names.
+  using Request = std::function<Response(const std::string& family)>;
+  const std::vector<std::pair<std::string, Request>> requests = {
+      {"state", [&](const std::string& f) { return s.Get("/v1/families/" + f, "P1"); }},
+      {"chronology",
+       [&](const std::string& f) { return s.Get("/v1/families/" + f + "/chronology", "P1"); }},
+      {"chronology as of",
+       [&](const std::string& f) {
+         return s.Get("/v1/families/" + f + "/chronology?asOfSeq=1&purpose=check", "P1");
+       }},
+      {"events",
+       [&](const std::string& f) { return s.Get("/v1/families/" + f + "/events", "P1"); }},
+      {"timescales",
+       [&](const std::string& f) { return s.Get("/v1/families/" + f + "/timescales", "P1"); }},
+      {"document read",
+       [&](const std::string& f) {
+         return s.Get("/v1/families/" + f + "/documents/" + sha, "P1");
+       }},
+      {"document upload",
+       [&](const std::string& f) {
+         return s.Post("/v1/families/" + f + "/documents?filename=x.pdf", "P1", pdf,
+                       "application/pdf");
+       }},
+      {"case note",
+       [&](const std::string& f) {
+         return s.AppendFamily(f, "P1", {TestServer::Note("N1", "a visit", s.Now(-kMinute))});
+       }},
+      {"consent and a note, at a version",
+       [&](const std::string& f) {
+         return s.AppendFamily(f, "P1",
+                               {Event("consentGiven",
+                                      R"({"episodeId":"E1","givenBy":"X","scope":"assessment",)"
+                                      R"("method":"written"})",
+                                      s.Now(-kMinute)),
+                                TestServer::Note("N2", "a visit", s.Now(-kMinute))},
+                               "3");
+       }},
+  };
+  for (const auto& [what, request] : requests) {
+    INFO(what);
+    Refused(s, 403, "permissionDenied", [&] { return request("F2"); });
+    Response none = request("F3");
+    RequireError(none, 403, "permissionDenied");
+    // The same error, but for the family id it names.
+    std::string expected = request("F2").body;
+    for (size_t at = expected.find("F2"); at != std::string::npos; at = expected.find("F2", at)) {
+      expected.replace(at, 2, "F3");
+    }
+    CHECK(none.body == expected);
+  }
+  // Nothing was appended by any of it (not even a recordViewed) and F3 still does not exist.
+  RequireError(s.Get("/v1/families/F3", "auditor"), 404, "notFound");
+
+  // Roles that may read every family are told it does not exist.
+  for (const char* label : {"triage-manager", "coordinator", "auditor"}) {
+    INFO(label);
+    for (const std::string& view : std::vector<std::string>{"", "/chronology", "/events",
+                                                            "/timescales", "/documents/" + sha}) {
+      INFO(view);
+      Refused(s, 404, "notFound", [&] { return s.Get("/v1/families/F3" + view, label); });
+    }
+  }
+  for (const char* label : {"triage-manager", "coordinator"}) {
+    INFO(label);
+    Refused(s, 404, "notFound", [&] {
+      return s.Post("/v1/families/F3/documents?filename=x.pdf", label, pdf, "application/pdf");
+    });
+  }
+  // What a practitioner may still do with a family that does not exist: register it.
+  Response registered =
+      s.AppendFamily("F3", "P1",
+                     {Event("familyRegistered",
+                            R"({"members":[{"memberId":"C1","role":"child","name":"A Child",)"
+                            R"("dateOfBirth":"2016-02-01"}],"address":"1 Road"})",
+                            s.Now(-kMinute))},
+                     "0");
+  INFO(registered.body);
+  CHECK(registered.status == 201);
+  CHECK(s.Get("/v1/families/F3", "P1").status == 200);
+}
+
 }  // namespace
 }  // namespace caseledger::testing
