@@ -5,7 +5,9 @@
 // that the stored tree proves consistency from it to now.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cstring>
+#include <memory>
 
 #include "ledger/internal/codec.h"
 #include "ledger/internal/keys.h"
@@ -78,6 +80,40 @@ Status CheckNothingElse(internal::Db* db, uint64_t total) {
   return Status();
 }
 
+// The stored tree read in the order the rebuild asks for its nodes: at each level, index
+// after index. One iterator per level walks that level's keys (level, then index: keys.h)
+// instead of a point read per node, which was most of the pass's time.
+class StoredTreeWalk {
+ public:
+  explicit StoredTreeWalk(internal::Db* db) : db_(db) {}
+
+  Result<Hash> Node(uint8_t level, uint64_t index) {
+    const std::string key = internal::MerkleKey(level, index);
+    std::unique_ptr<rocksdb::Iterator>& it = by_level_[level];
+    if (it == nullptr) it = db_->NewIterator(Cf::kMerkle);
+    if (!it->Valid() || it->key() != rocksdb::Slice(key)) it->Seek(key);
+    if (!it->Valid() || it->key() != rocksdb::Slice(key)) {
+      CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the tree"));
+      return Status::NotFound("tree node (level " + std::to_string(level) + ", index " +
+                              std::to_string(index) + ") is not stored");
+    }
+    const rocksdb::Slice value = it->value();
+    if (value.size() != 32) {
+      return Status::DataLoss("tree node (level " + std::to_string(level) + ", index " +
+                                  std::to_string(index) + ") is damaged",
+                              (index << level) + 1);
+    }
+    Hash h;
+    std::memcpy(h.data(), value.data(), h.size());
+    it->Next();  // the next node asked for at this level is the next index
+    return h;
+  }
+
+ private:
+  internal::Db* db_;
+  std::array<std::unique_ptr<rocksdb::Iterator>, 64> by_level_;
+};
+
 }  // namespace
 
 Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
@@ -98,6 +134,7 @@ Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
   }
 
   MerkleFrontier rebuilt;
+  StoredTreeWalk stored_tree(impl_->db.get());
   std::vector<MerkleFrontier::NewNode> nodes;
   int64_t previous_recorded = INT64_MIN;
   uint64_t expected = 1;
@@ -118,7 +155,7 @@ Status Store::Verify(const std::optional<Checkpoint>& checkpoint,
     nodes.clear();
     rebuilt.Append(e.leaf_hash, &nodes);
     for (const auto& n : nodes) {
-      CL_ASSIGN_OR_RETURN(Hash stored, impl_->node_source.Node(n.level, n.index));
+      CL_ASSIGN_OR_RETURN(Hash stored, stored_tree.Node(n.level, n.index));
       if (stored != n.hash) {
         const uint64_t first = (n.index << n.level) + 1;
         if (n.level == 0) {

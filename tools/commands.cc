@@ -408,6 +408,26 @@ int Import(const Common& common, const std::string& file, bool fixture) {
   std::cerr << "imported " << totals.lines << " lines (" << totals.events << " new events, "
             << totals.retried_lines << " lines already there) in " << seconds << " s\n";
   if (!s.ok()) return Fail(s);
+  // Leave the ledger ready to serve: the overview (triage inbox, overdue, counts) folded up to
+  // the last event and saved, so that the first start after an import does not fold the
+  // whole log before it answers (docs/PERFORMANCE.md, figure 6).
+  auto calendar = projections::Calendar::Load(common.calendar_file);
+  if (!calendar.ok()) return Fail(calendar.status().Annotate("--calendar"));
+  start = std::chrono::steady_clock::now();
+  projections::Overview overview(*store, *calendar);
+  auto last = start;
+  s = overview.Open([&](uint64_t done, uint64_t total) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(500) && done != total) return;
+    last = now;
+    std::cerr << "import: the overview: " << done << " / " << total << " events\r" << std::flush;
+  });
+  std::cerr << "\n";
+  if (s.ok()) s = overview.Save();
+  if (!s.ok()) return Fail(s);
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cerr << "the overview (triage inbox, overdue, counts) is saved at seq "
+            << overview.valid_at() << " (" << seconds << " s)\n";
   return 0;
 }
 
