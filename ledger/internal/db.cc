@@ -117,6 +117,15 @@ Status Db::OpenInstance(DbOpenOptions::Mode mode) {
 
 void Db::CloseInstance() {
   if (!db_) return;
+  // A clean close leaves nothing in the write-ahead log to replay: the next open (the first
+  // start after an import, say) then takes a fraction of a second instead of replaying every
+  // event written since the last flush (19 s at a million). Not after a failed write, when
+  // RocksDB refuses writes until it is opened again.
+  if (how_.mode == DbOpenOptions::Mode::kWrite && writable_ && !needs_reopen_.load()) {
+    rocksdb::FlushOptions flush;
+    flush.allow_write_stall = true;
+    db_->Flush(flush, handles_).PermitUncheckedError();
+  }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   // After a failed write RocksDB reports that error again here; the reopen is what matters.
