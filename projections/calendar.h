@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/status.h"
 
@@ -61,6 +62,7 @@ class Calendar {
 
  private:
   std::set<int32_t> holidays_;
+  std::vector<int32_t> weekday_holidays_;  // the holidays that fall Monday to Friday, ascending
   int first_year_ = 0;
   int last_year_ = -1;
 };

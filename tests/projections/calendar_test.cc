@@ -215,6 +215,31 @@ TEST_CASE("london day: LondonMidnight is where the London day begins and round-t
   }
 }
 
+TEST_CASE(
+    "working days: WorkingDaysBetween counts as a walk day by day would, across years, "
+    "weekends, bank holidays, a holiday on a weekend and days outside the calendar",
+    "[calendar]") {
+  auto walk = [](const Calendar& cal, projections::Day from, projections::Day to) {
+    int n = 0;
+    for (projections::Day d = from + 1; d <= to; d = d + 1) n += cal.IsWorkingDay(d) ? 1 : 0;
+    return n;
+  };
+  // A holiday listed on a Saturday must not be taken off twice.
+  auto weekend = Calendar::Parse("2026-12-26\tA Saturday\n2026-12-28\tA Monday\n", "test");
+  REQUIRE(weekend.ok());
+  const projections::Day start = D("2017-12-20");
+  for (const Calendar* cal : std::initializer_list<const Calendar*>{&Real(), &*weekend}) {
+    for (int32_t a = 0; a < 3900; a += 37) {
+      for (int32_t span : {-3, 0, 1, 2, 5, 6, 7, 8, 13, 30, 365, 800}) {
+        const projections::Day from = start + a, to = from + span;
+        INFO(projections::FormatDay(from) << " to " << projections::FormatDay(to));
+        CHECK(cal->WorkingDaysBetween(from, to) == walk(*cal, from, to));
+      }
+    }
+  }
+  CHECK(Real().WorkingDaysBetween(D("2026-12-24"), D("2027-01-05")) == 5);
+}
+
 TEST_CASE("days: ParseDay and FormatDay round-trip and refuse days that do not exist",
           "[calendar]") {
   CHECK(D("1970-01-01").days == 0);
