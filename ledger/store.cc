@@ -291,7 +291,10 @@ Status Store::EraseFamilyKeys(const std::string& family_id) {
     return Status::Unavailable("this ledger has no master key: nothing is sealed to erase");
   }
   if (impl_->ReadOnly()) return impl_->ReadOnlyError("families are erased");
-  return impl_->keys->Erase(family_id);
+  Status erased = impl_->keys->Erase(family_id);
+  // What was opened with the keys must not outlive them in memory (event_cache.h).
+  impl_->cache.Clear();
+  return erased;
 }
 
 bool Store::seals() const { return impl_->keys != nullptr; }
@@ -362,11 +365,19 @@ Result<RecordedEvent> Store::Impl::ReadSeq(uint64_t seq) {
   return e;
 }
 
+Result<RecordedEvent> Store::Impl::ReadPublished(uint64_t seq) {
+  if (std::optional<RecordedEvent> hit = cache.Get(seq)) return std::move(*hit);
+  const uint64_t generation = cache.generation();
+  CL_ASSIGN_OR_RETURN(RecordedEvent e, ReadSeq(seq));
+  cache.Put(e, generation);
+  return e;
+}
+
 Result<RecordedEvent> Store::ReadSeq(uint64_t seq) {
   if (seq == 0 || seq > Size()) {
     return Status::NotFound("there is no event seq " + std::to_string(seq));
   }
-  return impl_->ReadSeq(seq);
+  return impl_->ReadPublished(seq);
 }
 
 Result<RecordedEvent> Store::ReadEventId(const EventId& id) {
@@ -393,7 +404,7 @@ Result<std::vector<RecordedEvent>> Store::ReadStream(const std::string& stream,
     }
     const uint64_t seq = internal::GetU64(it->value().ToStringView());
     if (seq > bound) break;  // versions grow with seq: nothing later is visible either
-    CL_ASSIGN_OR_RETURN(RecordedEvent e, impl_->ReadSeq(seq));
+    CL_ASSIGN_OR_RETURN(RecordedEvent e, impl_->ReadPublished(seq));
     out.push_back(std::move(e));
   }
   CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading a stream"));

@@ -90,6 +90,10 @@ struct StoreOptions {
   // The RocksDB Env the database reads and writes through; null for the default. For tests
   // that inject faults (a failing write, sync or full disk). Not owned: outlive the Store.
   rocksdb::Env* env = nullptr;
+  // Published events as read (decoded and opened) are kept, least recently used out first,
+  // up to about this many bytes (0: none), so that a family read again is not read, decoded
+  // and opened again. An erasure empties it.
+  size_t read_cache_bytes = 32u << 20;
 };
 
 // What a checkpoint says: the log's origin, its size and root.

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "ledger/internal/db.h"
+#include "ledger/internal/event_cache.h"
 #include "ledger/internal/keyring.h"
 #include "ledger/stats.h"
 #include "ledger/store.h"
@@ -64,6 +65,8 @@ class Store::Impl {
   // store.cc: the latest version of `stream` whose seq <= max_seq (0 when none).
   Result<uint32_t> LatestVersion(const std::string& stream, uint64_t max_seq);
   Result<RecordedEvent> ReadSeq(uint64_t seq);
+  // ReadSeq through the cache: only for a published seq (<= the published size).
+  Result<RecordedEvent> ReadPublished(uint64_t seq);
   Checkpoint Published();
   // Sealing (when there is a master key): the personal fields of a family request's drafts
   // sealed under the family's key (made on its first event); a stored event's opened.
@@ -75,6 +78,7 @@ class Store::Impl {
   std::string origin;
   DbNodeSource node_source;
   std::unique_ptr<internal::KeyRing> keys;  // with a master key only
+  internal::EventCache cache{options.read_cache_bytes};
 
   // published
   mutable std::mutex published_mu;

@@ -170,6 +170,37 @@ TEST_CASE(
   CHECK(VerifyConsistency(1, before.size, *root1, before.root, consistency));
 }
 
+TEST_CASE(
+    "erasure: a family read just before its erasure, in the same open store, reads erased "
+    "after it (nothing opened is kept in the read cache)",
+    "[ledger][erasure]") {
+  TempDir dir;
+  ManualClock clock(testing::kMarch2);
+  auto master = RandomKey();
+  REQUIRE(master.ok());
+  auto store = OpenSealing(dir.str(), clock, *master);
+  REQUIRE(store
+              ->Append(Request("family/F1", ExpectedVersion::Exactly(0),
+                               {Registered(1, "Alex Example"), Note(Uuid(2), "home is calmer")}))
+              .ok());
+  for (int read = 0; read < 2; ++read) {  // the second read is answered from the cache
+    auto f1 = store->ReadStream("family/F1", 1, 10);
+    REQUIRE(f1.ok());
+    CHECK_THAT(*EventToJson(f1->at(0)), Catch::Contains("Alex Example"));
+    CHECK_THAT(*EventToJson(*store->ReadSeq(2)), Catch::Contains("calmer"));
+  }
+  REQUIRE(store->EraseFamilyKeys("F1").ok());
+  auto f1 = store->ReadStream("family/F1", 1, 10);
+  REQUIRE(f1.ok());
+  REQUIRE(f1->size() == 2);
+  for (const auto& e : *f1) {
+    CHECK(e.erased);
+    CHECK_THAT(*EventToJson(e), !Catch::Contains("Alex"));
+    CHECK_THAT(*EventToJson(e), !Catch::Contains("calmer"));
+  }
+  CHECK_THAT(*EventToJson(*store->ReadSeq(2)), !Catch::Contains("calmer"));
+}
+
 TEST_CASE("erasure: without the master key nothing sealed opens", "[ledger][erasure]") {
   TempDir dir;
   ManualClock clock(testing::kMarch2);
