@@ -93,6 +93,16 @@ void Server::Impl::Configure() {
         SendError(res, Status::Internal("the server failed to answer; the error is logged"));
       });
   http_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (RequestDeadlinePassed()) {
+      // Reported by the library as a 400: the request did not arrive whole in time.
+      res.status = 408;
+      res.set_header("Connection", "close");
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Referrer-Policy", "no-referrer");
+      res.set_content(RequestTimeoutJson(options_.request_read_seconds), "application/json");
+      return;
+    }
     if (!res.body.empty()) return;
     Status s;
     if (res.status == 413) {
@@ -131,6 +141,20 @@ void Server::Impl::Configure() {
                  t_note.route, res.status, seconds * 1000, t_note.actor, t_note.role);
     t_note = RequestNote{};
   });
+}
+
+std::string internal::RequestTimeoutJson(int seconds) {
+  return "{\"error\":{\"code\":\"requestTimeout\",\"message\":" +
+         ledger::JsonQuote("the request (its line, headers and body) did not arrive within " +
+                           std::to_string(seconds) +
+                           " s of its first byte; the connection is closed: send it again") +
+         "}}";
+}
+
+void Server::Impl::RequestTimedOut(double seconds) {
+  metrics_.Observe("unmatched", 408, seconds);
+  spdlog::info("http method=- route=\"unmatched\" status=408 ms={:.2f} actor=- role=-",
+               seconds * 1000);
 }
 
 Result<Principal> Server::Impl::Authenticate(const httplib::Request& req) {

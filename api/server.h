@@ -33,7 +33,10 @@ struct ServerOptions {
   size_t max_body_bytes = 16u << 20;
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
-  int keep_alive_seconds = 5;
+  int keep_alive_seconds = 5;  // idle wait for the next request on a connection
+  // A request's line, headers and body must arrive within this time of its first byte, or
+  // it is answered 408 and the connection closed (a slow client holds a thread no longer).
+  int request_read_seconds = 30;
   int threads = 64;               // connections served at once (keep-alive holds a thread)
   int max_live_streams = 16;      // open /v1/events/live connections; more get 503
   std::string tls_cert, tls_key;  // both set: HTTPS only

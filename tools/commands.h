@@ -33,6 +33,7 @@ struct ServeOptions {
   uint64_t demo_families = 60;    // synthetic families (caseledger gen) added to the demo
   std::string tls_cert, tls_key;  // both, for HTTPS
   uint64_t max_body_bytes = 16u << 20;
+  int request_deadline_seconds = 30;  // a request must arrive whole within this of its first byte
   std::string replica_of;  // a primary's data folder: serve reads from a secondary instance
 };
 // Serves until SIGINT/SIGTERM. With --demo: loads the demo into an empty ledger, issues a

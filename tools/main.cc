@@ -57,6 +57,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-body", serve.max_body_bytes, "the largest request body, bytes")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--request-deadline", serve.request_deadline_seconds,
+                   "seconds from a request's first byte until its line, headers and body must "
+                   "have arrived; later: 408 and the connection is closed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--replica-of", serve.replica_of,
                    "serve reads only, from a RocksDB secondary instance following the primary "
                    "ledger in this folder (--data then holds the replica's own files)")

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "api/internal/connection.h"
 #include "api/metrics.h"
 #include "api/server.h"
 #include "ledger/domain_event.h"
@@ -107,6 +108,8 @@ const std::vector<Param>& AsOfDocs();
 std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& more);
 
 std::string AppendResultJson(const ledger::AppendResult& r);
+// The 408's JSON error: the request did not arrive whole within `seconds` of its first byte.
+std::string RequestTimeoutJson(int seconds);
 // An event without its data or actor: what a dashboard may see of the feed.
 std::string RedactedEventJson(const ledger::RecordedEvent& e);
 // The ids of the families whose streams hold `events` (each once, sorted).
@@ -125,10 +128,11 @@ class Server::Impl {
       : ctx_(ctx),
         options_(std::move(options)),
         store_(*ctx.store),
-        http_(options_.tls_cert.empty()
-                  ? std::make_unique<httplib::Server>()
-                  : std::unique_ptr<httplib::Server>(std::make_unique<httplib::SSLServer>(
-                        options_.tls_cert.c_str(), options_.tls_key.c_str()))) {
+        http_(
+            internal::NewDeadlineServer(options_.tls_cert, options_.tls_key,
+                                        std::chrono::seconds(options_.request_read_seconds),
+                                        internal::RequestTimeoutJson(options_.request_read_seconds),
+                                        [this](double seconds) { RequestTimedOut(seconds); })) {
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);
@@ -175,6 +179,8 @@ class Server::Impl {
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
   Result<Principal> Authenticate(const httplib::Request& req);
   void Appended() { feed_cv_.notify_all(); }
+  // Logs and counts a 408 written before a request line was read (internal/connection.h).
+  void RequestTimedOut(double seconds);
 
   // Appends the read to the access log; durable before the record is shown.
   Status RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
