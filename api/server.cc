@@ -67,6 +67,7 @@ void Server::Impl::Configure() {
   http_->set_read_timeout(options_.read_timeout_seconds, 0);
   http_->set_write_timeout(options_.write_timeout_seconds, 0);
   http_->set_keep_alive_timeout(options_.keep_alive_seconds);
+  http_->set_keep_alive_max_count(options_.keep_alive_max_requests);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // until the client's delayed ACK (40 ms on Linux) on every keep-alive request.
   http_->set_tcp_nodelay(true);

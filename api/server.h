@@ -34,6 +34,10 @@ struct ServerOptions {
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
   int keep_alive_seconds = 5;  // idle wait for the next request on a connection
+  // Requests one keep-alive connection may carry before the server closes it (cpp-httplib's
+  // default is 5: a busy client then reconnects every fifth request, and under load the new
+  // connections queue behind the backlog, costing 1 s retransmits at the tail).
+  size_t keep_alive_max_requests = 10000;
   // A request's line, headers and body must arrive within this time of its first byte, or
   // it is answered 408 and the connection closed (a slow client holds a thread no longer).
   int request_read_seconds = 30;
