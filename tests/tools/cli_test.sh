@@ -3,6 +3,9 @@
 # serve /healthz to curl, then flip one byte of a stored event with RocksDB's own ldb and
 # check that verify exits non-zero naming that seq.
 set -euo pipefail
+# grep that reads its whole input: grep -q exits at the first match, and a command still
+# writing then dies of SIGPIPE, which pipefail reports as the step failing.
+has() { grep "$@" > /dev/null; }
 bin=$1
 top=$2
 work=$(mktemp -d)
@@ -12,27 +15,27 @@ cl() { "$bin" --log-level warn --data "$work/data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"  # free_port
 
-cl --help | grep -q "import" || fail "--help does not list import"
+cl --help | has "import" || fail "--help does not list import"
 
 cl import --fixture "$top/fixtures/demo/01-practitioners.jsonl"
 cl import --fixture "$top/fixtures/demo/02-families.jsonl"
 # Importing again is a retry of every line: nothing new.
-cl import --fixture "$top/fixtures/demo/02-families.jsonl" 2>&1 | grep -q "0 new events" || fail "re-import appended"
+cl import --fixture "$top/fixtures/demo/02-families.jsonl" 2>&1 | has "0 new events" || fail "re-import appended"
 
 cl history --family F1 > "$work/history"
 [ "$(wc -l < "$work/history")" -eq 10 ] || fail "family F1 should have 10 events"
 grep -q '"type":"tafMeetingHeld"' "$work/history" || fail "history lacks the TAF meeting"
 
 # The family reads, now and as of a recorded time.
-cl state --family F1 | grep -q '"status": "assessmentFinalised"' || fail "state of F1"
-cl chronology --family F1 | grep -q 'Initial TAF meeting held: continue; next review 2026-04-13' \
+cl state --family F1 | has '"status": "assessmentFinalised"' || fail "state of F1"
+cl chronology --family F1 | has 'Initial TAF meeting held: continue; next review 2026-04-13' \
   || fail "chronology summary of the TAF meeting"
-cl chronology --family F1 --format csv | head -1 | grep -q 'seq,occurredAt,recordedAt' \
+cl chronology --family F1 --format csv | head -1 | has 'seq,occurredAt,recordedAt' \
   || fail "chronology as CSV"
-cl chronology --family F1 --format html | grep -q '<table>' || fail "chronology as HTML"
-cl chronology --family F1 --as-of 2026-02-02T12:00:00Z | grep -q 'Initial TAF' \
+cl chronology --family F1 --format html | has '<table>' || fail "chronology as HTML"
+cl chronology --family F1 --as-of 2026-02-02T12:00:00Z | has 'Initial TAF' \
   && fail "the chronology as of 2 February shows a meeting recorded in March"
-cl timescales --family F1 --on 2026-03-04 | grep -q '"id": "assessment-3-weeks"' \
+cl timescales --family F1 --on 2026-03-04 | has '"id": "assessment-3-weeks"' \
   || fail "timescales"
 if cl state --family F404 2> "$work/err"; then fail "an unknown family has a state"; fi
 grep -q '"code":"notFound"' "$work/err" || fail "unknown family: $(cat "$work/err")"
@@ -42,7 +45,7 @@ cl gen --families 40 --seed 3 | cmp -s - "$work/gen.jsonl" || fail "gen is not d
 cl gen --families 40 --seed 4 | cmp -s - "$work/gen.jsonl" && fail "gen ignores the seed"
 "$bin" --log-level warn --data "$work/gen-data" import "$work/gen.jsonl" \
   || fail "generated histories were refused"
-"$bin" --log-level warn --data "$work/gen-data" replay | grep -q '^replayed [0-9]* events' \
+"$bin" --log-level warn --data "$work/gen-data" replay | has '^replayed [0-9]* events' \
   || fail "replay did not report"
 
 # Subject access and erasure on the command line (docs/DATA-PROTECTION.md), on the generated
@@ -65,18 +68,18 @@ gl export-family --family G1 --to "$work/sa.html" 2> /dev/null
 grep -q "<h1>Subject access export: family G1</h1>" "$work/sa.html" || fail "the HTML export"
 if gl export-family --family G1 --to "$work/sa.html" 2> /dev/null; then fail "an export overwrote a file"; fi
 gl checkpoint > "$work/gen-cp.txt"
-gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | grep -q "^erased family G1" \
+gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | has "^erased family G1" \
   || fail "erase did not report"
 gl state --family G1 > "$work/g1-state.json"
 grep -q '"erased": true' "$work/g1-state.json" || fail "G1 is not shown erased"
 grep -q '"name": "\[erased\]"' "$work/g1-state.json" || fail "G1's personal fields do not read [erased]"
 gl verify --checkpoint "$work/gen-cp.txt" > /dev/null || fail "verify failed after an erasure"
-gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | grep -q "already recorded" \
+gl erase --family G1 --reason "retention ended" --authorised-by DPO1 | has "already recorded" \
   || fail "a second erase did not say it was done"
 
-cl report inbox | grep -q '"concernId": "C1"' || fail "the triage inbox lacks F2's police concern"
-cl report counts --on 2026-03-20 | grep -q '"assessment-3-weeks"' || fail "timescale counts"
-cl report overdue --on 2026-12-01 | grep -q '"timescale": "initial-taf-6-weeks"' \
+cl report inbox | has '"concernId": "C1"' || fail "the triage inbox lacks F2's police concern"
+cl report counts --on 2026-03-20 | has '"assessment-3-weeks"' || fail "timescale counts"
+cl report overdue --on 2026-12-01 | has '"timescale": "initial-taf-6-weeks"' \
   || fail "overdue list"
 
 # A rule refuses a line: a second episode while one is open, named with its rule.
@@ -114,18 +117,18 @@ grep -q 'line 2' "$work/err" && grep -q '"currentVersion":2' "$work/err" || fail
 cl checkpoint > "$work/cp-old.txt"
 # The checkpoint is a signed note (C2SP): text, a blank line, "— origin <base64>", by the
 # key whose verifier `key public` prints; the key file is readable by its owner only.
-sed -n 4p "$work/cp-old.txt" | grep -q '^$' || fail "no blank line after the checkpoint body"
-sed -n 5p "$work/cp-old.txt" | grep -q '^— caseledger [A-Za-z0-9+/=]\{90,\}$' || fail "no signature line"
-cl key public | grep -q '^caseledger+[0-9a-f]\{8\}+A[A-Za-z0-9+/=]\{43\}$' || fail "key public"
+sed -n 4p "$work/cp-old.txt" | has '^$' || fail "no blank line after the checkpoint body"
+sed -n 5p "$work/cp-old.txt" | has '^— caseledger [A-Za-z0-9+/=]\{90,\}$' || fail "no signature line"
+cl key public | has '^caseledger+[0-9a-f]\{8\}+A[A-Za-z0-9+/=]\{43\}$' || fail "key public"
 [ "$(stat -c %a "$work/data/checkpoint.key")" = 600 ] || fail "the signing key is not mode 600"
 pub=$(cl key public)
 # The log grows after the auditor kept that checkpoint.
 printf '%s\n' '{"stream":"family/F7","expectedVersion":0,"actor":{"id":"hd1","role":"helpdesk"},"events":[{"eventId":"00000000-0000-4000-8000-000000000007","type":"familyRegistered","occurredAt":"2026-03-02T10:00:00Z","data":{"members":[{"memberId":"C1","role":"child","name":"Sam"}]}}]}' > "$work/more.jsonl"
 cl import "$work/more.jsonl"
 [ "$(cl checkpoint | sed -n 2p)" -gt "$(sed -n 2p "$work/cp-old.txt")" ] || fail "the log did not grow"
-cl prove inclusion --seq 5 | grep -q '"leafIndex":4' || fail "inclusion proof"
-cl prove consistency --from 3 | grep -q '"hashes":\[' || fail "consistency proof"
-cl verify --checkpoint "$work/cp-old.txt" | grep -q 'consistent with the checkpoint' \
+cl prove inclusion --seq 5 | has '"leafIndex":4' || fail "inclusion proof"
+cl prove consistency --from 3 | has '"hashes":\[' || fail "consistency proof"
+cl verify --checkpoint "$work/cp-old.txt" | has 'consistent with the checkpoint' \
   || fail "verify against the older checkpoint"
 signed=$(cl verify --checkpoint "$work/cp-old.txt" --key "$pub") \
   || fail "verify --key with the ledger's own key"
@@ -144,7 +147,7 @@ if cl verify --checkpoint "$work/cp-forged.txt" > /dev/null 2>&1; then fail "a f
 ldb --db="$work/data" --column_family=events --key_hex --value_hex get 0x0000000000000005 \
   > "$work/value.hex"
 xxd -r -p "$work/value.hex" | capnp decode -I/usr/include "$top/ledger/event.capnp" Event \
-  | grep -q 'seq = 5' || fail "capnp decode cannot read the stored event"
+  | has 'seq = 5' || fail "capnp decode cannot read the stored event"
 
 # Export, then verify offline: the data folder is moved away, only the file and the key remain.
 cl export --to "$work/ledger.export" > "$work/export-cp.txt" 2> "$work/export.err" \
