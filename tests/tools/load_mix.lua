@@ -82,8 +82,10 @@ function done(summary, latency, requests)
   end
   io.write(string.format(
       "load: requests=%d ok=%d errors=%d reads=%d appends=%d socket_errors=%d " ..
-      "p50_ms=%.2f p99_ms=%.2f statuses=[%s]\n",
+      "(connect=%d read=%d write=%d timeout=%d) p50_ms=%.2f p99_ms=%.2f max_ms=%.2f " ..
+      "statuses=[%s]\n",
       summary.requests, ok_total, bad_total, reads_total, appends_total,
       summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-      latency:percentile(50) / 1000, latency:percentile(99) / 1000, seen))
+      summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, seen))
 end
