@@ -92,20 +92,10 @@ class StoredTreeWalk {
     std::unique_ptr<rocksdb::Iterator>& it = by_level_[level];
     if (it == nullptr) it = db_->NewIterator(Cf::kMerkle);
     if (!it->Valid() || it->key() != rocksdb::Slice(key)) it->Seek(key);
-    if (!it->Valid() || it->key() != rocksdb::Slice(key)) {
-      CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the tree"));
-      return Status::NotFound("tree node (level " + std::to_string(level) + ", index " +
-                              std::to_string(index) + ") is not stored");
-    }
-    const rocksdb::Slice value = it->value();
-    if (value.size() != 32) {
-      return Status::DataLoss("tree node (level " + std::to_string(level) + ", index " +
-                                  std::to_string(index) + ") is damaged",
-                              (index << level) + 1);
-    }
-    Hash h;
-    std::memcpy(h.data(), value.data(), h.size());
-    it->Next();  // the next node asked for at this level is the next index
+    const bool found = it->Valid() && it->key() == rocksdb::Slice(key);
+    if (!found) CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "reading the tree"));
+    Result<Hash> h = TreeNodeValue(level, index, found ? it->value().ToStringView() : "", found);
+    if (found) it->Next();  // the next node asked for at this level is the next index
     return h;
   }
 

@@ -22,6 +22,9 @@
 namespace caseledger::ledger {
 
 // Reads full-subtree hashes from the merkle column family.
+// A stored tree node's value read back: kNotFound when absent, kDataLoss when not 32 bytes.
+Result<Hash> TreeNodeValue(uint8_t level, uint64_t index, std::string_view value, bool found);
+
 class DbNodeSource final : public NodeSource {
  public:
   explicit DbNodeSource(internal::Db* db) : db_(db) {}
