@@ -34,7 +34,7 @@ capnp::ReaderOptions ReaderLimits() {
 
 std::vector<uint64_t> AlignedWords(std::string_view bytes) {
   std::vector<uint64_t> words((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  std::memcpy(words.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());  // no null memcpy
   return words;
 }
 
