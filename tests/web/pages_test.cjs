@@ -369,8 +369,19 @@ async function main() {
     console.log('web pages test passed; screenshots in ' + shots);
   } finally {
     await browser.close();
-    server.kill('SIGTERM');
+    await stopServer(server);
   }
+}
+
+// SIGTERM, then wait for the exit (SIGKILL after 10 s): a clean close flushes the memtables
+// into the data folder, so removing it before the server has gone races with those files.
+async function stopServer(server) {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
 }
 
 main().then(() => {
