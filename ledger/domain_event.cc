@@ -249,7 +249,8 @@ Result<Event> Decode(const RecordedEvent& recorded) {
   out.leaf_hash = recorded.leaf_hash;
   std::vector<uint64_t> words = internal::AlignedWords(recorded.message());
   try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words),
+                                         internal::ReaderLimits(words.size()));
     auto body = BodyOf(reader.getRoot<s::Event>(),
                        recorded.erased ? kErasedPlaceholder : kSealedPlaceholder);
     if (!body.ok()) {
@@ -268,8 +269,9 @@ Result<Event> Decode(const RecordedEvent& recorded) {
 
 Result<Body> DecodeDraft(const EventDraft& draft) {
   try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(draft.words()),
-                                         internal::ReaderLimits());
+    const std::vector<uint64_t>& words = draft.words();
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words),
+                                         internal::ReaderLimits(words.size()));
     return BodyOf(reader.getRoot<s::Event>(), kSealedPlaceholder);
   } catch (const kj::Exception& ex) {
     return Status::InvalidArgument(std::string("the event does not decode: ") +

@@ -384,7 +384,8 @@ Result<EventDraft> ParseEventJson(std::string_view json, std::string_view path) 
 Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
   std::vector<uint64_t> words = internal::AlignedWords(event.message());
   try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words),
+                                         internal::ReaderLimits(words.size()));
     auto dynamic = capnp::toDynamic(reader.getRoot<Event>());
     KJ_IF_MAYBE (body, dynamic.which()) {
       capnp::MallocMessageBuilder out;

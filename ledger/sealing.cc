@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "ledger/event.capnp.h"
 #include "ledger/internal/codec.h"
@@ -103,16 +104,18 @@ std::string Aad(std::string_view context, std::string_view family_id, std::strin
 
 // Calls `fn` for every Sealed reachable from `s` (a DynamicStruct Reader or Builder), with
 // its path ("caseNoteAdded.text", "tafMeetingHeld.attendees[2]"). Only fields that are set are
-// visited; a Reader walk copies nothing.
+// visited; a Reader walk copies nothing. `path` is one buffer, extended and cut back as the
+// walk goes, so an element costs no allocation (how many elements a message may claim is
+// bounded by internal::ReaderLimits).
 template <typename Struct, typename Fn>
-void Walk(Struct s, const std::string& path, const Fn& fn);
+void Walk(Struct s, std::string& path, const Fn& fn);
 
 template <typename Value, typename Fn>
-void WalkValue(Value v, capnp::Type type, const std::string& path, const Fn& fn) {
+void WalkValue(Value v, capnp::Type type, std::string& path, const Fn& fn) {
   if (type.isStruct()) {
     auto st = v.template as<capnp::DynamicStruct>();
     if (type.asStruct() == capnp::Schema::from<Sealed>()) {
-      fn(st.template as<Sealed>(), path);
+      fn(st.template as<Sealed>(), std::as_const(path));
     } else {
       Walk(st, path, fn);
     }
@@ -120,27 +123,40 @@ void WalkValue(Value v, capnp::Type type, const std::string& path, const Fn& fn)
     capnp::Type element = type.asList().getElementType();
     if (!element.isStruct() && !element.isList()) return;
     auto list = v.template as<capnp::DynamicList>();
+    const size_t base = path.size();
     for (uint i = 0; i < list.size(); ++i) {
-      WalkValue(list[i], element, path + "[" + std::to_string(i) + "]", fn);
+      path.append("[").append(std::to_string(i)).append("]");
+      WalkValue(list[i], element, path, fn);
+      path.resize(base);
     }
   }
 }
 
 template <typename Struct, typename Fn>
-void WalkField(Struct s, capnp::StructSchema::Field field, const std::string& path, const Fn& fn) {
+void WalkField(Struct s, capnp::StructSchema::Field field, std::string& path, const Fn& fn) {
   capnp::Type type = field.getType();
   if (!type.isStruct() && !type.isList()) return;
   if (!s.has(field)) return;
-  const std::string name = field.getProto().getName().cStr();
-  WalkValue(s.get(field), type, path.empty() ? name : path + "." + name, fn);
+  const size_t base = path.size();
+  if (!path.empty()) path.push_back('.');
+  path.append(field.getProto().getName().cStr());
+  WalkValue(s.get(field), type, path, fn);
+  path.resize(base);
 }
 
 template <typename Struct, typename Fn>
-void Walk(Struct s, const std::string& path, const Fn& fn) {
+void Walk(Struct s, std::string& path, const Fn& fn) {
   for (auto field : s.getSchema().getNonUnionFields()) WalkField(s, field, path, fn);
   KJ_IF_MAYBE (active, s.which()) {
     WalkField(s, *active, path, fn);
   }
+}
+
+// Walks the whole of `root` from an empty path.
+template <typename Struct, typename Fn>
+void WalkAll(Struct root, const Fn& fn) {
+  std::string path;
+  Walk(root, path, fn);
 }
 
 // Reads `stored` and hands `read` its root Event, with damage reported as kDataLoss.
@@ -148,7 +164,8 @@ template <typename Read>
 Status ReadStored(std::string_view stored, Read&& read) {
   std::vector<uint64_t> words = internal::AlignedWords(stored);
   try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words),
+                                         internal::ReaderLimits(words.size()));
     read(reader.getRoot<Event>());
     return Status();
   } catch (const kj::Exception& e) {
@@ -162,7 +179,8 @@ template <typename Edit>
 Result<std::vector<uint64_t>> Rewrite(std::string_view stored, Edit&& edit) {
   std::vector<uint64_t> words = internal::AlignedWords(stored);
   try {
-    capnp::FlatArrayMessageReader reader(internal::AsWords(words), internal::ReaderLimits());
+    capnp::FlatArrayMessageReader reader(internal::AsWords(words),
+                                         internal::ReaderLimits(words.size()));
     capnp::MallocMessageBuilder builder;
     builder.setRoot(reader.getRoot<Event>());
     CL_RETURN_IF_ERROR(edit(builder.getRoot<Event>()));
@@ -229,7 +247,7 @@ Result<std::vector<uint64_t>> SealFields(const std::vector<uint64_t>& words,
   return Rewrite(AsChars(words), [&](Event::Builder e) -> Status {
     const std::string event_id(EventIdOf(e));
     Status failed;
-    Walk(capnp::toDynamic(e), "", [&](Sealed::Builder s, const std::string& path) {
+    WalkAll(capnp::toDynamic(e), [&](Sealed::Builder s, const std::string& path) {
       if (!failed.ok() || !s.isClear()) return;
       const std::string clear(s.getClear().cStr(), s.getClear().size());
       const std::string aad = Aad(kFieldContext, family_id, event_id + path);
@@ -255,7 +273,7 @@ Result<std::string> OpenFields(std::string_view stored, std::string_view family_
   // with no sealed field, or of an erased one, stop here.
   bool openable = false;
   CL_RETURN_IF_ERROR(ReadStored(stored, [&](Event::Reader e) {
-    Walk(capnp::toDynamic(e), "", [&](Sealed::Reader s, const std::string&) {
+    WalkAll(capnp::toDynamic(e), [&](Sealed::Reader s, const std::string&) {
       openable = openable || (s.isCipher() && key_for(s.getCipher().getKeyId()) != nullptr);
     });
   }));
@@ -264,7 +282,7 @@ Result<std::string> OpenFields(std::string_view stored, std::string_view family_
       auto words, Rewrite(stored, [&](Event::Builder e) -> Status {
         const std::string event_id(EventIdOf(e));
         Status failed;
-        Walk(capnp::toDynamic(e), "", [&](Sealed::Builder s, const std::string& path) {
+        WalkAll(capnp::toDynamic(e), [&](Sealed::Builder s, const std::string& path) {
           if (!failed.ok() || !s.isCipher()) return;
           auto c = s.getCipher();
           const FamilyKey* key = key_for(c.getKeyId());
@@ -289,8 +307,8 @@ Result<std::string> OpenFields(std::string_view stored, std::string_view family_
 Result<bool> HasSealedFields(std::string_view stored) {
   bool any = false;
   CL_RETURN_IF_ERROR(ReadStored(stored, [&](Event::Reader e) {
-    Walk(capnp::toDynamic(e), "",
-         [&](Sealed::Reader s, const std::string&) { any = any || s.isCipher(); });
+    WalkAll(capnp::toDynamic(e),
+            [&](Sealed::Reader s, const std::string&) { any = any || s.isCipher(); });
   }));
   return any;
 }

@@ -5,6 +5,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ledger/event.capnp.h"
@@ -25,9 +26,10 @@ std::string KindName(Event::Reader event) {
 
 }  // namespace
 
-capnp::ReaderOptions ReaderLimits() {
+capnp::ReaderOptions ReaderLimits(size_t message_words) {
   capnp::ReaderOptions o;
-  o.traversalLimitInWords = kTraversalLimitWords;
+  o.traversalLimitInWords = std::clamp<uint64_t>(kTraversalPerWord * message_words,
+                                                 kTraversalFloorWords, kTraversalLimitWords);
   o.nestingLimit = kNestingLimit;
   return o;
 }
@@ -46,7 +48,8 @@ std::vector<uint64_t> FlatWords(capnp::MessageBuilder& message) {
 }
 
 std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
-  capnp::FlatArrayMessageReader in(AsWords(draft.stored_words()), ReaderLimits());
+  const std::vector<uint64_t>& words = draft.stored_words();
+  capnp::FlatArrayMessageReader in(AsWords(words), ReaderLimits(words.size()));
   capnp::MallocMessageBuilder out;
   out.setRoot(in.getRoot<Event>());
   Event::Builder e = out.getRoot<Event>();
@@ -65,7 +68,7 @@ std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
 }
 
 Hash ContentHash(const std::vector<uint64_t>& draft_words) {
-  capnp::FlatArrayMessageReader in(AsWords(draft_words), ReaderLimits());
+  capnp::FlatArrayMessageReader in(AsWords(draft_words), ReaderLimits(draft_words.size()));
   kj::Array<capnp::word> canonical = capnp::canonicalize(in.getRoot<Event>());
   kj::ArrayPtr<const char> c = canonical.asChars();
   return Sha256(std::string_view(c.begin(), c.size()));
@@ -81,7 +84,7 @@ Hash Fingerprint(std::string_view stream, const Hash& content) {
 Result<Hash> StoredFingerprint(const RecordedEvent& event) {
   std::vector<uint64_t> words = AlignedWords(event.bytes);
   try {
-    capnp::FlatArrayMessageReader in(AsWords(words), ReaderLimits());
+    capnp::FlatArrayMessageReader in(AsWords(words), ReaderLimits(words.size()));
     capnp::MallocMessageBuilder draft;
     draft.setRoot(in.getRoot<Event>());
     Event::Builder e = draft.getRoot<Event>();
@@ -106,7 +109,7 @@ Result<RecordedEvent> DecodeStored(uint64_t seq, std::string bytes) {
   std::vector<uint64_t> words = AlignedWords(bytes);
   RecordedEvent out;
   try {
-    capnp::FlatArrayMessageReader reader(AsWords(words), ReaderLimits());
+    capnp::FlatArrayMessageReader reader(AsWords(words), ReaderLimits(words.size()));
     Event::Reader e = reader.getRoot<Event>();
     (void)e.totalSize();  // traverses every pointer once: damage shows here, not later
     out.type = KindName(e);

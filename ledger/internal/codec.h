@@ -17,12 +17,20 @@
 
 namespace caseledger::ledger::internal {
 
-// Limits for reading anything stored or received: 64 MiB of words, nesting 64.
+// Limits for reading anything stored or received: nesting 64, and a traversal of at most
+// kTraversalPerWord times the message's own size (at least kTraversalFloorWords, at most
+// kTraversalLimitWords = 64 MiB). Cap'n Proto charges a list of zero-sized elements one word
+// per element it claims, so the bound keeps a few hundred hostile bytes from claiming
+// millions of elements that every walk (sealing, JSON, decoding) would then visit one by one.
+// An honest read charges a message about twice (canonicalising a draft does: with a factor
+// of 1 the 12,000-attendee event of tests/ledger/stored_bytes_test.cc is refused).
 inline constexpr uint64_t kTraversalLimitWords = 8u << 20;
+inline constexpr uint64_t kTraversalPerWord = 16;
+inline constexpr uint64_t kTraversalFloorWords = 4096;
 inline constexpr int kNestingLimit = 64;
 
-// ReaderOptions with the limits above.
-capnp::ReaderOptions ReaderLimits();
+// ReaderOptions with the limits above, for a message of `message_words` words.
+capnp::ReaderOptions ReaderLimits(size_t message_words);
 // Cap'n Proto reads from word-aligned memory: bytes (e.g. a RocksDB value) copied into it.
 std::vector<uint64_t> AlignedWords(std::string_view bytes);
 // A message as a flat array (segment table included), in words.
