@@ -74,6 +74,14 @@ std::string Metrics::Prometheus(const ledger::StoreStats& s, const Gauges& g) co
   Header(out, "caseledger_durable_write_seconds", "histogram",
          "Latency of one synced batch write to RocksDB.");
   WriteHistogram(out, "caseledger_durable_write_seconds", "", s.write_seconds);
+  Header(out, "caseledger_memory_bytes", "gauge",
+         "Memory held by the ledger's storage, by part: RocksDB's memtables, block cache and "
+         "table readers (indexes, filters), and the cache of events as read.");
+  out += fmt::format("caseledger_memory_bytes{{part=\"memtables\"}} {}\n", s.memtable_bytes);
+  out += fmt::format("caseledger_memory_bytes{{part=\"block_cache\"}} {}\n", s.block_cache_bytes);
+  out +=
+      fmt::format("caseledger_memory_bytes{{part=\"table_readers\"}} {}\n", s.table_reader_bytes);
+  out += fmt::format("caseledger_memory_bytes{{part=\"read_cache\"}} {}\n", s.read_cache_bytes);
   Header(out, "caseledger_projection_lag_events", "gauge",
          "Events appended that a saved projection has not folded yet.");
   out += fmt::format("caseledger_projection_lag_events{{projection=\"overview\"}} {}\n",

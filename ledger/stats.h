@@ -48,6 +48,13 @@ struct StoreStats {
   uint64_t write_failures = 0;
   Histogram::Snapshot batch_requests;  // requests per durable write
   Histogram::Snapshot write_seconds;   // the synced RocksDB write of one batch
+  // Memory held now, in bytes: RocksDB's memtables, its block cache and its open tables'
+  // indexes and filters (ledger/internal/db.h bounds the first two), and the store's cache of
+  // events as read (StoreOptions::read_cache_bytes).
+  uint64_t memtable_bytes = 0;
+  uint64_t block_cache_bytes = 0;
+  uint64_t table_reader_bytes = 0;
+  uint64_t read_cache_bytes = 0;
 };
 
 }  // namespace caseledger::ledger

@@ -441,6 +441,11 @@ StoreStats Store::Stats() const {
   s.write_failures = impl_->stat_write_failures.load(std::memory_order_relaxed);
   s.batch_requests = impl_->batch_requests.Read();
   s.write_seconds = impl_->write_seconds.Read();
+  const internal::DbMemory memory = impl_->db->Memory();
+  s.memtable_bytes = memory.memtables;
+  s.block_cache_bytes = memory.block_cache;
+  s.table_reader_bytes = memory.table_readers;
+  s.read_cache_bytes = impl_->cache.bytes();
   return s;
 }
 

@@ -21,9 +21,11 @@ const char* const kCfNames[] = {rocksdb::kDefaultColumnFamilyName.c_str(),
 
 constexpr std::string_view kDiskFull = "the disk is full";
 
-rocksdb::ColumnFamilyOptions CfOptions() {
+rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& block_cache) {
   rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = kCfWriteBufferBytes;
   rocksdb::BlockBasedTableOptions t;
+  t.block_cache = block_cache;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
@@ -79,6 +81,11 @@ Status Db::OpenInstance(DbOpenOptions::Mode mode) {
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 10;
+  if (block_cache_ == nullptr) block_cache_ = rocksdb::NewLRUCache(kBlockCacheBytes);
+  if (write_buffers_ == nullptr) {
+    write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(kWriteBufferBytes);
+  }
+  options.write_buffer_manager = write_buffers_;
   if (mode == Mode::kSecondary) {
     // The primary deletes table files once compacted away; a secondary that keeps every
     // table file open goes on reading the ones its current view still names (RocksDB's
@@ -86,7 +93,7 @@ Status Db::OpenInstance(DbOpenOptions::Mode mode) {
     options.max_open_files = -1;
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kCfNames) descriptors.emplace_back(name, CfOptions());
+  for (const char* name : kCfNames) descriptors.emplace_back(name, CfOptions(block_cache_));
 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -134,6 +141,17 @@ void Db::CloseInstance() {
 }
 
 Db::~Db() { CloseInstance(); }
+
+DbMemory Db::Memory() const {
+  DbMemory m;
+  Hold hold = Use();
+  if (!hold.status().ok()) return m;
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &m.memtables);
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem,
+                                &m.table_readers);
+  m.block_cache = block_cache_->GetUsage();
+  return m;
+}
 
 Status Db::Enter() const {
   const uint64_t before = gate_.fetch_add(1);

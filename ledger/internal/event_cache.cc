@@ -43,4 +43,9 @@ void EventCache::Clear() {
   bytes_ = 0;
 }
 
+size_t EventCache::bytes() const {
+  std::lock_guard hold(mu_);
+  return bytes_;
+}
+
 }  // namespace caseledger::ledger::internal

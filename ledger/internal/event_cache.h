@@ -34,6 +34,8 @@ class EventCache {
   void Put(const RecordedEvent& event, uint64_t generation);
   // Drops everything, and refuses the Puts of reads begun before.
   void Clear();
+  // What it holds now, by the same measure as its bound.
+  size_t bytes() const;
 
  private:
   static size_t Cost(const RecordedEvent& e);

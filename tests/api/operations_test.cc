@@ -160,7 +160,7 @@ TEST_CASE(
 
 TEST_CASE(
     "metrics: /metrics is Prometheus text with the append counts, the durable write latency, the "
-    "request latency by route template and the projection lag",
+    "request latency by route template, the projection lag and the storage's memory by part",
     "[api]") {
   TestServer s;
   s.Seed();
@@ -186,6 +186,9 @@ TEST_CASE(
         "caseledger_http_requests_total{route=\"GET /v1/families/{id}\",status=\"403\"} 1",
         "caseledger_projection_lag_events{projection=\"overview\"} ",
         "caseledger_projection_lag_events{projection=\"access\"} ",
+        "caseledger_memory_bytes{part=\"block_cache\"} ",
+        "caseledger_memory_bytes{part=\"table_readers\"} ",
+        "caseledger_memory_bytes{part=\"read_cache\"} ",
         "# TYPE caseledger_http_request_seconds histogram"}) {
     INFO(name);
     CHECK(m.body.find(name) != std::string::npos);
@@ -196,6 +199,11 @@ TEST_CASE(
       m.body, appended,
       std::regex("caseledger_append_requests_total\\{outcome=\"appended\"\\} (\\d+)")));
   CHECK(std::stoi(appended[1]) >= 4);
+  // What was appended is in the memtables (nothing was flushed yet).
+  std::smatch memtables;
+  REQUIRE(std::regex_search(m.body, memtables,
+                            std::regex("caseledger_memory_bytes\\{part=\"memtables\"\\} (\\d+)")));
+  CHECK(std::stoll(memtables[1]) > 0);
   // Labels are templates: no family id, no query.
   CHECK(m.body.find("/v1/families/F1") == std::string::npos);
   // Every line is a comment or a sample: name{labels} value.
