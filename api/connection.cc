@@ -14,10 +14,17 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace caseledger::api::internal {
 namespace {
@@ -25,8 +32,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// How often the wait between requests looks whether the server stopped.
-constexpr milliseconds kStopCheck{100};
+// What the waiting room keeps of a request before a worker takes it: a whole head and a body
+// of at most kRoomBody bytes (most appends); a longer body is read by the worker.
+constexpr size_t kRoomBody = 64u << 10;
+constexpr size_t kRoomMax = 2 * kRoomBody;
+// One read's size.
+constexpr size_t kChunk = 4096;
 // After a 408: how long what the client still sends is read and dropped before the close, so
 // that unread bytes do not make the close a reset that loses the answer on its way.
 constexpr milliseconds kLinger{1000};
@@ -79,43 +90,85 @@ class DeadlineStream final : public httplib::Stream {
   DeadlineStream(const DeadlineStream&) = delete;
   DeadlineStream& operator=(const DeadlineStream&) = delete;
 
-  // The TLS handshake, within the request deadline of now. False when it failed or was late.
-  bool Handshake(SSL_CTX* ctx) {
+  // ---- Steps of the waiting room: none of them blocks.
+
+  // Starts a TLS session on the socket. False when OpenSSL cannot.
+  bool StartTls(SSL_CTX* ctx) {
     ssl_ = SSL_new(ctx);
     if (ssl_ == nullptr || SSL_set_fd(ssl_, sock_) != 1) return false;
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    deadline_ = Clock::now() + limits_.request;
-    while (true) {
-      ERR_clear_error();
-      const int r = SSL_accept(ssl_);
-      if (r == 1) return true;
-      const short want = Want(SSL_get_error(ssl_, r));
-      if (want == 0 || !Wait(want, want == POLLIN ? limits_.read : limits_.write, true)) {
-        return false;
-      }
-    }
+    return true;
   }
-
-  // Waits (at most the keep-alive timeout) for a request's first byte, then starts its
-  // deadline. False when the client, the time or the server (`listening` closed) ends first.
-  bool NextRequest(const std::atomic<socket_t>& listening) {
-    const auto idle_end = Clock::now() + limits_.keep_alive;
-    while (!Buffered()) {
-      if (listening == INVALID_SOCKET || Clock::now() >= idle_end) return false;
-      pollfd p{sock_, POLLIN, 0};
-      const int r = ::poll(&p, 1, std::min(PollMs(idle_end), int(kStopCheck.count())));
-      if (r < 0 && errno != EINTR) return false;
-      if (r > 0) {
-        if ((p.revents & (POLLERR | POLLNVAL)) != 0) return false;
-        break;
-      }
+  // One step of the TLS handshake: kDone when it is over, kWouldBlock with the events it
+  // waits for in `want`, else kError.
+  Io HandshakeStep(short* want) {
+    ERR_clear_error();
+    const int r = SSL_accept(ssl_);
+    if (r == 1) return Io::kDone;
+    *want = Want(SSL_get_error(ssl_, r));
+    return *want != 0 ? Io::kWouldBlock : Io::kError;
+  }
+  // Reads what the client has sent, without waiting, until it would block or the room holds
+  // kRoomMax bytes: kWouldBlock (with `want`) when it would, kDone when the room is full,
+  // kClosed or kError when the connection ended.
+  Io Fill(short* want) {
+    if (off_ == buf_.size()) {
+      buf_.clear();
+      off_ = 0;
     }
+    while (buf_.size() - off_ < kRoomMax) {
+      const size_t at = buf_.size();
+      buf_.resize(at + kChunk);
+      size_t n = 0;
+      const Io r = RecvOnce(buf_.data() + at, kChunk, &n, want);
+      buf_.resize(at + n);
+      received_ += n;
+      if (r != Io::kDone) return r;
+    }
+    return Io::kDone;
+  }
+  // Whether a worker can take the request: its head has come whole, and its body too when
+  // the head gives a Content-Length of at most kRoomBody; or the room is full. (The library
+  // ends the head at an empty line; a line without its CR is skipped, so "\n\r\n" ends it.)
+  bool RequestReady() const {
+    const std::string_view b = std::string_view(buf_).substr(off_);
+    if (b.size() >= kRoomMax) return true;
+    const size_t end = b.find("\n\r\n");
+    if (end == std::string_view::npos) return false;
+    const size_t length = ContentLength(b.substr(0, end + 1));
+    return length > kRoomBody || b.size() >= end + 3 + length;
+  }
+  // Starts the next request's deadline from now, with what is buffered as its first bytes.
+  void StartRequest() {
     started_ = Clock::now();
     deadline_ = started_ + limits_.request;
     expired_ = false;
-    received_ = len_ - off_;
+    received_ = buf_.size() - off_;
     written_ = 0;
-    return true;
+  }
+  bool HasBuffered() const { return Buffered(); }
+  Clock::time_point deadline() const { return deadline_; }
+  void Expire() { expired_ = true; }
+  // After a 408: the TLS session ends, the sending side closes, and what the client still
+  // sends is dropped (Drop) for a moment before the close, so that unread bytes do not make
+  // the close a reset that loses the answer on its way.
+  void StartLinger() {
+    if (ssl_ != nullptr) {
+      ERR_clear_error();
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+    }
+    ::shutdown(sock_, SHUT_WR);
+  }
+  // Drops what has arrived: false at the end of the stream or on an error.
+  bool Drop() {
+    std::array<char, kChunk> dropped;
+    while (true) {
+      const ssize_t n = ::recv(sock_, dropped.data(), dropped.size(), 0);
+      if (n > 0) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+    }
   }
 
   bool expired() const { return expired_; }
@@ -123,9 +176,9 @@ class DeadlineStream final : public httplib::Stream {
   size_t written() const { return written_; }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
 
-  // Ends the connection: a TLS close_notify when `graceful`; with `linger`, drops what the
-  // client still sends for a moment before closing (after a 408).
-  void Close(bool graceful, bool linger) {
+  // Ends the connection: a TLS close_notify when `graceful` (sent if the socket takes it
+  // now), then the close.
+  void Close(bool graceful) {
     if (ssl_ != nullptr) {
       if (graceful) {
         ERR_clear_error();
@@ -133,15 +186,6 @@ class DeadlineStream final : public httplib::Stream {
       }
       SSL_free(ssl_);
       ssl_ = nullptr;
-    }
-    if (linger) {
-      ::shutdown(sock_, SHUT_WR);
-      const auto end = Clock::now() + kLinger;
-      std::array<char, 4096> dropped;
-      while (PollUntil(sock_, POLLIN, end)) {
-        const ssize_t n = ::recv(sock_, dropped.data(), dropped.size(), 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
-      }
     }
     ::shutdown(sock_, SHUT_RDWR);
     ::close(sock_);
@@ -162,16 +206,18 @@ class DeadlineStream final : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (off_ == len_) {
-      // Large reads (a body) go straight to the caller; small ones (lines) through the buffer.
-      if (size >= buffer_.size()) return ReadSome(ptr, size);
-      const ssize_t n = ReadSome(buffer_.data(), buffer_.size());
-      if (n <= 0) return n;
+    if (off_ == buf_.size()) {
+      buf_.clear();
       off_ = 0;
-      len_ = static_cast<size_t>(n);
+      // Large reads (a body) go straight to the caller; small ones (lines) through the buffer.
+      if (size >= kChunk) return ReadSome(ptr, size);
+      buf_.resize(kChunk);
+      const ssize_t n = ReadSome(buf_.data(), kChunk);
+      buf_.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      if (n <= 0) return n;
     }
-    const size_t n = std::min(size, len_ - off_);
-    std::memcpy(ptr, buffer_.data() + off_, n);
+    const size_t n = std::min(size, buf_.size() - off_);
+    std::memcpy(ptr, buf_.data() + off_, n);
     off_ += n;
     return static_cast<ssize_t>(n);
   }
@@ -207,7 +253,30 @@ class DeadlineStream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
-  bool Buffered() const { return off_ < len_ || (ssl_ != nullptr && SSL_has_pending(ssl_) == 1); }
+  bool Buffered() const {
+    return off_ < buf_.size() || (ssl_ != nullptr && SSL_has_pending(ssl_) == 1);
+  }
+
+  // The Content-Length a request head gives; 0 when it gives none (or none that reads).
+  static size_t ContentLength(std::string_view head) {
+    constexpr std::string_view kName = "\ncontent-length:";
+    for (size_t at = head.find('\n'); at != std::string_view::npos; at = head.find('\n', at + 1)) {
+      if (head.size() - at < kName.size()) return 0;
+      bool same = true;
+      for (size_t i = 0; i < kName.size() && same; ++i) {
+        same = std::tolower(static_cast<unsigned char>(head[at + i])) == kName[i];
+      }
+      if (!same) continue;
+      size_t i = at + kName.size(), length = 0;
+      while (i < head.size() && (head[i] == ' ' || head[i] == '\t')) ++i;
+      for (; i < head.size() && head[i] >= '0' && head[i] <= '9'; ++i) {
+        if (length > kRoomMax) return length;  // more than the room keeps: that is enough
+        length = length * 10 + static_cast<size_t>(head[i] - '0');
+      }
+      return length;
+    }
+    return 0;
+  }
 
   static short Want(int ssl_error) {
     if (ssl_error == SSL_ERROR_WANT_READ) return POLLIN;
@@ -296,8 +365,8 @@ class DeadlineStream final : public httplib::Stream {
   const socket_t sock_;
   const Limits limits_;
   SSL* ssl_ = nullptr;
-  std::array<char, 4096> buffer_;
-  size_t off_ = 0, len_ = 0;
+  std::string buf_;  // read, not yet taken from off_ on
+  size_t off_ = 0;
   Clock::time_point started_{};
   Clock::time_point deadline_ = Clock::time_point::max();
   bool expired_ = false;
@@ -311,52 +380,333 @@ struct TimeoutAnswer {
   std::function<void(double)> told;
 };
 
-// Serves `sock` until the client or the server ends the connection, then closes it. True
-// when the last request was answered.
-template <class Process>
-bool ServeConnection(socket_t sock, SSL_CTX* tls, const std::atomic<socket_t>& listening,
-                     const Limits& limits, const TimeoutAnswer& timeout, Process process) {
-  static thread_local const bool sigpipe_blocked = [] {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    return pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
-  }();
-  (void)sigpipe_blocked;
-  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL, 0) | O_NONBLOCK);
-  DeadlineStream stream(sock, limits);
-  bool answered = false, timed_out = false;
-  if (tls == nullptr || stream.Handshake(tls)) {
-    t_stream = &stream;
-    for (size_t left = limits.max_requests; left > 0; --left) {
-      if (!stream.NextRequest(listening)) break;
-      bool closed = false;
-      answered = process(stream, left == 1, closed);
-      if (stream.expired()) {
-        timed_out = true;
-        // The request line never came whole: the library answered nothing.
-        if (stream.written() == 0 && stream.received() > 0 &&
-            stream.write(timeout.response.data(), timeout.response.size()) > 0 && timeout.told) {
-          timeout.told(stream.seconds());
-        }
-        break;
-      }
-      if (!answered || closed) break;
-    }
-    t_stream = nullptr;
-  }
-  stream.Close(answered || timed_out, timed_out);
-  return answered;
+// Blocks SIGPIPE on the calling thread: a (TLS) write to a closed connection gets EPIPE.
+void BlockSigpipe() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
 }
+
+// One client's connection, between the waiting room and the workers.
+struct Connection {
+  enum class State {
+    kHandshake,  // TLS: until `until`
+    kIdle,       // waiting for a request's first byte until `until` (the keep-alive timeout)
+    kReading,    // a request began: until its deadline
+    kLinger,     // after a 408: dropping what comes until `until`
+  };
+  Connection(socket_t sock, const Limits& l) : stream(sock, l), limits(l), left(l.max_requests) {}
+  DeadlineStream stream;
+  const Limits limits;
+  size_t left;  // requests it may still carry
+  State state = State::kIdle;
+  Clock::time_point until;
+  short want = POLLIN;
+  bool answered = false;  // the last request was answered
+  bool try_now = true;    // read before polling (bytes may be waiting, or inside OpenSSL)
+
+  Clock::time_point Ends() const { return state == State::kReading ? stream.deadline() : until; }
+};
+using ConnectionPtr = std::unique_ptr<Connection>;
+
+// The waiting room: one thread waits (poll) on every connection that has no whole request
+// yet, reads what arrives, and hands a connection to the workers only once a request has come
+// whole (its body too, up to kRoomBody), or its deadline passed. So a slow or idle client
+// holds a socket and a buffer, not a worker: the workers only parse, answer and write.
+class Room {
+ public:
+  // process(stream, last, closed): the library's handling of one request read from `stream`
+  // (`last`: it must close the connection); true when it was answered.
+  using Process = std::function<bool(httplib::Stream&, bool, bool&)>;
+
+  Room(size_t threads, Process process, const TimeoutAnswer& timeout)
+      : process_(std::move(process)), timeout_(timeout) {
+    if (::pipe(wake_) != 0) wake_[0] = wake_[1] = -1;
+    for (int fd : wake_) {
+      if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    }
+    poller_ = std::thread([this] { Wait(); });
+    for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
+      workers_.emplace_back([this] { Work(); });
+    }
+  }
+  ~Room() {
+    Stop();
+    for (int fd : wake_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  // A new connection (on the accepting thread).
+  void Admit(socket_t sock, SSL_CTX* tls, const Limits& limits) {
+    ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL, 0) | O_NONBLOCK);
+    auto c = std::make_unique<Connection>(sock, limits);
+    if (tls != nullptr) {
+      if (!c->stream.StartTls(tls)) {
+        c->stream.Close(false);
+        return;
+      }
+      c->state = Connection::State::kHandshake;
+      c->until = Clock::now() + limits.request;
+    } else {
+      c->until = Clock::now() + limits.keep_alive;
+    }
+    ToRoom(std::move(c));
+  }
+
+  // Closes every waiting connection, lets the workers finish the requests they hold, and
+  // joins the threads.
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    WakeRoom();
+    if (poller_.joinable()) poller_.join();
+    // The room is closed: the workers finish what it handed them, and end.
+    {
+      std::lock_guard lock(mu_);
+      workers_stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+    std::lock_guard lock(mu_);
+    for (auto& c : arriving_) c->stream.Close(false);
+    arriving_.clear();
+  }
+
+ private:
+  void WakeRoom() {
+    const char b = 1;
+    if (wake_[1] >= 0) (void)!::write(wake_[1], &b, 1);
+  }
+
+  void ToRoom(ConnectionPtr c) {
+    {
+      std::lock_guard lock(mu_);
+      if (!stopping_) {
+        c->try_now = true;
+        arriving_.push_back(std::move(c));
+      }
+    }
+    if (c != nullptr) {
+      c->stream.Close(c->answered);  // stopping
+      return;
+    }
+    WakeRoom();
+  }
+
+  void ToWorkers(ConnectionPtr c) {
+    {
+      std::lock_guard lock(mu_);
+      ready_.push_back(std::move(c));
+    }
+    work_cv_.notify_one();
+  }
+
+  // Reads what `c` has, and moves it on when it can: true when it left the room (to a worker,
+  // or closed).
+  bool Step(ConnectionPtr& c) {
+    using State = Connection::State;
+    auto close = [&](bool graceful) {
+      c->stream.Close(graceful);
+      c.reset();
+      return true;
+    };
+    if (c->state == State::kLinger) return c->stream.Drop() ? false : close(false);
+    if (c->state == State::kHandshake) {
+      switch (c->stream.HandshakeStep(&c->want)) {
+        case Io::kDone:
+          c->state = State::kIdle;
+          c->until = Clock::now() + c->limits.keep_alive;
+          break;
+        case Io::kWouldBlock:
+          return false;
+        default:
+          return close(false);
+      }
+    }
+    const Io r = c->stream.Fill(&c->want);
+    if (r == Io::kClosed || r == Io::kError) return close(c->answered && r == Io::kClosed);
+    if (c->state == State::kIdle && c->stream.HasBuffered()) {
+      c->state = State::kReading;
+      c->stream.StartRequest();
+    }
+    if (c->state == State::kReading && c->stream.RequestReady()) {
+      ToWorkers(std::move(c));
+      return true;
+    }
+    return false;
+  }
+
+  // The room's thread.
+  void Wait() {
+    using State = Connection::State;
+    BlockSigpipe();
+    std::vector<ConnectionPtr> waiting;
+    std::vector<pollfd> fds;
+    while (true) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) break;
+        for (auto& c : arriving_) waiting.push_back(std::move(c));
+        arriving_.clear();
+      }
+      // Those with bytes at hand first; then the times that ran out.
+      const auto now = Clock::now();
+      for (auto& c : waiting) {
+        if (c->try_now) {
+          c->try_now = false;
+          Step(c);
+        }
+        if (c == nullptr || now < c->Ends()) continue;
+        if (c->state == State::kReading) {
+          c->stream.Expire();  // a worker answers 408
+          ToWorkers(std::move(c));
+        } else {
+          c->stream.Close(c->state == State::kIdle && c->answered);
+          c.reset();
+        }
+      }
+      std::erase(waiting, nullptr);
+      auto end = Clock::now() + std::chrono::seconds(1);
+      fds.assign(1, pollfd{wake_[0], POLLIN, 0});
+      for (const auto& c : waiting) {
+        end = std::min(end, c->Ends());
+        fds.push_back(pollfd{c->stream.socket(), c->want, 0});
+      }
+      const int n = ::poll(fds.data(), fds.size(), PollMs(end));
+      if (n < 0 && errno != EINTR) std::this_thread::sleep_for(milliseconds(10));
+      if (n <= 0) continue;
+      if (fds[0].revents != 0) {
+        char drained[64];
+        while (::read(wake_[0], drained, sizeof(drained)) > 0) {
+        }
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents != 0) Step(waiting[i - 1]);
+      }
+      std::erase(waiting, nullptr);
+    }
+    for (auto& c : waiting) c->stream.Close(false);
+  }
+
+  // A worker: serves the requests of a connection while they are whole, then hands it back.
+  void Work() {
+    BlockSigpipe();
+    while (true) {
+      ConnectionPtr c;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] { return workers_stop_ || !ready_.empty(); });
+        if (ready_.empty()) return;  // stopping, nothing left
+        c = std::move(ready_.front());
+        ready_.pop_front();
+      }
+      t_stream = &c->stream;
+      Serve(c);
+      t_stream = nullptr;
+      if (c != nullptr) ToRoom(std::move(c));
+    }
+  }
+
+  // Serves `c`'s requests; leaves `c` set when it goes back to the room.
+  void Serve(ConnectionPtr& c) {
+    DeadlineStream& stream = c->stream;
+    while (true) {
+      if (!stream.expired()) {
+        bool closed = false;
+        c->answered = process_(stream, c->left == 1, closed);
+        --c->left;
+        if (!stream.expired()) {
+          bool stopping;
+          {
+            std::lock_guard lock(mu_);
+            stopping = stopping_;
+          }
+          if (!c->answered || closed || c->left == 0 || stopping) {
+            stream.Close(c->answered);
+            c.reset();
+            return;
+          }
+          if (stream.HasBuffered()) {
+            stream.StartRequest();
+            if (stream.RequestReady()) continue;  // pipelined, and whole
+            c->state = Connection::State::kReading;
+          } else {
+            c->state = Connection::State::kIdle;
+            c->until = Clock::now() + c->limits.keep_alive;
+          }
+          c->want = POLLIN;
+          return;
+        }
+      }
+      // The deadline passed, in the room or while the library read: when the library wrote
+      // nothing (no request line came whole), the 408 is written here.
+      if (stream.written() == 0 && stream.received() > 0 &&
+          stream.write(timeout_.response.data(), timeout_.response.size()) > 0 && timeout_.told) {
+        timeout_.told(stream.seconds());
+      }
+      stream.StartLinger();
+      c->state = Connection::State::kLinger;
+      c->until = Clock::now() + kLinger;
+      c->want = POLLIN;
+      return;
+    }
+  }
+
+  const Process process_;
+  const TimeoutAnswer& timeout_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  bool stopping_ = false;                // under mu_: the room closes
+  bool workers_stop_ = false;            // under mu_: then the workers end
+  std::vector<ConnectionPtr> arriving_;  // under mu_: for the room
+  std::deque<ConnectionPtr> ready_;      // under mu_: for the workers
+  int wake_[2] = {-1, -1};               // a pipe that wakes the room
+  std::thread poller_;
+  std::vector<std::thread> workers_;
+};
+
+// httplib's task queue, made the room's: the accepting thread hands each new connection to
+// the room (process_and_close_socket returns at once); shutdown stops the room.
+class RoomQueue final : public httplib::TaskQueue {
+ public:
+  explicit RoomQueue(std::unique_ptr<Room> room) : room_(std::move(room)) {}
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override { room_->Stop(); }
+  Room& room() { return *room_; }
+
+ private:
+  std::unique_ptr<Room> room_;
+};
 
 template <class Base>
 class DeadlineServer final : public Base {
  public:
   template <class... Args>
-  DeadlineServer(milliseconds request_deadline, TimeoutAnswer timeout, Args&&... args)
+  DeadlineServer(size_t threads, milliseconds request_deadline, TimeoutAnswer timeout,
+                 Args&&... args)
       : Base(std::forward<Args>(args)...),
         request_deadline_(request_deadline),
-        timeout_(std::move(timeout)) {}
+        timeout_(std::move(timeout)) {
+    this->new_task_queue = [this, threads] {
+      auto room = std::make_unique<Room>(
+          threads,
+          [this](httplib::Stream& s, bool close, bool& closed) {
+            return this->process_request(s, close, closed, nullptr);
+          },
+          timeout_);
+      auto* queue = new RoomQueue(std::move(room));
+      room_.store(&queue->room());
+      return queue;
+    };
+  }
 
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -367,20 +717,24 @@ class DeadlineServer final : public Base {
                         ms(this->read_timeout_sec_, this->read_timeout_usec_),
                         ms(this->write_timeout_sec_, this->write_timeout_usec_),
                         std::max<size_t>(1, this->keep_alive_max_count_)};
-    return ServeConnection(sock, tls, this->svr_sock_, limits, timeout_,
-                           [this](httplib::Stream& s, bool close, bool& closed) {
-                             return this->process_request(s, close, closed, nullptr);
-                           });
+    Room* room = room_.load();
+    if (room == nullptr) {
+      ::close(sock);
+      return false;
+    }
+    room->Admit(sock, tls, limits);
+    return true;
   }
 
   const milliseconds request_deadline_;
   const TimeoutAnswer timeout_;
+  std::atomic<Room*> room_{nullptr};
 };
 
 }  // namespace
 
 std::unique_ptr<httplib::Server> NewDeadlineServer(const std::string& tls_cert,
-                                                   const std::string& tls_key,
+                                                   const std::string& tls_key, size_t threads,
                                                    milliseconds request_deadline,
                                                    std::string timeout_body,
                                                    std::function<void(double)> on_timeout) {
@@ -395,10 +749,11 @@ std::unique_ptr<httplib::Server> NewDeadlineServer(const std::string& tls_cert,
   timeout.told = std::move(on_timeout);
   request_deadline = std::max(request_deadline, milliseconds(1));
   if (tls_cert.empty()) {
-    return std::make_unique<DeadlineServer<httplib::Server>>(request_deadline, std::move(timeout));
+    return std::make_unique<DeadlineServer<httplib::Server>>(threads, request_deadline,
+                                                             std::move(timeout));
   }
-  return std::make_unique<DeadlineServer<httplib::SSLServer>>(request_deadline, std::move(timeout),
-                                                              tls_cert.c_str(), tls_key.c_str());
+  return std::make_unique<DeadlineServer<httplib::SSLServer>>(
+      threads, request_deadline, std::move(timeout), tls_cert.c_str(), tls_key.c_str());
 }
 
 bool RequestDeadlinePassed() { return t_stream != nullptr && t_stream->expired(); }

@@ -71,8 +71,6 @@ void Server::Impl::Configure() {
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // until the client's delayed ACK (40 ms on Linux) on every keep-alive request.
   http_->set_tcp_nodelay(true);
-  const int threads = std::max(2, options_.threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
     t_note = RequestNote{Clock::now()};
     // Records of children: never cached, never sniffed, never sent as a referrer.

@@ -41,7 +41,8 @@ struct ServerOptions {
   // A request's line, headers and body must arrive within this time of its first byte, or
   // it is answered 408 and the connection closed (a slow client holds a thread no longer).
   int request_read_seconds = 30;
-  int threads = 64;               // connections served at once (keep-alive holds a thread)
+  int threads = 64;               // requests served at once (idle and slow connections wait apart,
+                                  // api/internal/connection.h)
   int max_live_streams = 16;      // open /v1/events/live connections; more get 503
   std::string tls_cert, tls_key;  // both set: HTTPS only
 };

@@ -128,11 +128,11 @@ class Server::Impl {
       : ctx_(ctx),
         options_(std::move(options)),
         store_(*ctx.store),
-        http_(
-            internal::NewDeadlineServer(options_.tls_cert, options_.tls_key,
-                                        std::chrono::seconds(options_.request_read_seconds),
-                                        internal::RequestTimeoutJson(options_.request_read_seconds),
-                                        [this](double seconds) { RequestTimedOut(seconds); })) {
+        http_(internal::NewDeadlineServer(
+            options_.tls_cert, options_.tls_key, static_cast<size_t>(std::max(2, options_.threads)),
+            std::chrono::seconds(options_.request_read_seconds),
+            internal::RequestTimeoutJson(options_.request_read_seconds),
+            [this](double seconds) { RequestTimedOut(seconds); })) {
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);

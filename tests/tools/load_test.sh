@@ -73,6 +73,9 @@ peak() { printf '%s\n' "${rss[@]:$1:$2}" | sort -n | tail -1; }
 middle=$(peak $((n / 3)) $((n / 3)))
 last=$(peak $((2 * n / 3)) $((n - 2 * n / 3)))
 echo "load: rss_kib first=${rss[0]} middle_peak=$middle last_peak=$last samples=$n"
+# What the storage holds (RocksDB's memtables, block cache, table readers; the read cache).
+parts=$(curl -sf "$url/metrics" | sed -n 's/^caseledger_memory_bytes{part="\([a-z_]*\)"} \([0-9]*\)$/\1=\2/p' | tr '\n' ' ') || parts="(no /metrics answer)"
+echo "load: memory_bytes ${parts% }"
 limit=$((middle + middle / 4 > middle + 65536 ? middle + middle / 4 : middle + 65536))
 [ "$last" -le "$limit" ] || fail "memory keeps growing: the middle third peaked at $middle KiB, the last at $last KiB"
 
