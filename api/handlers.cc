@@ -294,11 +294,15 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
   CL_ASSIGN_OR_RETURN(ledger::AppendRequest request,
                       ledger::ParseAppendJson(c.req.body, ledger::AppendJsonForm::kHttpBody,
                                               "family/" + id, actor));
-  std::vector<std::string> types;
-  for (const auto& e : request.events) types.push_back(e.type());
+  std::vector<Recording> recordings;
+  bool corrects = false;
+  for (const auto& e : request.events) {
+    recordings.push_back({e.type(), e.corrects()});
+    corrects = corrects || e.corrects() != 0;
+  }
   projections::FamilyState current;
   current.family_id = id;
-  if (p.role == Role::kPractitioner) {
+  if (p.role == Role::kPractitioner || corrects) {
     auto found = CurrentFamily(id);
     if (found.ok()) {
       current = std::move(found).value();
@@ -306,7 +310,7 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
       return found.status();
     }
   }
-  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, types));
+  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, recordings));
   return Append(c, std::move(request));
 }
 
@@ -346,10 +350,9 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
   current.family_id = id;
   const Principal& p = *c.principal;
   // Before "not registered": a practitioner gets the same 403 for a family that does not
-  // exist as for one they are not on (policy.h).
-  if (p.role == Role::kPractitioner) {
-    CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {"documentUploaded"}));
-  }
+  // exist as for one they are not on (policy.h); only who may record documentUploaded may
+  // store a document's bytes.
+  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {{"documentUploaded"}}));
   if (!current.registered) return Status::NotFound("family " + id + " is not registered");
   const ledger::Hash sha = ledger::Sha256(c.req.body);
   const std::string sha_hex = ledger::ToHex(sha);

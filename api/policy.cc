@@ -1,51 +1,83 @@
 #include "api/policy.h"
 
 #include <algorithm>
-#include <set>
+
+#include "projections/event_kinds.h"
 
 namespace caseledger::api {
 namespace {
 
-bool Involved(const std::string& actor, const projections::FamilyState& family) {
-  if (family.registered_by == actor) return true;
+using projections::ByPractitioner;
+using projections::KindInfo;
+
+bool OnTeam(const std::string& actor, const projections::FamilyState& family) {
   return std::any_of(family.episodes.begin(), family.episodes.end(), [&](const auto& ep) {
     return ep.keyworker_id == actor || ep.taf_members.count(actor) != 0;
   });
 }
 
-// The family event kinds a role may record; practitioners: every kind but those excluded.
-const std::set<std::string>& Writable(Role role) {
-  static const std::set<std::string> kNone;
-  static const std::set<std::string> kHelpdesk = {"familyRegistered", "consentToCheckGiven",
-                                                  "episodeOpened"};
-  static const std::set<std::string> kTriage = {"concernReceived", "triageDirectionGiven",
-                                                "steppedUp", "caseNoteAdded"};
-  static const std::set<std::string> kCoordinator = {"keyworkerAssigned", "tafMemberAdded",
-                                                     "tafMemberRemoved", "caseNoteAdded"};
-  static const std::set<std::string> kAdmin = {"legalHoldApplied", "legalHoldReleased"};
-  switch (role) {
-    case Role::kHelpdesk:
-      return kHelpdesk;
-    case Role::kTriageManager:
-      return kTriage;
-    case Role::kCoordinator:
-      return kCoordinator;
-    case Role::kAdmin:
-      return kAdmin;
-    default:
-      return kNone;
-  }
+// The keyworker of the family's open episode (or, with none open, of its latest episode).
+bool IsKeyworker(const std::string& actor, const projections::FamilyState& family) {
+  const projections::Episode* ep = family.OpenEpisode();
+  if (ep == nullptr && !family.episodes.empty()) ep = &family.episodes.back();
+  return ep != nullptr && ep->keyworker_id == actor;
 }
 
-const std::set<std::string> kNotForPractitioners = {
-    "triageDirectionGiven", "steppedUp", "legalHoldApplied", "legalHoldReleased", "familyErased"};
+// "helpdesk, triage-manager or a practitioner on the family's team": who may record `kind`.
+std::string WhoMay(const KindInfo& kind) {
+  std::vector<std::string> who;
+  for (Role r : projections::kAllRoles) {
+    if (r != Role::kPractitioner && kind.roles.Has(r)) who.push_back(RoleName(r));
+  }
+  switch (kind.practitioners) {
+    case ByPractitioner::kNone:
+      break;
+    case ByPractitioner::kTeam:
+      who.push_back("a practitioner on the family's team (keyworker or TAF member)");
+      break;
+    case ByPractitioner::kKeyworker:
+      who.push_back("the episode's keyworker");
+      break;
+    case ByPractitioner::kAnyFamily:
+      who.push_back("any practitioner");
+      break;
+  }
+  if (who.empty()) return "nobody, through a request";
+  std::string out;
+  for (size_t i = 0; i < who.size(); ++i) {
+    out += i == 0 ? "" : i + 1 == who.size() ? " or " : ", ";
+    out += who[i];
+  }
+  return out;
+}
+
+Status Refuse(const Principal& p, const KindInfo& kind, size_t i, std::string_view verb) {
+  return Status::PermissionDenied(std::string("role ") + RoleName(p.role) + " may not " +
+                                  std::string(verb) + " " + std::string(kind.type) + " (events[" +
+                                  std::to_string(i) + "]): " + WhoMay(kind) + " may");
+}
+
+// A practitioner's reach over the family for a kind that practitioners may record.
+bool Reaches(const Principal& p, const projections::FamilyState& family, ByPractitioner by) {
+  switch (by) {
+    case ByPractitioner::kNone:
+      return false;
+    case ByPractitioner::kTeam:
+      return OnTeam(p.actor_id, family);
+    case ByPractitioner::kKeyworker:
+      return IsKeyworker(p.actor_id, family);
+    case ByPractitioner::kAnyFamily:
+      return true;
+  }
+  return false;
+}
 
 }  // namespace
 
 bool MayReadFamily(const Principal& p, const projections::FamilyState& family) {
   switch (p.role) {
     case Role::kPractitioner:
-      return Involved(p.actor_id, family);
+      return OnTeam(p.actor_id, family);
     case Role::kTriageManager:
     case Role::kCoordinator:
     case Role::kAuditor:
@@ -59,34 +91,40 @@ bool MayReadFamily(const Principal& p, const projections::FamilyState& family) {
 }
 
 Status MayAppendToFamily(const Principal& p, const projections::FamilyState& family,
-                         const std::vector<std::string>& types) {
-  const std::string who = std::string("role ") + RoleName(p.role);
-  for (size_t i = 0; i < types.size(); ++i) {
-    const std::string& type = types[i];
-    if (type == "familyErased") {
+                         const std::vector<Recording>& events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const KindInfo* kind = projections::FindKind(events[i].type);
+    if (kind == nullptr || kind->stream != projections::StreamKind::kFamily) {
+      return Status::InvalidArgument(
+          "a " + events[i].type + " event does not belong in a family's stream",
+          "events[" + std::to_string(i) + "].type");
+    }
+    if (kind->by_ledger) {
       return Status::PermissionDenied(
-          "familyErased is written by the erasure itself (caseledger erase), not appended");
+          events[i].type + " is written by the ledger itself (" +
+          (kind->type == "familyErased" ? "caseledger erase" : "a read of the record") +
+          "), not appended");
     }
-    bool allowed = p.role == Role::kPractitioner ? kNotForPractitioners.count(type) == 0
-                                                 : Writable(p.role).count(type) != 0;
-    if (!allowed) {
-      return Status::PermissionDenied(who + " may not record " + type + " (events[" +
-                                      std::to_string(i) + "])");
+    if (!projections::MayRecord(p.role, *kind)) return Refuse(p, *kind, i, "record");
+    if (events[i].corrects != 0) {
+      // Only who may record a kind may correct it.
+      auto it = family.events.find(events[i].corrects);
+      const KindInfo* corrected =
+          it == family.events.end() ? nullptr : projections::FindKind(it->second);
+      if (corrected != nullptr && !projections::MayRecord(p.role, *corrected)) {
+        return Refuse(p, *corrected, i, "correct");
+      }
     }
-  }
-  // Concerns come from outside the family's team: any practitioner may pass one on.
-  const bool only_concerns = std::all_of(
-      types.begin(), types.end(), [](const std::string& t) { return t == "concernReceived"; });
-  // A family that does not exist is refused as one the practitioner is not on (the same
-  // answer), so that answers do not tell which family ids exist; registering it is the
-  // exception.
-  const bool registering =
-      !family.registered && !types.empty() && types.front() == "familyRegistered";
-  if (p.role == Role::kPractitioner && !only_concerns && !registering &&
-      !Involved(p.actor_id, family)) {
-    return Status::PermissionDenied("practitioner " + p.actor_id +
-                                    " is not the keyworker or a TAF member of family " +
-                                    family.family_id + ", and did not register it");
+    if (p.role == Role::kPractitioner && !Reaches(p, family, kind->practitioners)) {
+      if (kind->practitioners == ByPractitioner::kKeyworker && OnTeam(p.actor_id, family)) {
+        return Status::PermissionDenied("only the keyworker of family " + family.family_id +
+                                        "'s episode may record " + events[i].type + " (events[" +
+                                        std::to_string(i) + "]); a coordinator may too");
+      }
+      return Status::PermissionDenied("practitioner " + p.actor_id +
+                                      " is not the keyworker or a TAF member of family " +
+                                      family.family_id);
+    }
   }
   return Status();
 }

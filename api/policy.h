@@ -1,24 +1,28 @@
 // Policy: what each role may read and write (DOMAIN.md "Who reads and writes"). One place,
-// used by every route, so that the pages and the API decide alike.
+// used by every route, so that the pages and the API decide alike. Who may record which kind
+// is the table of event kinds (projections/event_kinds.h); this file adds the family:
 //
-//   practitioner    reads and writes the families where they are (or were) keyworker or TAF
-//                   member, or which they registered; may register a new family; records
-//                   any family work except triage directions, step-ups and legal holds;
-//                   passes on a concern (concernReceived) about any family
-//   helpdesk        the open-episode check; registers families (familyRegistered,
-//                   consentToCheckGiven, episodeOpened); reads no record
-//   triage-manager  reads every family; records concerns, triage directions, step-ups and
-//                   case notes
+//   practitioner    reads the families whose team they are on (keyworker or TAF member of an
+//                   episode); records the kinds the table allows practitioners, on those
+//                   families (team changes: as the keyworker only); passes on a concern about
+//                   any family
+//   helpdesk        the open-episode check; registers families and opens episodes; passes on
+//                   concerns (the customer service centre); reads no record
+//   triage-manager  reads every family; records concerns, triage directions, step-ups, the
+//                   closures that follow them, and case notes
 //   coordinator     reads every family (one ledger is one local authority: areas are not
-//                   modelled yet); reassigns keyworkers and TAF members; case notes
+//                   modelled yet); reassigns keyworkers, adds and removes TAF members; notes
 //   auditor         reads everything, raw events, proofs and the access log; writes nothing
 //   dashboard       aggregate figures and the feed without its data; no personal data
 //   admin           registers practitioners and their training, issues tokens, records legal
 //                   holds; reads no record
 //
-// familyErased is written by the erasure itself, never through the events route.
+// A correction (recordCorrected) may be recorded only by a role that may record the kind it
+// corrects. familyErased is written by the erasure itself, recordViewed by a read: never
+// through the events route.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,13 +37,21 @@ namespace caseledger::api {
 // one they are not on (reads of a family check this before saying it does not exist).
 bool MayReadFamily(const Principal& p, const projections::FamilyState& family);
 
-// Whether `p` may append events of `types` to a family stream whose current state is `family`
-// (registered=false for a new one; its family_id set all the same). kPermissionDenied saying
-// why. A practitioner may append to a family that does not exist only to register it (the
-// first event familyRegistered) or to pass on a concern: anything else is refused with the
-// very error of a family they are not on, so that the answer does not tell whether it exists.
+// One event of a request, as the policy sees it: its kind and, for a correction, the seq it
+// corrects.
+struct Recording {
+  std::string type;
+  uint64_t corrects = 0;
+};
+
+// Whether `p` may append `events` to a family stream whose current state is `family`
+// (registered=false for a new one; its family_id set all the same; for a correction the state
+// must be read, to know the corrected kind). kPermissionDenied saying why and who may;
+// kInvalidArgument for a kind that is not a family's. For a practitioner, a family that does
+// not exist is refused with the very error of a family they are not on, so that the answer
+// does not tell whether it exists.
 Status MayAppendToFamily(const Principal& p, const projections::FamilyState& family,
-                         const std::vector<std::string>& types);
+                         const std::vector<Recording>& events);
 
 // Whether `p` may append to a practitioner stream.
 Status MayAppendToPractitioner(const Principal& p);

@@ -23,18 +23,12 @@
 #include <vector>
 
 #include "ledger/status.h"
+#include "projections/event_kinds.h"
 
 namespace caseledger::api {
 
-enum class Role {
-  kPractitioner,
-  kHelpdesk,
-  kTriageManager,
-  kCoordinator,
-  kAuditor,
-  kDashboard,
-  kAdmin
-};
+// The roles are the table of event kinds' (projections/event_kinds.h).
+using Role = projections::Role;
 
 // "practitioner", "helpdesk", "triage-manager", "coordinator", "auditor", "dashboard", "admin".
 const char* RoleName(Role role);

@@ -129,4 +129,13 @@ bool Calendar::Covers(Day day) const {
   return y >= first_year_ && y <= last_year_;
 }
 
+std::optional<int> Calendar::UncoveredYear(Day first, Day last) const {
+  if (last < first) return std::nullopt;
+  // The covered years are one run, so the ends of the span decide.
+  const int from = YearOf(first), to = YearOf(last);
+  if (from < first_year_ || from > last_year_) return from;
+  if (to > last_year_) return last_year_ + 1;
+  return std::nullopt;
+}
+
 }  // namespace caseledger::projections

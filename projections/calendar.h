@@ -7,12 +7,14 @@
 //
 // Calendar file: one holiday per line, "YYYY-MM-DD<TAB>title"; blank lines and lines starting
 // with '#' are ignored. The years it covers are the years of its first and last holidays;
-// outside them only weekends are known (covers() says so).
+// outside them only weekends are known: AddWorkingDays and WorkingDaysBetween then take no
+// holiday off, so a caller whose days leave those years asks UncoveredYear first.
 //
 // Thread-safety: a Calendar is immutable after Load; share it by const reference.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -58,6 +60,13 @@ class Calendar {
   int WorkingDaysBetween(Day from, Day to) const;
   // True when the file lists the holidays of day's year.
   bool Covers(Day day) const;
+  // The earliest year of the days first..last (both included) that the calendar does not
+  // cover; nullopt when it covers them all, or when last < first.
+  std::optional<int> UncoveredYear(Day first, Day last) const;
+  // The years covered: first_year() through last_year(). last_year() < first_year() when the
+  // file lists no holiday.
+  int first_year() const { return first_year_; }
+  int last_year() const { return last_year_; }
   size_t size() const { return holidays_.size(); }
 
  private:

@@ -6,6 +6,7 @@
 
 #include "ledger/json_codec.h"
 #include "ledger/time_format.h"
+#include "projections/event_kinds.h"
 #include "projections/family_state.h"
 
 namespace caseledger::projections {
@@ -220,105 +221,103 @@ struct Summary {
   }
 };
 
-// Category, episode, significance and source of an entry, by kind.
+// Episode and source of an entry, by kind (the table of event kinds, event_kinds.h, gives its
+// category and significance).
 struct Facts {
-  std::string category, episode_id, source_agency;
-  bool significant = false;
+  std::string episode_id, source_agency;
 };
 
 Facts FactsOf(const ev::Body& body, const FamilyState& before) {
-  return std::visit(
-      ev::Overloaded{
-          [](const ev::FamilyRegistered&) {
-            return Facts{"registration", "", "", false};
-          },
-          [](const ev::ConsentToCheckGiven&) {
-            return Facts{"registration", "", "", false};
-          },
-          [](const ev::EpisodeOpened& b) {
-            return Facts{"registration", b.episode_id, "", true};
-          },
-          [](const ev::ConsentGiven& b) {
-            return Facts{"consent", b.episode_id, "", false};
-          },
-          [](const ev::ConsentRefused& b) {
-            return Facts{"consent", b.episode_id, "", true};
-          },
-          [](const ev::ConsentWithdrawn& b) {
-            return Facts{"consent", b.episode_id, "", true};
-          },
-          [](const ev::KeyworkerAssigned& b) {
-            return Facts{"team", b.episode_id, "", false};
-          },
-          [](const ev::TafMemberAdded& b) {
-            return Facts{"team", b.episode_id, "", false};
-          },
-          [](const ev::TafMemberRemoved& b) {
-            return Facts{"team", b.episode_id, "", false};
-          },
-          [](const ev::AssessmentStarted& b) {
-            return Facts{"assessment", b.episode_id, "", false};
-          },
-          [](const ev::ContributionRequested& b) {
-            return Facts{"assessment", b.episode_id, "", false};
-          },
-          [](const ev::ContributionReceived& b) {
-            return Facts{"assessment", b.episode_id, "", false};
-          },
-          [](const ev::AssessmentFinalised& b) {
-            return Facts{"assessment", b.episode_id, "", true};
-          },
-          [](const ev::CaseNoteAdded& b) {
-            return Facts{std::string(ev::Name(b.category)), b.episode_id, b.source_agency,
-                         b.significant};
-          },
-          [](const ev::DocumentUploaded& b) {
-            return Facts{"document", b.episode_id, "", false};
-          },
-          [](const ev::TafMeetingHeld& b) {
-            return Facts{"meeting", b.episode_id, "", true};
-          },
-          [](const ev::ActionPlanUpdated& b) {
-            return Facts{"actionPlan", b.episode_id, "", false};
-          },
-          [](const ev::OutcomeSharedWithParents& b) {
-            return Facts{"actionPlan", b.episode_id, "", false};
-          },
-          [&](const ev::ConcernReceived& b) {
-            const Episode* open = before.OpenEpisode();
-            return Facts{"concern", open ? open->id : "", std::string(ev::Name(b.source)), true};
-          },
-          [&](const ev::TriageDirectionGiven& b) {
-            const Concern* c = before.FindConcern(b.concern_id);
-            return Facts{"triage", c ? c->episode_id : "", "", true};
-          },
-          [](const ev::SteppedUp& b) {
-            return Facts{"stepUp", b.episode_id, "", true};
-          },
-          [](const ev::Signposted& b) {
-            return Facts{"signposting", b.episode_id, "", false};
-          },
-          [](const ev::EpisodeClosed& b) {
-            return Facts{"closure", b.episode_id, "", true};
-          },
-          [](const ev::RecordCorrected&) {
-            return Facts{"correction", "", "", false};
-          },
-          [](const ev::LegalHoldApplied&) {
-            return Facts{"legalHold", "", "", false};
-          },
-          [](const ev::LegalHoldReleased&) {
-            return Facts{"legalHold", "", "", false};
-          },
-          [](const ev::FamilyErased&) {
-            return Facts{"erasure", "", "", false};
-          },
-          [](const ev::PractitionerRegistered&) { return Facts{}; },
-          [](const ev::PractitionerTrained&) { return Facts{}; },
-          [](const ev::PractitionerDeactivated&) { return Facts{}; },
-          [](const ev::RecordViewed&) { return Facts{}; },
-      },
-      body);
+  return std::visit(ev::Overloaded{
+                        [](const ev::FamilyRegistered&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::ConsentToCheckGiven&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::EpisodeOpened& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ConsentGiven& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ConsentRefused& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ConsentWithdrawn& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::KeyworkerAssigned& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::TafMemberAdded& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::TafMemberRemoved& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::AssessmentStarted& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ContributionRequested& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ContributionReceived& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::AssessmentFinalised& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::CaseNoteAdded& b) {
+                          return Facts{b.episode_id, b.source_agency};
+                        },
+                        [](const ev::DocumentUploaded& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::TafMeetingHeld& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::ActionPlanUpdated& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::OutcomeSharedWithParents& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [&](const ev::ConcernReceived& b) {
+                          const Episode* open = before.OpenEpisode();
+                          return Facts{open ? open->id : "", std::string(ev::Name(b.source))};
+                        },
+                        [&](const ev::TriageDirectionGiven& b) {
+                          const Concern* c = before.FindConcern(b.concern_id);
+                          return Facts{c ? c->episode_id : "", ""};
+                        },
+                        [](const ev::SteppedUp& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::Signposted& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::EpisodeClosed& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::RecordCorrected&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::LegalHoldApplied&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::LegalHoldReleased&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::FamilyErased&) {
+                          return Facts{"", ""};
+                        },
+                        [](const ev::PractitionerRegistered&) { return Facts{}; },
+                        [](const ev::PractitionerTrained&) { return Facts{}; },
+                        [](const ev::PractitionerDeactivated&) { return Facts{}; },
+                        [](const ev::RecordViewed&) { return Facts{}; },
+                    },
+                    body);
 }
 
 // The summary a correction's replacement would give, or empty when it has none.
@@ -396,12 +395,20 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
     entry.recorded_by = e.actor.id;
     entry.recorded_role = e.actor.role;
     entry.episode_id = facts.episode_id;
-    entry.category = facts.category;
+    const KindInfo& kind = KindOf(e.body);
+    const auto* note = std::get_if<ev::CaseNoteAdded>(&e.body);
+    entry.category =
+        note != nullptr ? std::string(ev::Name(note->category)) : std::string(kind.category);
     entry.summary = OneLine(Summarise(e.body, names));
     entry.source_agency = facts.source_agency.empty() ? e.actor.agency : facts.source_agency;
-    entry.significant = facts.significant;
-    int lag = calendar.WorkingDaysBetween(LondonDay(e.occurred_at), LondonDay(e.recorded_at));
-    entry.late = lag > kLateAfterWorkingDays;
+    entry.significant =
+        kind.significance == Significance::kAlways ||
+        (kind.significance == Significance::kAsMarked && note != nullptr && note->significant);
+    const Day happened = LondonDay(e.occurred_at), recorded = LondonDay(e.recorded_at);
+    int lag = calendar.WorkingDaysBetween(happened, recorded);
+    // Outside the calendar's years no holiday is taken off, so such a count is not trusted:
+    // an entry is marked late only when the calendar covers the days counted.
+    entry.late = lag > kLateAfterWorkingDays && !calendar.UncoveredYear(happened + 1, recorded);
     entry.late_working_days = entry.late ? lag : 0;
     if (const auto* c = std::get_if<ev::RecordCorrected>(&e.body)) {
       entry.corrects = c->corrects_seq;
@@ -416,7 +423,7 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
         target.corrected_summary = ReplacementSummary(target.type, c->replacement, names);
       }
     }
-    Apply(state, e);
+    (void)Apply(state, e);                // each entry as written; its corrections are marked on it
     if (entry.summary.empty()) continue;  // not a family event
     by_seq[e.seq] = entries.size();
     entries.push_back(std::move(entry));

@@ -10,12 +10,11 @@
 //   corrected  a later recordCorrected names it: the entry stays as recorded, with the
 //              correction's reason, author, time and (when given) the corrected summary.
 //
-// Categories: a case note's own category (contact, meeting, ...); for other events one of
+// Categories and significance come from the table of event kinds (event_kinds.h): a case
+// note's own category (contact, meeting, ...) and its own mark; for other kinds one of
 // registration, consent, team, assessment, document, meeting, actionPlan, concern, triage,
-// stepUp, signposting, closure, correction, legalHold, erasure.
-// Significant: a note marked so; and always episodeOpened, consentRefused, consentWithdrawn,
-// assessmentFinalised, tafMeetingHeld, concernReceived, triageDirectionGiven, steppedUp,
-// episodeClosed.
+// stepUp, signposting, closure, correction, legalHold, erasure, each always or never
+// significant (consent and team changes are).
 //
 // Thread-safety: pure functions over values.
 #pragma once

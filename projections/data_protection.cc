@@ -5,6 +5,7 @@
 
 #include "ledger/json_codec.h"
 #include "ledger/time_format.h"
+#include "projections/event_kinds.h"
 #include "projections/views.h"
 
 namespace caseledger::projections {
@@ -18,8 +19,16 @@ bool Blank(const std::string& text) {
 }
 
 // Who supplied what `body` records, and why it must be reviewed before disclosure, as the
-// family stood before it (`before`).
+// family stood before it (`before`). The table of event kinds decides which kinds carry
+// third parties' information; this says who, where the entry tells.
 std::pair<std::string, std::string> ThirdPartyOf(const ev::Body& body, const FamilyState& before) {
+  switch (KindOf(body).third_party) {
+    case ThirdParty::kNo:
+      return {};
+    case ThirdParty::kWhenSupplied:
+    case ThirdParty::kYes:
+      break;
+  }
   if (const auto* c = std::get_if<ev::ConcernReceived>(&body)) {
     std::string source(ev::Name(c->source));
     std::string who = c->source == ev::ConcernSource::kPublic ? "a member of the public" : source;
@@ -27,7 +36,8 @@ std::pair<std::string, std::string> ThirdPartyOf(const ev::Body& body, const Fam
                         "): withhold what would identify them or what they said, unless they "
                         "consent or it is reasonable to disclose it"};
   }
-  if (const auto* n = std::get_if<ev::CaseNoteAdded>(&body); n && !n->source_agency.empty()) {
+  if (const auto* n = std::get_if<ev::CaseNoteAdded>(&body)) {
+    if (n->source_agency.empty()) return {};  // the family's own or the keyworker's
     return {n->source_agency, "information supplied by another agency (" + n->source_agency +
                                   "): ask it before disclosing, or withhold what it supplied"};
   }
@@ -44,7 +54,8 @@ std::pair<std::string, std::string> ThirdPartyOf(const ev::Body& body, const Fam
   if (std::holds_alternative<ev::DocumentUploaded>(body)) {
     return {"", "a document: read it before disclosing; it may hold others' information"};
   }
-  return {};
+  return {"", std::string("information from a third party (") + std::string(KindOf(body).type) +
+                  "): ask who supplied it before disclosing"};
 }
 
 std::string PrettyHtml(const std::string& json) { return HtmlEscape(PrettyJson(json)); }
@@ -130,6 +141,7 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
     lines[line.seq] = std::move(line);
   }
   std::map<uint64_t, std::string> marked;  // seq -> review, to carry to its corrections
+  FamilyState before;                      // as each entry was written, for whom it names
   for (size_t i = 0; i < events.size(); ++i) {
     const ev::Event& e = events[i];
     SubjectAccessEntry entry;
@@ -146,7 +158,7 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
     }
     entry.version = e.version;
     CL_ASSIGN_OR_RETURN(entry.event_json, ledger::EventToJson(recorded[i]));
-    std::tie(entry.third_party, entry.review) = ThirdPartyOf(e.body, out.state);
+    std::tie(entry.third_party, entry.review) = ThirdPartyOf(e.body, before);
     if (const auto* c = std::get_if<ev::RecordCorrected>(&e.body)) {
       if (auto it = marked.find(c->corrects_seq); it != marked.end() && entry.review.empty()) {
         entry.review = "corrects entry seq " + std::to_string(c->corrects_seq) + ", " + it->second;
@@ -156,9 +168,10 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
       marked[e.seq] = entry.review;
       ++out.to_review;
     }
-    Apply(out.state, e);
+    (void)Apply(before, e);  // the record as written; the state below has the corrections
     out.entries.push_back(std::move(entry));
   }
+  out.state = FoldFamily(events);
   std::stable_sort(out.entries.begin(), out.entries.end(), [](const auto& a, const auto& b) {
     return a.entry.occurred_at != b.entry.occurred_at ? a.entry.occurred_at < b.entry.occurred_at
                                                       : a.entry.seq < b.entry.seq;

@@ -321,12 +321,51 @@ std::string PractitionerContactJson(const std::string& id, const Practitioner* p
   return out + "}";
 }
 
-void Apply(FamilyState& family, const ev::Event& event) {
+Applied Apply(FamilyState& family, const ev::Event& event) {
   if (family.family_id.empty()) family.family_id = std::string(FamilyIdOf(event.stream));
   family.version = event.version;
   family.last_seq = event.seq;
   family.events[event.seq] = event.type;
   std::visit(FamilyFold{family, event}, event.body);
+  const auto* correction = std::get_if<ev::RecordCorrected>(&event.body);
+  return correction != nullptr && !correction->replacement.empty() ? Applied::kRefoldNeeded
+                                                                   : Applied::kFolded;
+}
+
+std::vector<ev::Event> WithCorrections(std::vector<ev::Event> events) {
+  // From the last event back: every correction of an event comes after it, so by the time an
+  // event is met its own data is final, and a correction's target is still ahead. A
+  // correction counts as recorded when the last link of its chain was: of an event's
+  // corrections, the one so recorded last wins.
+  struct Replacement {
+    const std::string* text;
+    uint64_t recorded;  // the seq of the chain's last link
+  };
+  std::map<uint64_t, Replacement> replacement_of;  // corrected seq -> its replacement
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    ev::Event& e = *it;
+    uint64_t recorded = e.seq;
+    if (auto found = replacement_of.find(e.seq); found != replacement_of.end()) {
+      auto draft = ledger::ParseEventData(e.type, *found->second.text);
+      auto body = draft.ok() ? ev::DecodeDraft(*draft) : Result<ev::Body>(draft.status());
+      if (body.ok()) {  // else sealed and its key not at hand, or erased: as first recorded
+        e.body = std::move(body).value();
+        if (const auto* c = std::get_if<ev::RecordCorrected>(&e.body)) e.corrects = c->corrects_seq;
+        recorded = found->second.recorded;
+      }
+    }
+    const auto* c = std::get_if<ev::RecordCorrected>(&e.body);
+    if (c == nullptr || c->replacement.empty() || c->corrects_seq >= e.seq) continue;
+    auto [slot, added] = replacement_of.try_emplace(c->corrects_seq, Replacement{});
+    if (added || slot->second.recorded < recorded) slot->second = {&c->replacement, recorded};
+  }
+  return events;
+}
+
+FamilyState FoldFamily(std::vector<ev::Event> events) {
+  FamilyState state;
+  for (const auto& e : WithCorrections(std::move(events))) (void)Apply(state, e);
+  return state;
 }
 
 }  // namespace caseledger::projections

@@ -181,6 +181,37 @@ std::string PractitionerContactJson(const std::string& id, const Practitioner* p
 // The family id of a "family/<id>" stream, or empty.
 std::string_view FamilyIdOf(std::string_view stream);
 
-void Apply(FamilyState& family, const ev::Event& event);
+// What Apply did with an event.
+enum class Applied {
+  kFolded,
+  // The event is a recordCorrected that replaces an earlier event's data: the correction is
+  // noted in `corrections`, but the state still holds what the corrected event first said.
+  // Fold the stream again from its first event (FoldFamily) to have the corrected state.
+  kRefoldNeeded,
+};
+
+// Folds one event into the state. The caller decides what a correction means for it: every
+// read model refolds (kRefoldNeeded); a view of the record as written (the chronology) does not.
+[[nodiscard]] Applied Apply(FamilyState& family, const ev::Event& event);
+
+// ------------------------------------------------------------------ corrections
+//
+// corrections-not-edits: a recordCorrected with a `replacement` replaces the data of the event
+// it corrects in every read model, as if the replacement had been recorded in its place: the
+// corrected event keeps its seq, both its clocks (occurredAt, recordedAt) and its actor. A
+// correction of a correction replaces that correction's own data ({correctsSeq, reason,
+// replacement}), so a chain resolves to what its last link says (it may even redirect a
+// correction to another seq). Of several corrections of one event, the one recorded last wins,
+// a chain counting as recorded when its last link was; one without a replacement only notes
+// a reason. A replacement that cannot be read (sealed and its key not at hand, or erased)
+// leaves the event as first recorded.
+
+// The events of one family stream (in seq order, all or up to an "as of" seq), each with the
+// data its corrections give it. Corrections recorded after the last event given do not count,
+// so an "as of" view applies only the corrections recorded by then.
+std::vector<ev::Event> WithCorrections(std::vector<ev::Event> events);
+
+// The state of a family stream: WithCorrections, then Apply of each event.
+FamilyState FoldFamily(std::vector<ev::Event> events);
 
 }  // namespace caseledger::projections

@@ -315,6 +315,28 @@ Status Overview::CatchUpTo(uint64_t end) {
   return FoldUpTo(std::min(end, store_.Size()), {});
 }
 
+namespace {
+
+// The family's state from its stream up to `max_seq`, corrections applied.
+Result<FamilyState> ReadFolded(ledger::Store& store, const std::string& family_id,
+                               uint64_t max_seq) {
+  std::vector<ev::Event> events;
+  if (max_seq > 0) {
+    CL_ASSIGN_OR_RETURN(auto recorded,
+                        store.ReadStream("family/" + family_id, 1, SIZE_MAX, max_seq));
+    events.reserve(recorded.size());
+    for (const auto& r : recorded) {
+      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
+      events.push_back(std::move(e));
+    }
+  }
+  FamilyState state = FoldFamily(std::move(events));
+  state.family_id = family_id;
+  return state;
+}
+
+}  // namespace
+
 Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress) {
   const uint64_t start = valid_at_;
   constexpr size_t kChunk = 4096;
@@ -327,7 +349,9 @@ Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint6
       if (!family_id.empty()) {
         CL_ASSIGN_OR_RETURN(FamilyState * state, Family(std::string(family_id), recorded.seq));
         CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(recorded));
-        Apply(*state, e);
+        if (Apply(*state, e) == Applied::kRefoldNeeded) {  // a correction: fold it all again
+          CL_ASSIGN_OR_RETURN(*state, ReadFolded(store_, state->family_id, recorded.seq));
+        }
         facts_[state->family_id] = Facts(*state);
         dirty_[state->family_id] = true;
       }
@@ -342,16 +366,8 @@ Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint6
 Result<FamilyState*> Overview::Family(const std::string& family_id, uint64_t before_seq) {
   auto it = live_.find(family_id);
   if (it != live_.end()) return &it->second;
-  FamilyState state;
-  state.family_id = family_id;
-  if (before_seq > 1) {
-    CL_ASSIGN_OR_RETURN(auto events,
-                        store_.ReadStream("family/" + family_id, 1, SIZE_MAX, before_seq - 1));
-    for (const auto& r : events) {
-      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
-      Apply(state, e);
-    }
-  }
+  CL_ASSIGN_OR_RETURN(FamilyState state,
+                      ReadFolded(store_, family_id, before_seq > 0 ? before_seq - 1 : 0));
   return &live_.emplace(family_id, std::move(state)).first->second;
 }
 
@@ -425,11 +441,7 @@ std::string Overview::CountsJson(Day on) const {
   std::lock_guard lock(mu_);
   std::map<std::string, std::map<std::string, int>> counts;
   for (const char* id : kTimescaleIds) {
-    for (auto s : {TimescaleState::kNotStarted, TimescaleState::kOnTrack, TimescaleState::kDueSoon,
-                   TimescaleState::kMet, TimescaleState::kMetLate, TimescaleState::kBreached,
-                   TimescaleState::kStopped}) {
-      counts[id][std::string(Name(s))] = 0;
-    }
+    for (TimescaleState s : kTimescaleStates) counts[id][std::string(Name(s))] = 0;
   }
   int open = 0, closed = 0, not_signed = 0, copy_not_given = 0, no_next_review = 0;
   for (const auto& [family_id, f] : facts_) {

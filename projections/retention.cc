@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "ledger/json_codec.h"
+#include "projections/views.h"
 
 namespace caseledger::projections {
 namespace {
@@ -286,6 +288,7 @@ Result<std::vector<RetentionDecision>> DecideAllRetention(
   constexpr size_t kPage = 4096;
   const uint64_t total = store.Size();  // events appended meanwhile are left for the next run
   std::map<std::string, FamilyState, std::less<>> families;
+  std::set<std::string> refold;  // families with a correction that replaces data
   uint64_t done = 0;
   while (done < total) {
     CL_ASSIGN_OR_RETURN(auto page, store.ReadLog(done, std::min<uint64_t>(kPage, total - done)));
@@ -297,11 +300,15 @@ Result<std::vector<RetentionDecision>> DecideAllRetention(
         auto it = families.find(family_id);
         if (it == families.end())
           it = families.emplace(std::string(family_id), FamilyState{}).first;
-        Apply(it->second, e);
+        if (Apply(it->second, e) == Applied::kRefoldNeeded) refold.emplace(family_id);
       }
       done = recorded.seq;
     }
     if (progress) progress(done, total);
+  }
+  for (const std::string& id : refold) {  // corrected: folded again from their streams
+    CL_ASSIGN_OR_RETURN(auto events, ReadFamily(store, id, total));
+    families[id] = FoldFamily(std::move(events));
   }
   std::vector<RetentionDecision> out;
   out.reserve(families.size());

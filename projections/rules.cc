@@ -1,39 +1,23 @@
 #include "projections/rules.h"
 
 #include <limits>
+#include <map>
 #include <type_traits>
 
 #include "ledger/json_codec.h"
 #include "ledger/time_format.h"
+#include "projections/calendar.h"
+#include "projections/event_kinds.h"
 
 namespace caseledger::projections {
 namespace {
 
 using ledger::JsonQuote;
 
-enum class StreamKind { kFamily, kPractitioner, kAccess };
-
 StreamKind StreamKindOf(std::string_view stream) {
   if (stream.starts_with("family/")) return StreamKind::kFamily;
   if (stream.starts_with("practitioner/")) return StreamKind::kPractitioner;
   return StreamKind::kAccess;
-}
-
-StreamKind KindOfBody(const ev::Body& body) {
-  return std::visit(
-      [](const auto& b) {
-        using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, ev::PractitionerRegistered> ||
-                      std::is_same_v<T, ev::PractitionerTrained> ||
-                      std::is_same_v<T, ev::PractitionerDeactivated>) {
-          return StreamKind::kPractitioner;
-        } else if constexpr (std::is_same_v<T, ev::RecordViewed>) {
-          return StreamKind::kAccess;
-        } else {
-          return StreamKind::kFamily;
-        }
-      },
-      body);
 }
 
 Status Refuse(const char* rule, std::string message, std::string details = {}) {
@@ -56,10 +40,36 @@ using PractitionerLookup = std::function<Result<const Practitioner*>(const std::
 // in the same request). One overload per kind; the kinds of other streams never get here.
 struct FamilyCheck {
   const FamilyState& f;
-  const ledger::Actor& actor;
   const PractitionerLookup& practitioner;
   // Whether the family's document with this sha256 (hex) is stored; null: not checked.
   const std::function<Result<bool>(const std::string&)>* document_stored = nullptr;
+  int64_t occurred_at = 0;  // the event's two clocks
+  int64_t recorded_at = 0;
+  // Whether keyworkers and TAF members named are checked against the practitioners as they
+  // are now (false when history is judged again for a correction: they were checked then).
+  bool check_leads = true;
+
+  // no-future-events for a date in the data: not after the day the event is recorded.
+  Status NotAfterRecorded(const std::string& date, std::string_view field) const {
+    auto day = ParseDay(date, field);
+    if (!day.ok()) return Status();  // the schema checked the form; an absent one is empty
+    Day recorded = LondonDay(recorded_at);
+    if (*day <= recorded) return Status();
+    return Refuse("no-future-events", std::string(field) + " " + date +
+                                          " is after the day it is recorded (" +
+                                          FormatDay(recorded) +
+                                          "): record it on or after that day, or correct the date");
+  }
+  // dates-in-order: what follows a meeting is not dated before the meeting.
+  Status NotBeforeMeeting(const projections::Episode* ep, const std::string& meeting_id,
+                          std::string_view what) const {
+    const projections::Meeting* m = ep == nullptr ? nullptr : ep->FindMeeting(meeting_id);
+    if (m == nullptr || LondonDay(occurred_at) >= LondonDay(m->held_at)) return Status();
+    return Refuse("dates-in-order", std::string(what) + " on " + FormatDay(LondonDay(occurred_at)) +
+                                        " is before meeting " + meeting_id + " it follows (held " +
+                                        FormatDay(LondonDay(m->held_at)) +
+                                        "): check occurredAt and the meetingId");
+  }
 
   Status Episode(const std::string& id, std::string_view what, Need need,
                  const Episode** out = nullptr) const {
@@ -90,6 +100,7 @@ struct FamilyCheck {
   }
 
   Status MayLead(const std::string& id, std::string_view as) const {
+    if (!check_leads) return Status();
     CL_ASSIGN_OR_RETURN(const Practitioner* p, practitioner(id));
     if (p == nullptr || !p->MayRecord()) {
       return Refuse("registered-practitioner",
@@ -130,6 +141,7 @@ struct FamilyCheck {
       return Refuse("corrections-not-edits",
                     "episode " + b.episode_id + " already exists: a new episode needs a new id");
     }
+    CL_RETURN_IF_ERROR(NotAfterRecorded(b.registration_completed_on, "registrationCompletedOn"));
     return MayLead(b.keyworker_id, "keyworker");
   }
   Status operator()(const ev::ConsentGiven& b) const {
@@ -226,6 +238,13 @@ struct FamilyCheck {
     if (ep->FindMeeting(b.meeting_id) != nullptr) {
       return Refuse("corrections-not-edits", "meeting " + b.meeting_id + " is already recorded");
     }
+    if (auto next = ParseDay(b.next_review_on, "nextReviewOn");
+        next.ok() && *next <= LondonDay(occurred_at)) {
+      return Refuse("dates-in-order", "nextReviewOn " + b.next_review_on +
+                                          " is not after the meeting (" +
+                                          FormatDay(LondonDay(occurred_at)) +
+                                          "): the next review is set for a later day");
+    }
     return Status();
   }
   Status operator()(const ev::ActionPlanUpdated& b) const {
@@ -237,7 +256,8 @@ struct FamilyCheck {
   Status operator()(const ev::OutcomeSharedWithParents& b) const {
     const projections::Episode* ep = nullptr;
     CL_RETURN_IF_ERROR(Episode(b.episode_id, "outcomeSharedWithParents", kAssessmentWork, &ep));
-    return Meeting(ep, b.meeting_id);
+    CL_RETURN_IF_ERROR(Meeting(ep, b.meeting_id));
+    return NotBeforeMeeting(ep, b.meeting_id, "the outcome shared");
   }
   Status operator()(const ev::ConcernReceived& b) const {
     if (f.FindConcern(b.concern_id) != nullptr) {
@@ -258,7 +278,8 @@ struct FamilyCheck {
     if (ep->stepped_up) {
       return Refuse("corrections-not-edits", "episode " + b.episode_id + " is already stepped up");
     }
-    return Meeting(ep, b.meeting_id);
+    CL_RETURN_IF_ERROR(Meeting(ep, b.meeting_id));
+    return NotBeforeMeeting(ep, b.meeting_id, "the step-up");
   }
   Status operator()(const ev::Signposted& b) const {
     if (b.episode_id.empty()) return Status();
@@ -284,7 +305,8 @@ struct FamilyCheck {
       return Refuse("closure-needs-reason",
                     "closing for steppedUp needs the step-up recorded first (steppedUp)");
     }
-    return Meeting(ep, b.meeting_id);
+    CL_RETURN_IF_ERROR(Meeting(ep, b.meeting_id));
+    return NotBeforeMeeting(ep, b.meeting_id, "the closure");
   }
   Status operator()(const ev::RecordCorrected& b) const {
     auto it = f.events.find(b.corrects_seq);
@@ -343,6 +365,27 @@ ev::Event Provisional(const ledger::AppendRequest& request, size_t i, int64_t re
   return e;
 }
 
+// Every event of a family stream (corrections applied) judged again against the state the
+// events before it leave, as when it was appended: the first refusal of each seq. Keyworkers
+// and TAF members are checked against the practitioners as they are now only at `lead_seq`
+// (the corrected event; 0: nowhere): the others were checked when recorded.
+std::map<uint64_t, Status> Rejudge(const std::vector<ev::Event>& events,
+                                   const PractitionerLookup& lookup, uint64_t lead_seq) {
+  std::map<uint64_t, Status> refused;
+  FamilyState f;
+  for (const ev::Event& e : events) {
+    if (f.family_id.empty()) f.family_id = std::string(FamilyIdOf(e.stream));
+    bool registering = std::holds_alternative<ev::FamilyRegistered>(e.body);
+    if (f.registered || !registering) {
+      Status s = std::visit(
+          FamilyCheck{f, lookup, nullptr, e.occurred_at, e.recorded_at, e.seq == lead_seq}, e.body);
+      if (!s.ok()) refused.emplace(e.seq, std::move(s));
+    }
+    (void)Apply(f, e);  // the events are already corrected
+  }
+  return refused;
+}
+
 }  // namespace
 
 Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded_at) {
@@ -358,7 +401,7 @@ Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded
                                             ledger::FormatRfc3339(recorded_at) + ")");
     }
     CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(draft));
-    if (KindOfBody(body) != stream_kind) {
+    if (KindOf(body).stream != stream_kind) {
       return Status::InvalidArgument(
           "a " + draft.type() + " event does not belong in stream " + request.stream,
           "events[" + std::to_string(i) + "].type");
@@ -400,6 +443,7 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
                                         "system) must be recorded first"));
     }
   }
+  std::vector<ev::Event> provisional;  // this request's events before the one judged
   for (size_t i = 0; i < bodies.size(); ++i) {
     ev::Body& body = bodies[i];
     bool registering = std::holds_alternative<ev::FamilyRegistered>(body);
@@ -412,16 +456,65 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
                     "family " + f.family_id + " was erased: nothing more can be recorded for it")
           .Annotate("events[" + std::to_string(i) + "]");
     }
+    const std::string at = "events[" + std::to_string(i) + "]";
     if (f.registered || !registering) {
-      Status s =
-          std::visit(FamilyCheck{f, request.actor, lookup,
-                                 options_.documents_must_be_stored ? &document_stored : nullptr},
-                     body);
-      if (!s.ok()) return s.Annotate("events[" + std::to_string(i) + "]");
+      Status s = std::visit(
+          FamilyCheck{f, lookup, options_.documents_must_be_stored ? &document_stored : nullptr,
+                      request.events[i].occurred_at(), recorded_at},
+          body);
+      if (!s.ok()) return s.Annotate(at);
     }
-    Apply(f, Provisional(request, i, recorded_at, f.version + 1, std::move(body)));
+    if (std::holds_alternative<ev::RecordCorrected>(body)) {
+      checked_corrections_.insert_or_assign(request.events[i].id(), body);
+    }
+    provisional.push_back(Provisional(request, i, recorded_at, f.version + 1, std::move(body)));
+    if (Apply(f, provisional.back()) == Applied::kRefoldNeeded) {
+      CL_ASSIGN_OR_RETURN(std::vector<ev::Event> events, StreamEvents(request.stream));
+      events.insert(events.end(), provisional.begin(), provisional.end());
+      CL_RETURN_IF_ERROR(JudgeCorrection(events, lookup).Annotate(at));
+      f = FoldFamily(std::move(events));
+    }
   }
   return Status();
+}
+
+Status DomainRules::JudgeCorrection(const std::vector<ev::Event>& events,
+                                    const PractitionerLookup& lookup) {
+  // What the history says without the correction (the last event) and with it: a refusal the
+  // correction brings, at any seq, refuses the correction.
+  const auto& correction = std::get<ev::RecordCorrected>(events.back().body);
+  std::vector<ev::Event> without(events.begin(), events.end() - 1);
+  auto before = Rejudge(WithCorrections(std::move(without)), lookup, 0);
+  auto after = Rejudge(WithCorrections(events), lookup, correction.corrects_seq);
+  for (const auto& [seq, status] : after) {
+    if (before.count(seq) != 0) continue;
+    auto type = events.back().seq == seq ? events.back().type : std::string();
+    for (const auto& e : events) {
+      if (e.seq == seq) type = e.type;
+    }
+    return Status::RuleViolated(status.rule(),
+                                "the correction would make the history break " + status.rule() +
+                                    " at seq " + std::to_string(seq) + " (" + type +
+                                    "): " + status.message(),
+                                status.details());
+  }
+  return Status();
+}
+
+Result<std::vector<ev::Event>> DomainRules::StreamEvents(const std::string& stream) {
+  std::vector<ev::Event> out;
+  if (store_ != nullptr) {
+    CL_ASSIGN_OR_RETURN(auto recorded, store_->ReadStream(stream, 1, SIZE_MAX));
+    out.reserve(recorded.size());
+    for (const auto& r : recorded) {
+      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
+      out.push_back(std::move(e));
+    }
+  }
+  if (auto it = staged_events_.find(stream); it != staged_events_.end()) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
 }
 
 Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
@@ -448,15 +541,8 @@ Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
 Result<const FamilyState*> DomainRules::Family(const std::string& stream) {
   if (auto it = staged_families_.find(stream); it != staged_families_.end()) return &it->second;
   if (auto it = families_.find(stream); it != families_.end()) return &it->second;
-  FamilyState state;
-  if (store_ != nullptr) {
-    CL_ASSIGN_OR_RETURN(auto events, store_->ReadStream(stream, 1, SIZE_MAX));
-    for (const auto& recorded : events) {
-      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(recorded));
-      Apply(state, e);
-    }
-  }
-  return &families_.emplace(stream, std::move(state)).first->second;
+  CL_ASSIGN_OR_RETURN(std::vector<ev::Event> events, StreamEvents(stream));
+  return &families_.emplace(stream, FoldFamily(std::move(events))).first->second;
 }
 
 Result<const Practitioner*> DomainRules::FindPractitioner(const std::string& id) {
@@ -494,7 +580,22 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
           if (!current.ok()) throw std::runtime_error(current.status().ToString());
           it = staged_families_.emplace(e.stream, **current).first;
         }
-        Apply(it->second, e);
+        ev::Event clear = *decoded;
+        if (std::holds_alternative<ev::RecordCorrected>(clear.body)) {
+          // Stored sealed: the replacement as the request gave it, judged by Check.
+          auto found = checked_corrections_.find(clear.event_id);
+          if (found != checked_corrections_.end()) {
+            clear.body = found->second;
+          } else {
+            reread_.insert(clear.stream);  // not judged here (a recovered batch): reread it
+          }
+        }
+        staged_events_[clear.stream].push_back(clear);
+        if (Apply(it->second, clear) == Applied::kRefoldNeeded) {
+          auto events = StreamEvents(clear.stream);
+          if (!events.ok()) throw std::runtime_error(events.status().ToString());
+          it->second = FoldFamily(std::move(events).value());
+        }
         break;
       }
       case StreamKind::kPractitioner: {
@@ -519,13 +620,16 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
 void DomainRules::Committed() {
   for (auto& [stream, state] : staged_families_) families_[stream] = std::move(state);
   for (auto& [id, p] : staged_practitioners_) practitioners_[id] = std::move(p);
-  staged_families_.clear();
-  staged_practitioners_.clear();
+  for (const std::string& stream : reread_) families_.erase(stream);  // read again when met
+  Abandoned();
 }
 
 void DomainRules::Abandoned() {
   staged_families_.clear();
   staged_practitioners_.clear();
+  staged_events_.clear();
+  checked_corrections_.clear();
+  reread_.clear();
 }
 
 }  // namespace caseledger::projections

@@ -41,6 +41,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +79,14 @@ class DomainRules final : public ledger::AppendGuard {
   Status CheckFamily(const ledger::AppendRequest& request, std::vector<ev::Body> bodies,
                      int64_t recorded_at);
   Status CheckPractitioner(const ledger::AppendRequest& request, std::vector<ev::Body> bodies);
+  // A stream's events as the guard knows them: committed (read from the store, opened) and
+  // staged in this batch.
+  Result<std::vector<ev::Event>> StreamEvents(const std::string& stream);
+  // `events` end with a recordCorrected that replaces data: refused, naming the rule, when
+  // the history it makes breaks a rule that the history without it did not.
+  Status JudgeCorrection(
+      const std::vector<ev::Event>& events,
+      const std::function<Result<const Practitioner*>(const std::string&)>& lookup);
 
   RulesOptions options_;
   ledger::Store* store_ = nullptr;
@@ -83,6 +94,10 @@ class DomainRules final : public ledger::AppendGuard {
   std::unordered_map<std::string, Practitioner> practitioners_;
   std::unordered_map<std::string, FamilyState> staged_families_;  // this batch, on top
   std::unordered_map<std::string, Practitioner> staged_practitioners_;
+  std::unordered_map<std::string, std::vector<ev::Event>> staged_events_;  // by stream
+  // The corrections Check judged, as the request gave them (they are staged sealed).
+  std::map<ledger::EventId, ev::Body> checked_corrections_;
+  std::set<std::string> reread_;  // streams whose staged correction could not be read
 };
 
 }  // namespace caseledger::projections

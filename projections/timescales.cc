@@ -1,6 +1,7 @@
 #include "projections/timescales.h"
 
 #include <algorithm>
+#include <string>
 
 #include "ledger/json_codec.h"
 
@@ -47,11 +48,21 @@ Timescale CalendarDays(const char* id, std::optional<Day> start, Day due, std::o
 }
 
 // A working-day timescale from `start`: limit `days` working days; dueSoon from working day
-// `due_soon_from` on (the target of 2 for the 3-day ones).
+// `due_soon_from` on (the target of 2 for the 3-day ones). Unknown, with no due day, when the
+// days after `start` through the due day reach a year the calendar does not cover: outside its
+// years no holiday is taken off, so the due day and every state judged from it could be wrong.
 Timescale WorkingDays(const char* id, const Calendar& cal, Day start, int days, int due_soon_from,
                       std::optional<Day> met, std::optional<Day> stopped_on, Day on) {
-  return Judge(id, start, cal.AddWorkingDays(start, days), cal.AddWorkingDays(start, due_soon_from),
-               met, stopped_on, on);
+  const Day due = cal.AddWorkingDays(start, days);
+  Timescale t =
+      Judge(id, start, due, cal.AddWorkingDays(start, due_soon_from), met, stopped_on, on);
+  if (!t.started_on) return t;  // notStarted needs no calendar
+  if (auto year = cal.UncoveredYear(start + 1, due)) {
+    t.state = TimescaleState::kUnknown;
+    t.due_on.reset();
+    t.reason = "calendar does not cover " + std::to_string(*year);
+  }
+  return t;
 }
 
 Timescale Named(const char* id) {
@@ -94,6 +105,7 @@ std::string TimescaleJson(const Timescale& t) {
                     ",\"metOn\":" + DayJson(t.met_on);
   if (t.limit_on) out += ",\"limitOn\":" + DayJson(t.limit_on);
   if (!t.meeting_id.empty()) out += ",\"meetingId\":" + JsonQuote(t.meeting_id);
+  if (!t.reason.empty()) out += ",\"reason\":" + JsonQuote(t.reason);
   return out + "}";
 }
 
@@ -115,6 +127,8 @@ std::string_view Name(TimescaleState state) {
       return "breached";
     case TimescaleState::kStopped:
       return "stopped";
+    case TimescaleState::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -137,9 +151,8 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   // Meetings in the order they were held (a late record of an earlier meeting is common).
   std::vector<const Meeting*> meetings;
   for (const Meeting& m : ep.meetings) meetings.push_back(&m);
-  std::stable_sort(meetings.begin(), meetings.end(), [](const Meeting* a, const Meeting* b) {
-    return a->held_at < b->held_at;
-  });
+  std::stable_sort(meetings.begin(), meetings.end(),
+                   [](const Meeting* a, const Meeting* b) { return a->held_at < b->held_at; });
   out.timescales.push_back(CalendarDays("assessment-3-weeks", registered, reg + 21,
                                         ep.finalised ? DayOf(ep.finalised_at) : std::nullopt,
                                         stopped, on));

@@ -17,14 +17,24 @@
 // States: notStarted (its clock has not started), onTrack, dueSoon (within the warning
 // window: the last 5 calendar days; from the 2-working-day target on for the 3-working-day
 // ones; from working day 4 for sharing; from day 42 for reviews), met, metLate,
-// breached (still not met past the limit), and stopped (consent was refused or withdrawn, the
+// breached (still not met past the limit), stopped (consent was refused or withdrawn, the
 // episode closed, or the meeting decided to step up or close, before it was due: nothing
-// more is owed).
+// more is owed), and unknown.
+//
+// Unknown: a working-day timescale whose days, from the day after its clock started through
+// its due day, reach a year the calendar does not cover. Its due day (and so its dueSoon day
+// and every state) could then be wrong, so it has no due day and a reason, "calendar does not
+// cover YEAR" (the earliest such year). The met day needs no cover: it is only compared with
+// the due day. A met or stopped day inside the covered years does not help either: the state
+// is unknown as soon as the due day needs an uncovered year. The calendar-day timescales
+// never are unknown.
 //
 // Days are Europe/London dates; a met day is the London day of the event's occurredAt (or
 // recordedAt where the timescale is about recording). Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,8 +44,26 @@
 
 namespace caseledger::projections {
 
-enum class TimescaleState { kNotStarted, kOnTrack, kDueSoon, kMet, kMetLate, kBreached, kStopped };
+enum class TimescaleState {
+  kNotStarted,
+  kOnTrack,
+  kDueSoon,
+  kMet,
+  kMetLate,
+  kBreached,
+  kStopped,
+  kUnknown,
+};
 std::string_view Name(TimescaleState state);  // "notStarted", "onTrack", ...
+
+// Every state, in declaration order (the counts list each one, even at 0).
+inline constexpr TimescaleState kTimescaleStates[] = {
+    TimescaleState::kNotStarted, TimescaleState::kOnTrack, TimescaleState::kDueSoon,
+    TimescaleState::kMet,        TimescaleState::kMetLate, TimescaleState::kBreached,
+    TimescaleState::kStopped,    TimescaleState::kUnknown,
+};
+static_assert(std::size(kTimescaleStates) == static_cast<size_t>(TimescaleState::kUnknown) + 1,
+              "a new TimescaleState goes into kTimescaleStates (kUnknown stays last)");
 
 inline constexpr const char* kTimescaleIds[] = {
     "assessment-3-weeks", "initial-taf-6-weeks", "review-6-12-weeks",
@@ -47,6 +75,7 @@ struct Timescale {
   TimescaleState state = TimescaleState::kNotStarted;
   std::optional<Day> started_on, due_on, limit_on, met_on;  // limit_on: review's 84 days
   std::string meeting_id;  // the meeting that started it, for per-meeting timescales
+  std::string reason;      // why the state is unknown ("calendar does not cover 2028"), else empty
 };
 
 struct MeetingTimescales {
@@ -73,7 +102,7 @@ std::vector<EpisodeTimescales> EvaluateTimescales(const FamilyState& family,
 EpisodeTimescales EvaluateEpisode(const Episode& episode, const Calendar& calendar, Day on);
 
 // {"familyId", "on", "episodes": [{"episodeId", "status", "keyworkerId", "timescales": [{"id",
-// "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId"}], "meetings": [...],
+// "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId", "reason"}], "meetings": [...],
 // "flags": {"finalisedNotSigned", "finalisedCopyNotGiven", "meetingsWithoutNextReview"}}]}.
 std::string TimescalesJson(const std::string& family_id, Day on,
                            const std::vector<EpisodeTimescales>& episodes);

@@ -145,12 +145,6 @@ Result<std::vector<ev::Event>> ReadFamily(ledger::Store& store, const std::strin
   return out;
 }
 
-FamilyState FoldFamily(const std::vector<ev::Event>& events) {
-  FamilyState state;
-  for (const auto& e : events) Apply(state, e);
-  return state;
-}
-
 Result<Practitioner> ReadPractitioner(ledger::Store& store, const std::string& id,
                                       uint64_t max_seq) {
   Practitioner p;

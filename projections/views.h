@@ -36,8 +36,6 @@ Result<uint64_t> ResolveAsOf(ledger::Store& store, const AsOf& as_of);
 Result<std::vector<ev::Event>> ReadFamily(ledger::Store& store, const std::string& family_id,
                                           uint64_t max_seq);
 
-FamilyState FoldFamily(const std::vector<ev::Event>& events);
-
 // A practitioner as recorded up to `max_seq` (unregistered when the stream is empty).
 Result<Practitioner> ReadPractitioner(ledger::Store& store, const std::string& id,
                                       uint64_t max_seq = 0);

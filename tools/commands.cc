@@ -238,6 +238,23 @@ class ReplicaFollower {
   std::thread thread_;  // last: starts once the rest is made
 };
 
+// Warns when the calendar's last year ends less than 365 days after `today`: past it every
+// working-day timescale is unknown until the file gets the next year's bank holidays.
+void WarnIfCalendarEndsSoon(const projections::Calendar& calendar, const std::string& file,
+                            projections::Day today) {
+  const int last = calendar.last_year();
+  if (last < calendar.first_year()) {
+    spdlog::warn("the calendar {} lists no bank holiday: working-day timescales are unknown", file);
+    return;
+  }
+  const projections::Day end{static_cast<int32_t>(ledger::DaysFromCivil(last, 12, 31))};
+  if (end - today >= 365) return;
+  spdlog::warn(
+      "the calendar {} lists bank holidays up to {} only: working-day timescales that reach {} "
+      "will be unknown; add that year's (https://www.gov.uk/bank-holidays.json) to the file",
+      file, last, last + 1);
+}
+
 }  // namespace
 
 // Over 60 lines on purpose: from flags to a running server and back to a clean stop, where
@@ -284,6 +301,8 @@ int Serve(const Common& common, const ServeOptions& options) {
   // A replica loads what its primary saved and keeps the rest in memory.
   auto calendar = projections::Calendar::Load(common.calendar_file);
   if (!calendar.ok()) return Fail(calendar.status().Annotate("--calendar"));
+  WarnIfCalendarEndsSoon(*calendar, common.calendar_file,
+                         projections::LondonDay(clock.NowMicros()));
   projections::Overview overview(*store, *calendar);
   Status loaded = overview.Open([](uint64_t done, uint64_t total) {
     spdlog::info("overview: caught up {} / {} events", done, total);

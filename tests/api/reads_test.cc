@@ -359,8 +359,9 @@ TEST_CASE(
                   return s.Post("/v1/families/F1/documents?filename=x.pdf", "P1", pdf, "pdf");
                 })["field"]
             .str() == "Content-Type");
-  Refused(s, 404, "notFound", [&] {
-    return s.Post("/v1/families/F9/documents?filename=x.pdf", "triage-manager", pdf,
+  // Only who may record documentUploaded (a practitioner on the team) stores the bytes.
+  Refused(s, 403, "permissionDenied", [&] {
+    return s.Post("/v1/families/F1/documents?filename=x.pdf", "triage-manager", pdf,
                   "application/pdf");
   });
   // A practitioner is not told that F9 does not exist (roles_test.cc).

@@ -171,6 +171,23 @@ TEST_CASE("calendar: Covers() is true for the years of the first and last holida
   CHECK_FALSE(empty->Covers(D("1970-01-01")));
 }
 
+TEST_CASE("calendar: UncoveredYear names the earliest year of a span it does not cover",
+          "[calendar]") {
+  CHECK(Real().first_year() == 2018);
+  CHECK(Real().last_year() == 2027);
+  CHECK(Real().UncoveredYear(D("2018-01-01"), D("2027-12-31")) == std::nullopt);
+  CHECK(Real().UncoveredYear(D("2027-12-24"), D("2027-12-31")) == std::nullopt);
+  CHECK(Real().UncoveredYear(D("2027-12-24"), D("2028-01-04")) == 2028);
+  CHECK(Real().UncoveredYear(D("2029-03-01"), D("2029-03-08")) == 2029);
+  CHECK(Real().UncoveredYear(D("2017-12-29"), D("2018-01-03")) == 2017);
+  CHECK(Real().UncoveredYear(D("2016-06-01"), D("2030-06-01")) == 2016);
+  CHECK(Real().UncoveredYear(D("2028-01-04"), D("2027-12-24")) == std::nullopt);  // empty span
+  auto empty = Calendar::Parse("# nothing\n", "empty");
+  REQUIRE(empty.ok());
+  CHECK(empty->last_year() < empty->first_year());
+  CHECK(empty->UncoveredYear(D("2026-05-21"), D("2026-05-27")) == 2026);
+}
+
 TEST_CASE("london day: late evening UTC is the next day in summer time, the same day in winter",
           "[calendar]") {
   // The clocks go forward at 01:00 UTC on Sunday 29 March 2026.

@@ -255,7 +255,10 @@ TEST_CASE("chronology filters: from and to are inclusive London days", "[chronol
   CHECK(c.Filtered(f) == std::vector<std::string>{kRegistered, kOpenedE1, kConsent});
 }
 
-TEST_CASE("chronology filters: categories and significant only", "[chronology]") {
+TEST_CASE(
+    "chronology filters: categories and significant only (consent and team changes are "
+    "significant)",
+    "[chronology]") {
   TwoEpisodes c;
   projections::ChronologyFilter f;
   f.categories = {"contact"};
@@ -264,10 +267,11 @@ TEST_CASE("chronology filters: categories and significant only", "[chronology]")
   CHECK(c.Filtered(f) == std::vector<std::string>{kRegistered, kOpenedE1, kClosedE1, kOpenedE2});
   f.categories.clear();
   f.significant_only = true;
-  CHECK(c.Filtered(f) ==
-        std::vector<std::string>{kOpenedE1, "Significant event: n2", kClosedE1, kOpenedE2});
+  CHECK(c.Filtered(f) == std::vector<std::string>{kOpenedE1, kConsent, "Significant event: n2",
+                                                  kClosedE1, kOpenedE2});
   f.episode = "E1";
-  CHECK(c.Filtered(f) == std::vector<std::string>{kOpenedE1, "Significant event: n2", kClosedE1});
+  CHECK(c.Filtered(f) ==
+        std::vector<std::string>{kOpenedE1, kConsent, "Significant event: n2", kClosedE1});
 }
 
 TEST_CASE("chronology CSV: BOM, header, CRLF, RFC 4180 quoting and formula cells neutralised",

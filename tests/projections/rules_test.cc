@@ -102,7 +102,7 @@ TEST_CASE("one-open-episode: a new episode opens once the previous one is closed
   REQUIRE_APPENDED(w.Append(
       "family/F1", L::kHelpdesk,
       {{"episodeOpened",
-        R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-20"})"}}));
+        R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-04-30"})"}}));
   // ...but never under a used id.
   REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
                             {{"episodeClosed", R"({"episodeId":"E2","reason":"needsMet"})"}}));

@@ -66,12 +66,12 @@ struct Family : DomainLedger {
     Rec(at, "consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"moving on")");
     Rec(at, "episodeClosed", R"(,"reason":"consentWithdrawn")");
   }
-  EpisodeTimescales Eval(const std::string& on) {
+  EpisodeTimescales Eval(const std::string& on, const projections::Calendar& cal = Cal()) {
     auto events = projections::ReadFamily(store(), "F1", store().Size());
     REQUIRE(events.ok());
     auto day = projections::ParseDay(on);
     REQUIRE(day.ok());
-    auto episodes = projections::EvaluateTimescales(projections::FoldFamily(*events), Cal(), *day);
+    auto episodes = projections::EvaluateTimescales(projections::FoldFamily(*events), cal, *day);
     REQUIRE(episodes.size() == 1);
     return episodes[0];
   }
@@ -425,6 +425,101 @@ TEST_CASE("action-outcome-3-wd: a continue meeting does not start it", "[timesca
   Family f;
   f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-21T15:00:00Z", "continue", "2026-07-02");
   CHECK(Line(f.Eval("2026-06-30"), kAction) == "notStarted none none none");
+}
+
+// ------------------------------------------------------------------ beyond the calendar
+// The calendar file covers 2018 to 2027. Past it no bank holiday is known (Mon 2028-01-03 is
+// one), so a working-day due day that needs 2028 could be wrong: the state is unknown.
+
+TEST_CASE(
+    "share-within-5-wd: a meeting in a year the calendar does not cover is unknown, naming "
+    "the year",
+    "[timescales]") {
+  Family f;
+  f.Meeting("M1", "2028-03-02T10:00:00Z", "2028-03-02T15:00:00Z", "continue", "2028-04-13");
+  f.Plan("M1", "2028-03-02T16:00:00Z");
+  f.Rec("2028-03-03T11:00:00Z", "outcomeSharedWithParents", R"(,"meetingId":"M1")");
+  auto e = f.Eval("2028-03-10");
+  CHECK(Line(e, kShare) == "unknown 2028-03-02 none 2028-03-03 M1");
+  CHECK(Find(e, kShare).reason == "calendar does not cover 2028");
+  REQUIRE(e.meetings.size() == 1);
+  CHECK(Line(e.meetings[0].share) == "unknown 2028-03-02 none 2028-03-03 M1");
+  CHECK_THAT(projections::TimescalesJson("F1", e.meetings[0].held_on, {e}),
+             Catch::Matchers::Contains(
+                 R"({"id":"share-within-5-wd","state":"unknown","startedOn":"2028-03-02",)"
+                 R"("dueOn":null,"metOn":"2028-03-03","meetingId":"M1",)"
+                 R"("reason":"calendar does not cover 2028"})"));
+  // Counted in calendar days, the review is judged as ever.
+  CHECK(Line(e, kReview) == "onTrack 2028-03-02 2028-04-13 none limit 2028-05-25 M1");
+  CHECK(Find(e, kReview).reason.empty());
+}
+
+TEST_CASE(
+    "record-within-3-wd: a 3rd working day in a year the calendar does not cover is "
+    "unknown, naming the year, even when recorded the same day",
+    "[timescales]") {
+  // Wed 2027-12-29: working days Thu 30, Fri 31, then 2028.
+  Family f;
+  f.Meeting("M1", "2027-12-29T10:00:00Z", "2027-12-29T15:00:00Z", "close", "", "closure");
+  auto e = f.Eval("2027-12-29");
+  CHECK(Line(e, kRecord) == "unknown 2027-12-29 none 2027-12-29 M1");
+  CHECK(Find(e, kRecord).reason == "calendar does not cover 2028");
+  CHECK(f.States(kRecord, {"2027-12-28", "2028-01-10"}) == "notStarted unknown");
+}
+
+TEST_CASE(
+    "action-outcome-3-wd: a step-up decided in a year the calendar does not cover is "
+    "unknown, naming the year",
+    "[timescales]") {
+  Family f;
+  f.Meeting("M1", "2028-02-01T10:00:00Z", "2028-02-01T15:00:00Z", "stepUp");
+  f.Rec("2028-02-02T10:00:00Z", "steppedUp",
+        R"(,"to":"assessmentAndIntervention","reason":"r","meetingId":"M1")");
+  auto e = f.Eval("2028-02-10");
+  CHECK(Line(e, kAction) == "unknown 2028-02-01 none 2028-02-02 M1");
+  CHECK(Find(e, kAction).reason == "calendar does not cover 2028");
+}
+
+TEST_CASE(
+    "record-within-3-wd: a meeting whose working days stay in the calendar's years is "
+    "judged as before, while its share-within-5-wd reaches 2028 and is unknown",
+    "[timescales]") {
+  // Thu 2027-12-23: Fri 24, (Mon 27 and Tue 28 substitute holidays), Wed 29, Thu 30 is day 3;
+  // Fri 31 is day 4 and day 5 needs 2028.
+  Family f;
+  f.Meeting("M1", "2027-12-23T10:00:00Z", "2027-12-23T15:00:00Z", "continue", "2028-02-03");
+  f.Plan("M1", "2027-12-30T09:00:00Z");
+  auto e = f.Eval("2027-12-30");
+  CHECK(Line(e, kRecord) == "met 2027-12-23 2027-12-30 2027-12-30 M1");
+  CHECK(Find(e, kRecord).reason.empty());
+  CHECK(f.States(kRecord, {"2027-12-24", "2027-12-28", "2027-12-29"}) == "onTrack onTrack dueSoon");
+  CHECK(Line(e, kShare) == "unknown 2027-12-23 none none M1");
+  CHECK(Find(e, kShare).reason == "calendar does not cover 2028");
+  CHECK_THAT(projections::TimescalesJson("F1", e.meetings[0].held_on, {e}),
+             Catch::Matchers::Contains(
+                 R"({"id":"record-within-3-wd","state":"met","startedOn":"2027-12-23",)"
+                 R"("dueOn":"2027-12-30","metOn":"2027-12-30","meetingId":"M1"})"));
+}
+
+TEST_CASE(
+    "assessment-3-weeks, initial-taf-6-weeks, review-6-12-weeks: calendar days, never "
+    "unknown, even with a calendar that covers no year",
+    "[timescales]") {
+  auto empty = projections::Calendar::Parse("# no holidays\n", "empty");
+  REQUIRE(empty.ok());
+  Family f;
+  f.Rec("2026-05-20T15:00:00Z", "assessmentFinalised",
+        R"(,"signedByFamily":true,"copyGivenToFamily":true)");
+  f.Meeting("M1", "2026-05-21T10:00:00Z", "2026-05-21T15:00:00Z", "continue", "2026-07-02");
+  auto real = f.Eval("2026-06-01");
+  auto none = f.Eval("2026-06-01", *empty);
+  for (const char* id : {kA, kInitial, kReview}) {
+    INFO(id);
+    CHECK(Line(none, id) == Line(real, id));
+    CHECK(State(none, id) != "unknown");
+  }
+  CHECK(Line(none, kRecord) == "unknown 2026-05-21 none none M1");
+  CHECK(Find(none, kRecord).reason == "calendar does not cover 2026");
 }
 
 }  // namespace

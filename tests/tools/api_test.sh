@@ -142,10 +142,10 @@ post conflict "$work/stale.json"
 expect_status conflict 409
 expect_jq conflict ".error.code == \"conflict\" and .error.currentVersion == $((version + 1))"
 
-# A second episode while E1 is open.
+# A second episode while E1 is open (the helpdesk opens episodes, as in the README).
 printf '{"expectedVersion":"any","events":[{"eventId":"00000000-0000-4000-8000-00000000c003","type":"episodeOpened","occurredAt":"%s","data":{"episodeId":"E2","keyworkerId":"P1","registrationCompletedOn":"%s"}}]}' \
   "$now" "${now%%T*}" > "$work/episode.json"
-post rule "$work/episode.json"
+post rule "$work/episode.json" "$(bearer "$CASELEDGER_HELPDESK_TOKEN")"
 expect_status rule 422
 expect_jq rule '.error.code == "ruleViolated" and .error.rule == "one-open-episode"'
 

@@ -1,0 +1,152 @@
+// Who may record what (DOMAIN.md "Who reads and writes", updated): every role x every event
+// kind, against a table written here independently of projections/event_kinds.cc. The test
+// fails for a kind of the schema that this table does not decide, so a new kind cannot slip
+// in with its rights unread.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "api/policy.h"
+#include "projections/event_kinds.h"
+
+namespace caseledger::testing {
+namespace {
+
+using api::Role;
+using projections::AllKinds;
+
+// Who may record each kind through a request. Practitioners: "team" (keyworker or TAF member
+// of the family), "keyworker" (the open episode's keyworker only), "any" (about any family),
+// "" (never). Others: the roles by name. "ledger": written by the ledger itself.
+struct Expected {
+  std::string practitioner;
+  std::set<std::string> roles;
+};
+const std::map<std::string, Expected>& Table() {
+  static const std::map<std::string, Expected> table = {
+      {"practitionerRegistered", {"", {"admin"}}},
+      {"practitionerTrained", {"", {"admin"}}},
+      {"practitionerDeactivated", {"", {"admin"}}},
+      {"familyRegistered", {"", {"helpdesk"}}},
+      {"consentToCheckGiven", {"team", {"helpdesk"}}},
+      {"episodeOpened", {"", {"helpdesk"}}},
+      {"consentGiven", {"team", {}}},
+      {"consentRefused", {"team", {}}},
+      {"consentWithdrawn", {"team", {}}},
+      // Coordinators reassign keyworkers; practitioners do not (not even the keyworker).
+      {"keyworkerAssigned", {"", {"coordinator"}}},
+      {"tafMemberAdded", {"keyworker", {"coordinator"}}},
+      {"tafMemberRemoved", {"keyworker", {"coordinator"}}},
+      {"assessmentStarted", {"team", {}}},
+      {"contributionRequested", {"team", {}}},
+      {"contributionReceived", {"team", {}}},
+      {"assessmentFinalised", {"team", {}}},
+      {"caseNoteAdded", {"team", {"triage-manager", "coordinator"}}},
+      {"documentUploaded", {"team", {}}},
+      {"tafMeetingHeld", {"team", {}}},
+      {"actionPlanUpdated", {"team", {}}},
+      {"outcomeSharedWithParents", {"team", {}}},
+      // The customer service centre (helpdesk role) passes concerns on, as any practitioner.
+      {"concernReceived", {"any", {"helpdesk", "triage-manager"}}},
+      {"triageDirectionGiven", {"", {"triage-manager"}}},
+      // The keyworker records what their TAF decided; triage managers step up and close after.
+      {"steppedUp", {"team", {"triage-manager"}}},
+      {"signposted", {"team", {}}},
+      {"episodeClosed", {"team", {"triage-manager"}}},
+      {"recordCorrected", {"team", {"helpdesk", "triage-manager", "coordinator"}}},
+      {"legalHoldApplied", {"", {"admin"}}},
+      {"legalHoldReleased", {"", {"admin"}}},
+      {"familyErased", {"", {"ledger"}}},
+      {"recordViewed", {"", {"ledger"}}},
+  };
+  return table;
+}
+
+// F1 with episode E1: keyworker P1, TAF member P2.
+projections::FamilyState Family() {
+  projections::FamilyState f;
+  f.family_id = "F1";
+  f.registered = true;
+  projections::Episode ep;
+  ep.id = "E1";
+  ep.keyworker_id = "P1";
+  ep.taf_members = {"P2"};
+  f.episodes.push_back(ep);
+  return f;
+}
+
+api::Principal As(Role role, std::string actor) { return {"t", role, std::move(actor), 0}; }
+
+TEST_CASE("policy: every role x every event kind is decided as DOMAIN.md's table says",
+          "[policy]") {
+  const projections::FamilyState family = Family();
+  for (const auto& kind : AllKinds()) {
+    const std::string type(kind.type);
+    INFO(type);
+    auto it = Table().find(type);
+    if (it == Table().end()) FAIL("kind " << type << " is missing from this test's table");
+    const Expected& want = it->second;
+    for (Role role : projections::kAllRoles) {
+      INFO(api::RoleName(role));
+      if (role == Role::kPractitioner) {
+        CHECK(projections::MayRecord(role, kind) == !want.practitioner.empty());
+      } else {
+        CHECK(projections::MayRecord(role, kind) == want.roles.count(api::RoleName(role)) > 0);
+      }
+      if (kind.stream != projections::StreamKind::kFamily) continue;
+      // Through the policy, on F1: practitioners by their place on the team.
+      const bool allowed = want.roles.count(api::RoleName(role)) > 0;
+      if (role != Role::kPractitioner) {
+        CHECK(api::MayAppendToFamily(As(role, "X1"), family, {{type}}).ok() == allowed);
+        continue;
+      }
+      const bool keyworker = !want.practitioner.empty();
+      const bool member = want.practitioner == "team" || want.practitioner == "any";
+      CHECK(api::MayAppendToFamily(As(role, "P1"), family, {{type}}).ok() == keyworker);
+      CHECK(api::MayAppendToFamily(As(role, "P2"), family, {{type}}).ok() == member);
+      CHECK(api::MayAppendToFamily(As(role, "P3"), family, {{type}}).ok() ==
+            (want.practitioner == "any"));
+    }
+  }
+  CHECK(Table().size() == AllKinds().size());
+}
+
+TEST_CASE("policy: a correction is recorded only by a role that may record the kind it corrects",
+          "[policy]") {
+  projections::FamilyState family = Family();
+  family.events = {{1, "familyRegistered"},
+                   {2, "episodeOpened"},
+                   {3, "caseNoteAdded"},
+                   {4, "triageDirectionGiven"}};
+  auto correcting = [&](Role role, const std::string& actor, uint64_t seq) {
+    return api::MayAppendToFamily(As(role, actor), family, {{"recordCorrected", seq}});
+  };
+  CHECK(correcting(Role::kHelpdesk, "helpdesk1", 1).ok());  // its registration
+  CHECK(correcting(Role::kPractitioner, "P1", 3).ok());     // the keyworker's note
+  CHECK(correcting(Role::kTriageManager, "TM1", 4).ok());   // its direction
+  Status s = correcting(Role::kPractitioner, "P1", 4);      // not a practitioner's
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(s.message().find("may not correct triageDirectionGiven") != std::string::npos);
+  CHECK(correcting(Role::kHelpdesk, "helpdesk1", 3).code() == Code::kPermissionDenied);
+  CHECK(correcting(Role::kPractitioner, "P1", 1).code() == Code::kPermissionDenied);
+}
+
+TEST_CASE("policy: a refusal says who may record the kind", "[policy]") {
+  Status s = api::MayAppendToFamily(As(Role::kPractitioner, "P1"), Family(),
+                                    {{"caseNoteAdded"}, {"keyworkerAssigned"}});
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(s.message() ==
+        "role practitioner may not record keyworkerAssigned (events[1]): "
+        "coordinator may");
+  s = api::MayAppendToFamily(As(Role::kPractitioner, "P2"), Family(), {{"tafMemberAdded"}});
+  CHECK(s.message().find("only the keyworker") != std::string::npos);
+  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"familyErased"}});
+  CHECK(s.message().find("caseledger erase") != std::string::npos);
+  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"practitionerTrained"}});
+  CHECK(s.code() == Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace caseledger::testing
