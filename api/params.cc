@@ -93,6 +93,23 @@ Result<projections::Day> DayParam(const httplib::Params& req, const std::string&
   return projections::ParseDay(*text, name);
 }
 
+// from and to (YYYY-MM-DD, both or neither, from <= to): a reporting period, or nullopt.
+Result<std::optional<std::pair<projections::Day, projections::Day>>> PeriodParams(
+    const httplib::Params& req) {
+  const std::string* from = Query(req, "from");
+  const std::string* to = Query(req, "to");
+  if (from == nullptr && to == nullptr)
+    return std::optional<std::pair<projections::Day, projections::Day>>();
+  if (from == nullptr || to == nullptr) {
+    return Status::InvalidArgument("a period needs both from and to (YYYY-MM-DD)",
+                                   from == nullptr ? "from" : "to");
+  }
+  CL_ASSIGN_OR_RETURN(projections::Day first, projections::ParseDay(*from, "from"));
+  CL_ASSIGN_OR_RETURN(projections::Day last, projections::ParseDay(*to, "to"));
+  if (last < first) return Status::InvalidArgument("to is before from", "to");
+  return std::optional<std::pair<projections::Day, projections::Day>>({first, last});
+}
+
 // asOf (RFC 3339 recorded time) or asOfSeq; not both.
 Result<projections::AsOf> AsOfParams(const httplib::Params& req, std::string* as_of_text) {
   projections::AsOf as_of;

@@ -144,14 +144,32 @@ void Server::Impl::DefineRoutes() {
            return Json(projections::InboxJson(o.Inbox(), o.Referrals(), o.valid_at()));
          });
        }},
-      {"GET", "/v1/reports/timescales", "Timescale counts (no personal data)", kAll,
-       With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}), "",
-       "application/json",
+      {"GET", "/v1/reports/timescales",
+       "Timescale counts (no personal data); with from and to, compliance over that period: "
+       "every interval due in it, met, met late, breached, stopped (the list of intervals for "
+       "the roles that read every family)",
+       kAll,
+       With(AsOfOnly(), {P("on", "string", "as on this day (default today)"),
+                         P("from", "string", "the period's first day (YYYY-MM-DD), with to"),
+                         P("to", "string", "the period's last day, inclusive, with from")}),
+       "", "application/json",
        [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
-         return WithOverview(c, [on](const projections::Overview& o) -> Result<Reply> {
-           return Json(o.CountsJson(on));
-         });
+         CL_ASSIGN_OR_RETURN(auto period, PeriodParams(c.query));
+         const bool items = c.principal->role == R::kTriageManager ||
+                            c.principal->role == R::kCoordinator ||
+                            c.principal->role == R::kAuditor;
+         return WithOverview(
+             c, [on, period, items](const projections::Overview& o) -> Result<Reply> {
+               std::string json = o.CountsJson(on);
+               if (period) {
+                 json.pop_back();  // the closing brace: the period goes inside
+                 json +=
+                     ",\"period\":" + o.ComplianceJson(period->first, period->second, on, items) +
+                     "}";
+               }
+               return Json(json);
+             });
        }},
       {"GET", "/v1/reports/overdue", "Breached timescales of open episodes", kOversight,
        With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}), "",

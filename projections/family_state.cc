@@ -168,6 +168,7 @@ struct FamilyFold {
       m->plan_recorded_at = e.recorded_at;
     }
     if (ep == nullptr) return;
+    ep->plan_updated_at.push_back(e.occurred_at);
     for (const auto& a : b.actions) {
       auto it = std::find_if(ep->actions.begin(), ep->actions.end(), [&](const PlanAction& p) {
         return p.action.action_id == a.action_id;
@@ -212,6 +213,7 @@ struct FamilyFold {
     ep->stepped_up_to = b.to;
     ep->step_up_reason = b.reason;
     ep->step_up_meeting_id = b.meeting_id;
+    ep->stepped_up_at = e.occurred_at;
     ep->stepped_up_recorded_at = e.recorded_at;
     if (!ep->closed) ep->status = EpisodeStatus::kSteppedUp;
   }

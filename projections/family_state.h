@@ -115,12 +115,14 @@ struct Episode {
   std::vector<Contribution> contributions;
   std::vector<Meeting> meetings;  // in log order
   std::vector<PlanAction> actions;
+  std::vector<int64_t> plan_updated_at;  // occurredAt of every actionPlanUpdated, in log order
   std::vector<Document> documents;
   std::set<std::string> note_ids;
   std::vector<std::string> signposted;
   bool stepped_up = false;
   ev::StepUpTo stepped_up_to = ev::StepUpTo::kAssessmentAndIntervention;
   std::string step_up_reason, step_up_meeting_id;
+  int64_t stepped_up_at = 0;  // occurredAt
   int64_t stepped_up_recorded_at = 0;
   bool closed = false;
   ev::ClosureReason closure_reason = ev::ClosureReason::kOther;

@@ -1,5 +1,7 @@
 #include "projections/overview.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "ledger/json_codec.h"
@@ -12,7 +14,8 @@ using ledger::FormatRfc3339;
 using ledger::JsonQuote;
 
 constexpr size_t kLiveFamiliesKept = 10000;  // full states kept between catch-ups
-constexpr uint32_t kFactsFormat = 1;
+// 2: action plan updates, the step-up's day and the actions (ids, due days, status).
+constexpr uint32_t kFactsFormat = 2;
 
 // ---------------------------------------------------------------- the saved form
 // A family's facts: varints (u64), zigzag varints (i64), length-prefixed strings, in the
@@ -117,8 +120,16 @@ FamilyState Facts(const FamilyState& f) {
       k.attendees.clear();
       e.meetings.push_back(std::move(k));
     }
+    e.plan_updated_at = ep.plan_updated_at;
+    for (const PlanAction& a : ep.actions) {
+      PlanAction k = a;
+      k.action.description.clear();
+      k.action.owner.clear();
+      e.actions.push_back(std::move(k));
+    }
     e.stepped_up = ep.stepped_up;
     e.stepped_up_to = ep.stepped_up_to;
+    e.stepped_up_at = ep.stepped_up_at;
     e.stepped_up_recorded_at = ep.stepped_up_recorded_at;
     e.closed = ep.closed;
     e.closure_reason = ep.closure_reason;
@@ -170,8 +181,18 @@ std::string Encode(const FamilyState& f) {
       w.I64(m.plan_recorded_at);
       w.I64(m.shared_at);
     }
+    w.U64(e.plan_updated_at.size());
+    for (int64_t at : e.plan_updated_at) w.I64(at);
+    w.U64(e.actions.size());
+    for (const PlanAction& a : e.actions) {
+      w.Str(a.action.action_id);
+      w.Str(a.action.due_on);
+      w.U64(static_cast<uint64_t>(a.action.status));
+      w.Str(a.meeting_id);
+    }
     w.Bool(e.stepped_up);
     w.U64(static_cast<uint64_t>(e.stepped_up_to));
+    w.I64(e.stepped_up_at);
     w.I64(e.stepped_up_recorded_at);
     w.Bool(e.closed);
     w.U64(static_cast<uint64_t>(e.closure_reason));
@@ -198,7 +219,7 @@ std::string Encode(const FamilyState& f) {
 Result<FamilyState> Decode(std::string_view bytes) {
   Reader r(bytes);
   FamilyState f;
-  if (r.U64() != kFactsFormat) return Status::DataLoss("a saved overview entry has another format");
+  if (r.U64() != kFactsFormat) return Status::Unavailable("saved in another format");
   f.family_id = r.Str();
   f.registered = r.Bool();
   f.version = static_cast<uint32_t>(r.U64());
@@ -232,8 +253,18 @@ Result<FamilyState> Decode(std::string_view bytes) {
       k.shared_at = r.I64();
       e.meetings.push_back(std::move(k));
     }
+    for (size_t n = r.Count(); n > 0 && r.ok(); --n) e.plan_updated_at.push_back(r.I64());
+    for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
+      PlanAction a;
+      a.action.action_id = r.Str();
+      a.action.due_on = r.Str();
+      a.action.status = r.Enum<ev::ActionStatus>(3);
+      a.meeting_id = r.Str();
+      e.actions.push_back(std::move(a));
+    }
     e.stepped_up = r.Bool();
     e.stepped_up_to = r.Enum<ev::StepUpTo>(2);
+    e.stepped_up_at = r.I64();
     e.stepped_up_recorded_at = r.I64();
     e.closed = r.Bool();
     e.closure_reason = r.Enum<ev::ClosureReason>(6);
@@ -274,6 +305,7 @@ std::string ItemJson(const InboxItem& i) {
 }  // namespace
 
 Status Overview::Open(const std::function<void(uint64_t, uint64_t)>& progress) {
+  bool older = false;  // saved by an earlier version, in another format: rebuilt
   {
     std::lock_guard lock(mu_);
     CL_ASSIGN_OR_RETURN(ledger::SavedProjection saved, store_.LoadProjection(kOverviewName));
@@ -281,10 +313,19 @@ Status Overview::Open(const std::function<void(uint64_t, uint64_t)>& progress) {
     live_.clear();
     dirty_.clear();
     for (const auto& [family, bytes] : saved.entries) {
-      CL_ASSIGN_OR_RETURN(FamilyState f, Decode(bytes));
-      facts_.emplace(family, std::move(f));
+      auto f = Decode(bytes);
+      if (f.status().code() == Code::kUnavailable) {
+        older = true;
+        break;
+      }
+      CL_RETURN_IF_ERROR(f.status());
+      facts_.emplace(family, std::move(f).value());
     }
     valid_at_ = saved_at_ = saved.valid_at;
+  }
+  if (older) {
+    spdlog::info("overview: saved in an earlier format; rebuilding it from the first event");
+    return Rebuild(progress);
   }
   return CatchUp(progress);
 }
@@ -422,7 +463,7 @@ std::vector<OverdueItem> Overview::Overdue(Day on) const {
     for (const Episode& ep : f.episodes) {
       if (ep.closed) continue;
       EpisodeTimescales ts = EvaluateEpisode(ep, calendar_, on);
-      for (const Timescale& t : ts.timescales) {
+      for (const Timescale& t : ts.history) {  // every open breach, of every interval
         if (t.state != TimescaleState::kBreached) continue;
         Day limit = t.limit_on.value_or(*t.due_on);
         out.push_back({family_id, ep.id, ep.keyworker_id, t.id, t.meeting_id, limit, on - limit});
@@ -476,6 +517,58 @@ std::string Overview::CountsJson(Day on) const {
          ",\"finalisedCopyNotGiven\":" + std::to_string(copy_not_given) +
          ",\"meetingsWithoutNextReview\":" + std::to_string(no_next_review) + "}}";
   return out;
+}
+
+std::string Overview::ComplianceJson(Day from, Day to, Day on, bool with_items) const {
+  std::lock_guard lock(mu_);
+  struct Tally {
+    std::map<std::string, int> states;
+    int due = 0;
+    std::string items;
+  };
+  std::map<std::string, Tally> tallies;
+  for (const char* id : kTimescaleIds) {
+    for (TimescaleState st : kTimescaleStates) {
+      if (st != TimescaleState::kNotStarted) tallies[id].states[std::string(Name(st))] = 0;
+    }
+  }
+  for (const auto& [family_id, f] : facts_) {
+    for (const Episode& ep : f.episodes) {
+      for (const Timescale& t : EvaluateEpisode(ep, calendar_, on).history) {
+        std::optional<Day> day = t.due_on ? t.due_on : t.started_on;
+        if (!day || *day < from || *day > to) continue;
+        Tally& tally = tallies[t.id];
+        ++tally.due;
+        ++tally.states[std::string(Name(t.state))];
+        if (!with_items) continue;
+        auto day_json = [](const std::optional<Day>& d) {
+          return d ? JsonQuote(FormatDay(*d)) : std::string("null");
+        };
+        tally.items +=
+            std::string(tally.items.empty() ? "" : ",") + "{\"familyId\":" + JsonQuote(family_id) +
+            ",\"episodeId\":" + JsonQuote(ep.id) +
+            ",\"meetingId\":" + (t.meeting_id.empty() ? "null" : JsonQuote(t.meeting_id)) +
+            ",\"startedOn\":" + day_json(t.started_on) + ",\"dueOn\":" + day_json(t.due_on) +
+            ",\"metOn\":" + day_json(t.met_on) + ",\"state\":" + JsonQuote(Name(t.state)) +
+            ",\"daysLate\":" + std::to_string(t.days_late) +
+            ",\"reason\":" + (t.reason.empty() ? "null" : JsonQuote(t.reason)) + "}";
+      }
+    }
+  }
+  std::string out = "{\"from\":" + JsonQuote(FormatDay(from)) +
+                    ",\"to\":" + JsonQuote(FormatDay(to)) + ",\"on\":" + JsonQuote(FormatDay(on)) +
+                    ",\"asOfSeq\":" + std::to_string(valid_at_) + ",\"timescales\":{";
+  bool first = true;
+  for (const char* id : kTimescaleIds) {
+    const Tally& tally = tallies[id];
+    out += std::string(first ? "" : ",") + JsonQuote(id) + ":{\"due\":" + std::to_string(tally.due);
+    first = false;
+    for (const auto& [state, n] : tally.states)
+      out += "," + JsonQuote(state) + ":" + std::to_string(n);
+    if (with_items) out += ",\"items\":[" + tally.items + "]";
+    out += "}";
+  }
+  return out + "}}";
 }
 
 std::string Overview::Fingerprint() const {

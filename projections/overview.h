@@ -80,6 +80,13 @@ class Overview {
   // {"on", "asOfSeq", "families", "episodes": {"open", "closed"}, "timescales": {id: {state:
   // count}}, "flags": {...}}: counts only, no personal data.
   std::string CountsJson(Day on) const;
+  // Compliance over a period: every interval of every timescale (of every episode, open or
+  // closed) whose due day falls in from..to (both included; an unknown one by its start),
+  // judged as on `on`: {"from", "to", "on", "asOfSeq", "timescales": {id: {"due", "met",
+  // "metLate", "breached", "stopped", "onTrack", "dueSoon", "unknown", "items": [{"familyId",
+  // "episodeId", "meetingId", "startedOn", "dueOn", "metOn", "state", "daysLate",
+  // "reason"}]}}}. `with_items` false leaves out the lists (counts only: no family ids).
+  std::string ComplianceJson(Day from, Day to, Day on, bool with_items) const;
 
   // The whole state, canonical, for comparing a rebuild with the live fold in tests.
   std::string Fingerprint() const;

@@ -255,7 +255,9 @@ struct FamilyCheck {
   }
   Status operator()(const ev::OutcomeSharedWithParents& b) const {
     const projections::Episode* ep = nullptr;
-    CL_RETURN_IF_ERROR(Episode(b.episode_id, "outcomeSharedWithParents", kAssessmentWork, &ep));
+    // The parents are owed the outcome within 5 working days even when the meeting closed the
+    // episode (share-within-5-wd).
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "outcomeSharedWithParents", {true, false, true}, &ep));
     CL_RETURN_IF_ERROR(Meeting(ep, b.meeting_id));
     return NotBeforeMeeting(ep, b.meeting_id, "the outcome shared");
   }

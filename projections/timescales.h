@@ -1,6 +1,6 @@
 // Timescales: the compliance view of DOMAIN.md, per episode, evaluated "as on" a day.
 //
-// The six timescales by id, each with a state, the day its clock started, the day it is due
+// The nine timescales by id, each with a state, the day its clock started, the day it is due
 // and the day it was met:
 //   assessment-3-weeks   registration completed -> assessment finalised, 21 calendar days
 //   initial-taf-6-weeks  registration completed -> first TAF meeting held, 42 calendar days
@@ -11,6 +11,15 @@
 //   share-within-5-wd    TAF meeting held -> outcome and plan given to the parents, 5 wd
 //   action-outcome-3-wd  meeting that decided step-up or closure -> step-up or closure
 //                        recorded, by recordedAt; 3 working days (target 2)
+//   actions-review-6-weeks  previous review of actions (a TAF meeting held or an action plan
+//                        updated, by occurredAt) -> the next one, 42 calendar days
+//   close-after-withdrawal  consent withdrawn -> episode closed, 3 working days (dueSoon from
+//                        the first: the target is the same day)
+//   next-review-held     a meeting that set nextReviewOn -> a later TAF meeting held on or
+//                        before that day
+// Every interval of every timescale is kept in `history` (per episode, per meeting): a
+// review gap of 101 days stays metLate by 17 after the next meeting is held, a share never
+// made stays breached after later meetings are shared.
 // The per-meeting timescales report the latest meeting (in the order held) that started one;
 // every meeting's own record/share states are listed in `meetings`.
 //
@@ -18,8 +27,8 @@
 // window: the last 5 calendar days; from the 2-working-day target on for the 3-working-day
 // ones; from working day 4 for sharing; from day 42 for reviews), met, metLate,
 // breached (still not met past the limit), stopped (consent was refused or withdrawn, the
-// episode closed, or the meeting decided to step up or close, before it was due: nothing
-// more is owed), and unknown.
+// episode stepped up or closed, or the meeting decided to step up or close, before it was due:
+// nothing more is owed; `reason` says which), and unknown.
 //
 // Unknown: a working-day timescale whose days, from the day after its clock started through
 // its due day, reach a year the calendar does not cover. Its due day (and so its dueSoon day
@@ -66,16 +75,23 @@ static_assert(std::size(kTimescaleStates) == static_cast<size_t>(TimescaleState:
               "a new TimescaleState goes into kTimescaleStates (kUnknown stays last)");
 
 inline constexpr const char* kTimescaleIds[] = {
-    "assessment-3-weeks", "initial-taf-6-weeks", "review-6-12-weeks",
-    "record-within-3-wd", "share-within-5-wd",   "action-outcome-3-wd",
+    "assessment-3-weeks",     "initial-taf-6-weeks",    "review-6-12-weeks",
+    "record-within-3-wd",     "share-within-5-wd",      "action-outcome-3-wd",
+    "actions-review-6-weeks", "close-after-withdrawal", "next-review-held",
 };
 
+// One interval of one timescale: a clock that started, and what became of it as on a day.
 struct Timescale {
   std::string id;
   TimescaleState state = TimescaleState::kNotStarted;
   std::optional<Day> started_on, due_on, limit_on, met_on;  // limit_on: review's 84 days
   std::string meeting_id;  // the meeting that started it, for per-meeting timescales
-  std::string reason;      // why the state is unknown ("calendar does not cover 2028"), else empty
+  // metLate: days after the limit (the due day, or limitOn) it was met; breached: days past
+  // it as on the day. 0 otherwise.
+  int days_late = 0;
+  // unknown: why ("calendar does not cover 2028"); stopped: why ("consent withdrawn",
+  // "consent refused", "stepped up", "episode closed", "meeting decided stepUp"); else empty.
+  std::string reason;
 };
 
 struct MeetingTimescales {
@@ -85,15 +101,27 @@ struct MeetingTimescales {
   bool next_review_missing = false;  // outcome continue and no next review date set
 };
 
+// An action of the plan that is open past its due day.
+struct OverdueAction {
+  std::string action_id, owner, meeting_id;
+  Day due_on;
+};
+
 struct EpisodeTimescales {
   std::string episode_id;
   EpisodeStatus status = EpisodeStatus::kOpen;
   std::string keyworker_id;
-  std::vector<Timescale> timescales;  // the six, in kTimescaleIds order
+  std::vector<Timescale> timescales;  // each id's latest interval, in kTimescaleIds order
+  // Every interval of every timescale that started by the day, in kTimescaleIds order, then by
+  // start: a breach stays here after later meetings, for reports over any period.
+  std::vector<Timescale> history;
   std::vector<MeetingTimescales> meetings;
   bool finalised_not_signed = false;      // finalised FFA not signed by the family
   bool finalised_copy_not_given = false;  // ...or no copy given to them
   std::vector<std::string> meetings_without_next_review;
+  // Meetings whose nextReviewOn is more than 84 days (12 weeks) after them.
+  std::vector<std::string> next_review_beyond_12_weeks;
+  std::vector<OverdueAction> overdue_actions;  // open actions past their due day
 };
 
 // Every episode of `family` as on `on`.
@@ -102,8 +130,10 @@ std::vector<EpisodeTimescales> EvaluateTimescales(const FamilyState& family,
 EpisodeTimescales EvaluateEpisode(const Episode& episode, const Calendar& calendar, Day on);
 
 // {"familyId", "on", "episodes": [{"episodeId", "status", "keyworkerId", "timescales": [{"id",
-// "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId", "reason"}], "meetings": [...],
-// "flags": {"finalisedNotSigned", "finalisedCopyNotGiven", "meetingsWithoutNextReview"}}]}.
+// "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId", "daysLate", "reason"}],
+// "history": [the same, every interval], "meetings": [...], "flags": {"finalisedNotSigned",
+// "finalisedCopyNotGiven", "meetingsWithoutNextReview", "nextReviewBeyond12Weeks",
+// "overdueActions": [{"actionId", "owner", "meetingId", "dueOn"}]}}]}.
 std::string TimescalesJson(const std::string& family_id, Day on,
                            const std::vector<EpisodeTimescales>& episodes);
 

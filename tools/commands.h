@@ -125,6 +125,7 @@ int Restore(const Common& common, const std::string& dir);
 struct ReportOptions {
   std::string which;
   std::string on;
+  std::string from, to;  // counts: compliance over this period too (both or neither)
 };
 int Report(const Common& common, const ReportOptions& options);
 

@@ -213,6 +213,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"inbox", "overdue", "counts"}));
   report_cmd->add_option("--on", report.on,
                          "evaluate timescales as on this day (YYYY-MM-DD; default today)");
+  auto* from_opt = report_cmd->add_option(
+      "--from", report.from,
+      "counts: also compliance over the period from this day (YYYY-MM-DD), with --to: every "
+      "interval due in it, met, met late, breached, stopped, with the list");
+  auto* to_opt = report_cmd->add_option("--to", report.to, "the period's last day, inclusive");
+  from_opt->needs(to_opt);
+  to_opt->needs(from_opt);
+  report_cmd->footer(
+      "Examples:\n  caseledger report inbox\n  caseledger report overdue --on 2026-11-01\n"
+      "  caseledger report counts --from 2026-07-01 --to 2026-09-30   # last quarter");
 
   GenOptions gen;
   auto* gen_cmd = app.add_subcommand(

@@ -197,6 +197,15 @@ int Report(const Common& common, const ReportOptions& options) {
     json = projections::OverdueJson(overview.Overdue(*on), *on, overview.valid_at());
   } else {
     json = overview.CountsJson(*on);
+    if (!options.from.empty()) {
+      auto from = projections::ParseDay(options.from, "--from");
+      auto to = projections::ParseDay(options.to, "--to");
+      if (!from.ok()) return Fail(from.status());
+      if (!to.ok()) return Fail(to.status());
+      if (*to < *from) return Fail(Status::InvalidArgument("--to is before --from", "--to"));
+      json.pop_back();  // the closing brace: the period goes inside
+      json += ",\"period\":" + overview.ComplianceJson(*from, *to, *on, true) + "}";
+    }
   }
   std::cout << projections::PrettyJson(json);
   return 0;

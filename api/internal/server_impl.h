@@ -11,7 +11,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/internal/connection.h"
@@ -100,6 +102,10 @@ Result<std::string> RequiredQuery(const httplib::Params& query, const std::strin
 // The day `name` gives (YYYY-MM-DD), or today in Europe/London.
 Result<projections::Day> DayParam(const httplib::Params& query, const std::string& name,
                                   ledger::Clock& clock);
+// from and to (YYYY-MM-DD, both or neither; from <= to): a reporting period, or nullopt.
+// kInvalidArgument naming the parameter otherwise.
+Result<std::optional<std::pair<projections::Day, projections::Day>>> PeriodParams(
+    const httplib::Params& query);
 // asOf (RFC 3339 recorded time) or asOfSeq; not both. `as_of_text` says which, for people.
 Result<projections::AsOf> AsOfParams(const httplib::Params& query, std::string* as_of_text);
 // The parameter lists the routes share (for the table and OpenAPI).

@@ -162,12 +162,16 @@ const TIMESCALE_WORDS = {
   'record-within-3-wd': 'Plan recorded within 3 working days',
   'share-within-5-wd': 'Plan shared within 5 working days',
   'action-outcome-3-wd': 'Step-up or closure within 3 working days',
+  'actions-review-6-weeks': 'Actions reviewed every 6 weeks',
+  'close-after-withdrawal': 'Closed within 3 working days of withdrawal',
+  'next-review-held': 'Review held by the date set',
 };
 const STATE_WORDS = {
   notStarted: 'Not started', onTrack: 'On track', dueSoon: 'Due soon', met: 'Met',
-  metLate: 'Met late', breached: 'Breached', stopped: 'Stopped',
+  metLate: 'Met late', breached: 'Breached', stopped: 'Stopped', unknown: 'Unknown',
 };
-const STATES = ['breached', 'dueSoon', 'onTrack', 'metLate', 'met', 'notStarted', 'stopped'];
+const STATES = ['breached', 'dueSoon', 'onTrack', 'metLate', 'met', 'notStarted', 'stopped',
+  'unknown'];
 const CATEGORIES = ['contact', 'meeting', 'practitionerUpdate', 'familyUpdate', 'significantEvent',
   'progress', 'documentReceived', 'letterSent', 'supportRequest', 'other'];
 // An enum value of the API in words: "assessmentFinalised" -> "assessment finalised".
@@ -282,6 +286,8 @@ function timescaleItems(timescales) {
     t.dueOn ? h('span', { class: 'due' }, ' · due ' + t.dueOn) : null,
     t.limitOn ? h('span', {}, ' · overdue after ' + t.limitOn) : null,
     t.metOn ? h('span', {}, ' · met ' + t.metOn) : null,
+    t.daysLate ? h('span', {}, ' · ' + t.daysLate + (t.daysLate === 1 ? ' day' : ' days') + ' late') : null,
+    t.reason ? h('span', { class: 'hint' }, ' (' + t.reason + ')') : null,
     t.meetingId ? h('span', { class: 'hint' }, ' (meeting ' + t.meetingId + ')') : null)));
 }
 

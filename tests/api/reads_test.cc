@@ -496,3 +496,41 @@ TEST_CASE("ledger: a consistency proof asked for sizes out of range is a 400 nam
 
 }  // namespace
 }  // namespace caseledger::testing
+
+namespace caseledger::testing {
+namespace {
+
+TEST_CASE(
+    "reports: compliance over a period needs both from and to, in order, and the list of intervals "
+    "goes only to the roles that read every family",
+    "[api]") {
+  TestServer s;
+  s.Seed();
+  const std::string base = "/v1/reports/timescales";
+  CHECK(Refused(s, 400, "invalidArgument",
+                [&] { return s.Get(base + "?from=2026-04-01", "triage-manager"); })["field"]
+            .str() == "to");
+  CHECK(Refused(s, 400, "invalidArgument",
+                [&] {
+                  return s.Get(base + "?from=2026-04-01&to=2026-03-01", "triage-manager");
+                })["field"]
+            .str() == "to");
+  CHECK(Refused(s, 400, "invalidArgument",
+                [&] { return s.Get(base + "?from=April&to=2026-03-01", "dashboard"); })["field"]
+            .str() == "from");
+  const std::string period = base + "?from=2026-01-01&to=2026-12-31";
+  Response tm = s.Get(period, "triage-manager");
+  REQUIRE(tm.status == 200);
+  Json json = tm.json();
+  CHECK(json["period"]["from"].str() == "2026-01-01");
+  CHECK(json["period"]["timescales"]["assessment-3-weeks"]["due"].num() >= 1);
+  CHECK(json["period"]["timescales"]["assessment-3-weeks"]["items"].size() >= 1);
+  Response dash = s.Get(period, "dashboard");
+  REQUIRE(dash.status == 200);
+  CHECK(dash.json()["period"]["timescales"]["assessment-3-weeks"]["due"].num() >= 1);
+  CHECK(dash.body.find("\"items\"") == std::string::npos);
+  CHECK(dash.body.find("F1") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace caseledger::testing

@@ -167,12 +167,24 @@ TEST_CASE("saved projection: start-up loads the saved overview and folds only ne
   CHECK(rebuilt.Fingerprint() == second.Fingerprint());
 }
 
-TEST_CASE("saved projection: a damaged saved entry is reported, not trusted") {
+TEST_CASE(
+    "saved projection: a damaged saved entry is reported, not trusted, and one saved in an earlier "
+    "format is rebuilt") {
   World w;
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(w.OpenFamily("F1"));
+  {
+    // Format 1 (before the compliance history): rebuilt from the first event at start.
+    REQUIRE(
+        w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x01older"}}, true).ok());
+    projections::Overview overview(w.store(), calendar);
+    REQUIRE(overview.Open().ok());
+    CHECK(overview.valid_at() == w.store().Size());
+    CHECK(overview.CountsJson(*projections::ParseDay("2026-05-02")).find("\"open\":1") !=
+          std::string::npos);
+  }
   REQUIRE(
-      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x01garbage"}}, true).ok());
+      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x02garbage"}}, true).ok());
   projections::Overview overview(w.store(), calendar);
   Status s = overview.Open();
   CHECK(s.code() == Code::kDataLoss);

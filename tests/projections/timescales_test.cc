@@ -120,8 +120,10 @@ TEST_CASE("assessment-3-weeks: finalised on the 21st day is met", "[timescales]"
   f.Rec("2026-05-22T15:00:00Z", "assessmentFinalised",
         R"(,"signedByFamily":true,"copyGivenToFamily":true)");
   auto e = f.Eval("2026-05-22");
-  REQUIRE(e.timescales.size() == 6);
-  for (size_t i = 0; i < 6; ++i) CHECK(e.timescales[i].id == projections::kTimescaleIds[i]);
+  REQUIRE(e.timescales.size() == std::size(projections::kTimescaleIds));
+  for (size_t i = 0; i < e.timescales.size(); ++i) {
+    CHECK(e.timescales[i].id == projections::kTimescaleIds[i]);
+  }
   CHECK(Line(e, kA) == "met 2026-05-01 2026-05-22 2026-05-22");
   CHECK_FALSE(e.finalised_not_signed);
   CHECK_FALSE(e.finalised_copy_not_given);
@@ -359,7 +361,7 @@ TEST_CASE("record-within-3-wd: consent withdrawn before the due day stops it (an
                   f.Append("family/F1", DomainLedger::kP1,
                            {{"outcomeSharedWithParents", R"({"episodeId":"E1","meetingId":"M1"})",
                              "2026-05-22T10:00:00Z"}}),
-                  "closure-needs-reason");
+                  "withdrawal-stops-work");
   auto e = f.Eval("2026-06-30");
   CHECK(State(e, kRecord) == "stopped");
   CHECK(State(e, kShare) == "stopped");

@@ -162,7 +162,7 @@ async function main() {
     await page.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('heading', { name: 'Family F1' }).waitFor();
     check(await page.getByRole('cell', { name: 'Alex Example' }).count() === 1, 'members');
-    check(await page.locator('ol.timescales li').count() === 6, 'six timescales');
+    check(await page.locator('ol.timescales li').count() === 9, 'nine timescales');
     const breached = page.locator('ol.timescales li.breached');
     check(await breached.count() >= 1, 'no breached timescale stands out');
     check((await breached.first().textContent()).includes('Breached'), 'a breach is not said in words');
@@ -221,7 +221,7 @@ async function main() {
     await page.getByRole('link', { name: 'Timescales dashboard' }).click();
     await page.getByRole('heading', { name: 'Timescales dashboard' }).waitFor();
     await page.getByRole('heading', { name: 'Breaches' }).waitFor();
-    check(await page.locator('.chart .bar-row').count() === 6, 'the chart has a bar per timescale');
+    check(await page.locator('.chart .bar-row').count() === 9, 'the chart has a bar per timescale');
     const widths = await page.locator('.seg').evaluateAll((segs) => segs.map((s) => s.getBoundingClientRect().width));
     check(widths.length > 0 && widths.every((w) => w > 0), 'chart segments have no width');
     check(await page.locator('table').nth(1).locator('tbody tr').count() >= 1, 'no breaches listed');
