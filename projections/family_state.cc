@@ -204,6 +204,7 @@ struct FamilyFold {
       c.direction = b.direction;
       c.directed_by = e.actor.id;
       c.directed_at = e.occurred_at;
+      c.directions.push_back({b.direction, e.actor.id, e.occurred_at, e.seq});
     }
   }
   void operator()(const ev::SteppedUp& b) {
@@ -315,6 +316,10 @@ std::string_view FamilyIdOf(std::string_view stream) {
 
 std::string PractitionerContactJson(const std::string& id, const Practitioner* p) {
   std::string out = "{\"id\":" + ledger::JsonQuote(id);
+  if (p != nullptr && !p->active) {  // left the service: no contact to give
+    return out + ",\"active\":false,\"needsKeyworker\":true,\"route\":" +
+           ledger::JsonQuote(kNeedsKeyworkerRoute) + "}";
+  }
   if (p != nullptr) {
     out += ",\"name\":" + ledger::JsonQuote(p->name) +
            ",\"agency\":" + ledger::JsonQuote(p->agency) +

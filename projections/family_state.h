@@ -134,6 +134,12 @@ struct Episode {
   const Meeting* FindMeeting(std::string_view meeting_id) const;
 };
 
+struct Direction {
+  std::string text, by;
+  int64_t at = 0;  // occurredAt
+  uint64_t seq = 0;
+};
+
 struct Concern {
   std::string id;
   ev::ConcernSource source = ev::ConcernSource::kOther;
@@ -144,8 +150,9 @@ struct Concern {
   int64_t received_at = 0;  // occurredAt
   int64_t recorded_at = 0;
   bool directed = false;
-  std::string direction, directed_by;
+  std::string direction, directed_by;  // the latest direction
   int64_t directed_at = 0;
+  std::vector<Direction> directions;  // every direction given, in log order
 };
 
 struct Correction {
@@ -176,8 +183,14 @@ struct FamilyState {
   const Concern* FindConcern(std::string_view id) const;
 };
 
+// What to do when an open episode's keyworker has left the service.
+inline constexpr const char* kNeedsKeyworkerRoute =
+    "the episode needs a keyworker: ask the Families First Coordinator (role coordinator) to "
+    "assign one (keyworkerAssigned)";
+
 // {"id", "name", "agency", "email"} of a practitioner (only "id" when `p` is null): the
-// contact given for an open episode's keyworker.
+// contact given for an open episode's keyworker. A deactivated practitioner's contact is never
+// given: {"id", "active": false, "needsKeyworker": true, "route"} instead.
 std::string PractitionerContactJson(const std::string& id, const Practitioner* p);
 
 // The family id of a "family/<id>" stream, or empty.

@@ -141,6 +141,7 @@ FamilyState Facts(const FamilyState& f) {
     Concern k = c;
     k.summary.clear();
     k.direction.clear();
+    k.directions.clear();
     out.concerns.push_back(std::move(k));
   }
   return out;
@@ -294,6 +295,7 @@ Result<FamilyState> Decode(std::string_view bytes) {
 std::string ItemJson(const InboxItem& i) {
   return "{\"familyId\":" + JsonQuote(i.family_id) + ",\"concernId\":" + JsonQuote(i.concern_id) +
          ",\"episodeId\":" + (i.episode_id.empty() ? "null" : JsonQuote(i.episode_id)) +
+         ",\"openEpisode\":" + (i.episode_id.empty() ? "false" : "true") +
          ",\"keyworkerId\":" + (i.keyworker_id.empty() ? "null" : JsonQuote(i.keyworker_id)) +
          ",\"source\":" + JsonQuote(ev::Name(i.source)) + ",\"kind\":" + JsonQuote(i.kind) +
          ",\"aboveThreshold\":" + (i.above_threshold ? "true" : "false") +
@@ -434,7 +436,7 @@ std::vector<InboxItem> Overview::Concerns(bool above) const {
   for (const auto& [family_id, f] : facts_) {
     for (const Concern& c : f.concerns) {
       if (c.above_threshold != above) continue;
-      if (!above && (c.directed || c.episode_id.empty())) continue;
+      if (!above && c.directed) continue;  // with no open episode: routed, shown as such
       const Episode* ep = f.FindEpisode(c.episode_id);
       out.push_back({family_id, c.id, c.episode_id, ep ? ep->keyworker_id : "", c.source, c.kind,
                      c.above_threshold, c.directed, c.seq, c.received_at, c.recorded_at});

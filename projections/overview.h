@@ -70,8 +70,9 @@ class Overview {
   Status Save();
   uint64_t valid_at() const;
 
-  // Concerns below the threshold received while an episode was open and awaiting a triage
-  // direction, oldest first.
+  // Concerns below the threshold awaiting a triage direction, oldest first; those received
+  // while no episode was open too, with no episode ("openEpisode": false in the JSON), so that
+  // they are routed, not lost.
   std::vector<InboxItem> Inbox() const;
   // Concerns above the child-protection threshold, oldest first.
   std::vector<InboxItem> Referrals() const;

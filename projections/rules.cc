@@ -29,10 +29,11 @@ struct Need {
   bool consent = false;           // consent-before-assessment
   bool after_withdrawal = false;  // allowed once consent is withdrawn
   bool after_closure = false;     // allowed on a closed episode
+  bool after_step_up = true;      // allowed once the episode is stepped up (stepped-up)
 };
-constexpr Need kAssessmentWork{true, false, false};
-constexpr Need kEpisodeWork{false, false, false};
-constexpr Need kNoteOrCorrection{false, true, true};
+constexpr Need kAssessmentWork{true, false, false, false};
+constexpr Need kEpisodeWork{false, false, false, true};
+constexpr Need kNoteOrCorrection{false, true, true, true};
 
 using PractitionerLookup = std::function<Result<const Practitioner*>(const std::string&)>;
 
@@ -91,6 +92,14 @@ struct FamilyCheck {
                         "consentWithdrawn) may be recorded, not " +
                         std::string(what));
     }
+    if (ep->stepped_up && !need.after_step_up) {
+      return Refuse("stepped-up",
+                    "episode " + id + " was stepped up to " +
+                        std::string(ev::Name(ep->stepped_up_to)) +
+                        ": the FFA stops there, so not " + std::string(what) +
+                        "; case notes, sharing a meeting's outcome and the closure (reason "
+                        "steppedUp) may still be recorded");
+    }
     if (need.consent && !ep->consent.given) {
       return Refuse("consent-before-assessment",
                     "no consent to the assessment has been given on episode " + id +
@@ -130,12 +139,16 @@ struct FamilyCheck {
   Status operator()(const ev::EpisodeOpened& b) const {
     if (const projections::Episode* open = f.OpenEpisode()) {
       CL_ASSIGN_OR_RETURN(const Practitioner* kw, practitioner(open->keyworker_id));
-      std::string contact = kw != nullptr ? kw->name + " (" + kw->email + ")" : open->keyworker_id;
-      return Refuse("one-open-episode",
-                    "family " + f.family_id + " already has an open episode, " + open->id +
-                        "; contact its keyworker " + contact,
-                    "{\"episodeId\":" + JsonQuote(open->id) +
-                        ",\"keyworker\":" + PractitionerContactJson(open->keyworker_id, kw) + "}");
+      std::string contact =
+          kw == nullptr ? "contact its keyworker " + open->keyworker_id
+          : !kw->active
+              ? std::string("its keyworker has left the service, so ") + kNeedsKeyworkerRoute
+              : "contact its keyworker " + kw->name + " (" + kw->email + ")";
+      return Refuse(
+          "one-open-episode",
+          "family " + f.family_id + " already has an open episode, " + open->id + "; " + contact,
+          "{\"episodeId\":" + JsonQuote(open->id) +
+              ",\"keyworker\":" + PractitionerContactJson(open->keyworker_id, kw) + "}");
     }
     if (f.FindEpisode(b.episode_id) != nullptr) {
       return Refuse("corrections-not-edits",
@@ -149,10 +162,24 @@ struct FamilyCheck {
   }
   Status operator()(const ev::ConsentRefused& b) const {
     if (b.episode_id.empty()) return Status();  // refused at the outset
-    return Episode(b.episode_id, "consentRefused", kEpisodeWork);
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "consentRefused", kEpisodeWork, &ep));
+    if (ep->consent.given) {
+      return Refuse("consent-order", "consent was given on episode " + b.episode_id +
+                                         ": a refusal comes before consent; if the family no "
+                                         "longer agrees, record consentWithdrawn");
+    }
+    return Status();
   }
   Status operator()(const ev::ConsentWithdrawn& b) const {
-    return Episode(b.episode_id, "a second withdrawal", kEpisodeWork);
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "a second withdrawal", kEpisodeWork, &ep));
+    if (!ep->consent.given) {
+      return Refuse("consent-order", "no consent was given on episode " + b.episode_id +
+                                         " to withdraw: record consentRefused if the family "
+                                         "declines the FFA");
+    }
+    return Status();
   }
   Status operator()(const ev::KeyworkerAssigned& b) const {
     CL_RETURN_IF_ERROR(Episode(b.episode_id, "keyworkerAssigned", kEpisodeWork));
@@ -268,15 +295,24 @@ struct FamilyCheck {
     return Status();
   }
   Status operator()(const ev::TriageDirectionGiven& b) const {
-    if (f.FindConcern(b.concern_id) == nullptr) {
+    const Concern* c = f.FindConcern(b.concern_id);
+    if (c == nullptr) {
       return Refuse("known-references",
                     "no concern " + b.concern_id + " was received for family " + f.family_id);
+    }
+    if (c->above_threshold) {
+      return Refuse("concern-routing",
+                    "concern " + b.concern_id +
+                        " is above the child-protection threshold: it is a child-protection "
+                        "referral, outside the FFA and triage; step the episode up (steppedUp "
+                        "to familySafeguarding) instead of giving a triage direction");
     }
     return Status();
   }
   Status operator()(const ev::SteppedUp& b) const {
     const projections::Episode* ep = nullptr;
-    CL_RETURN_IF_ERROR(Episode(b.episode_id, "steppedUp", kEpisodeWork, &ep));
+    // Escalation to safeguarding stays possible after a withdrawal.
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "steppedUp", {false, true, false, true}, &ep));
     if (ep->stepped_up) {
       return Refuse("corrections-not-edits", "episode " + b.episode_id + " is already stepped up");
     }
@@ -285,7 +321,7 @@ struct FamilyCheck {
   }
   Status operator()(const ev::Signposted& b) const {
     if (b.episode_id.empty()) return Status();
-    return Episode(b.episode_id, "signposted", {false, true, false});
+    return Episode(b.episode_id, "signposted", {false, true, false, true});
   }
   Status operator()(const ev::EpisodeClosed& b) const {
     const projections::Episode* ep = f.FindEpisode(b.episode_id);
@@ -293,8 +329,10 @@ struct FamilyCheck {
       return Refuse("closure-needs-reason", "episode " + b.episode_id + " is already closed");
     }
     bool for_withdrawal = b.reason == ev::ClosureReason::kConsentWithdrawn;
-    CL_RETURN_IF_ERROR(Episode(b.episode_id, "a closure for another reason than consentWithdrawn",
-                               {false, for_withdrawal, false}, &ep));
+    bool for_step_up = b.reason == ev::ClosureReason::kSteppedUp;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id,
+                               "a closure for another reason than consentWithdrawn or steppedUp",
+                               {false, for_withdrawal || for_step_up, false, true}, &ep));
     if (b.reason == ev::ClosureReason::kOther && b.detail.empty()) {
       return Refuse("closure-needs-reason", "closing for reason \"other\" needs a detail");
     }

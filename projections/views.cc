@@ -106,6 +106,12 @@ std::string ConcernJson(const Concern& c) {
          ",\"recordedAt\":" + Time(c.recorded_at) + ",\"seq\":" + std::to_string(c.seq) +
          ",\"directed\":" + Bool(c.directed) + ",\"direction\":" + OptText(c.direction) +
          ",\"directedBy\":" + OptText(c.directed_by) + ",\"directedAt\":" + Time(c.directed_at) +
+         ",\"directions\":" +
+         List(c.directions,
+              [](const Direction& d) {
+                return "{\"direction\":" + JsonQuote(d.text) + ",\"by\":" + JsonQuote(d.by) +
+                       ",\"at\":" + Time(d.at) + ",\"seq\":" + std::to_string(d.seq) + "}";
+              }) +
          "}";
 }
 

@@ -74,7 +74,9 @@ TEST_CASE(
   CHECK(json.find("Secret summary") == std::string::npos);  // summaries are read when shown
 }
 
-TEST_CASE("triage inbox: a concern with no open episode is not triage's") {
+TEST_CASE(
+    "triage inbox: a concern on a family with no open episode is routed to the inbox, shown "
+    "with no episode, not lost") {
   World w;
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(
@@ -82,7 +84,12 @@ TEST_CASE("triage inbox: a concern with no open episode is not triage's") {
   REQUIRE_APPENDED(Concern(w, "F3", "C1", false));
   projections::Overview overview(w.store(), calendar);
   REQUIRE(overview.Open().ok());
-  CHECK(overview.Inbox().empty());
+  auto inbox = overview.Inbox();
+  REQUIRE(inbox.size() == 1);
+  CHECK(inbox[0].concern_id == "C1");
+  CHECK(inbox[0].episode_id.empty());
+  CHECK(projections::InboxJson(inbox, {}, overview.valid_at()).find("\"openEpisode\":false") !=
+        std::string::npos);
 }
 
 TEST_CASE("overdue list and timescale counts across families, with no personal data") {

@@ -1,4 +1,5 @@
 // The rules of DOMAIN.md, each named by its id, allowed and refused, against a real ledger.
+#include "projections/views.h"
 #include "tests/projections/domain_ledger.h"
 
 namespace caseledger::testing {
@@ -375,6 +376,100 @@ TEST_CASE("rules: state survives a restart (the guard reloads streams from the s
       "one-open-episode");
   REQUIRE_REFUSED(w, w.Note({"P9", "practitioner", "", ""}, "N1"), "registered-practitioner");
   REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
+}
+
+TEST_CASE("consent-order: a withdrawal needs consent given first, and a refusal comes before it") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_REFUSED(w, w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"r")"),
+                  "consent-order");
+  REQUIRE_APPENDED(w.Consent("F1"));
+  auto refused = w.Work("consentRefused", R"(,"refusedBy":"Parent")");
+  REQUIRE_REFUSED(w, refused, "consent-order");
+  CHECK(refused.status().message().find("consentWithdrawn") != std::string::npos);
+  REQUIRE_APPENDED(w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"r")"));
+}
+
+TEST_CASE(
+    "stepped-up: after a step-up the FFA's work is refused, while case notes, the outcome "
+    "shared and the closure (steppedUp) are still recorded") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  REQUIRE_APPENDED(w.Meeting("M1", "stepUp"));
+  REQUIRE_APPENDED(
+      w.Work("steppedUp", R"(,"to":"assessmentAndIntervention","reason":"r","meetingId":"M1")"));
+  REQUIRE_REFUSED(w, w.Work("assessmentStarted"), "stepped-up");
+  REQUIRE_REFUSED(w, w.Meeting("M2"), "stepped-up");
+  REQUIRE_REFUSED(w, w.Work("actionPlanUpdated", R"(,"meetingId":"M1","actions":[])"),
+                  "stepped-up");
+  REQUIRE_APPENDED(w.Note(L::kP1, "N1"));
+  REQUIRE_APPENDED(w.Work("outcomeSharedWithParents", R"(,"meetingId":"M1")"));
+  REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"steppedUp","meetingId":"M1")"));
+}
+
+TEST_CASE(
+    "stepped-up: escalation to safeguarding stays possible after consent is withdrawn, and the "
+    "episode then closes for steppedUp") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  REQUIRE_APPENDED(w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"r")"));
+  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
+                            {{"steppedUp", R"({"episodeId":"E1","to":"familySafeguarding",)"
+                                           R"("reason":"police notification"})"}}));
+  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
+                            {{"episodeClosed", R"({"episodeId":"E1","reason":"steppedUp"})"}}));
+}
+
+TEST_CASE(
+    "concern-routing: a triage direction on a concern above the threshold is refused, and every "
+    "direction on one below it is kept") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  auto concern = [&](const std::string& id, bool above) {
+    return w.Append("family/F1", L::kHelpdesk,
+                    {{"concernReceived", R"({"concernId":")" + id +
+                                             R"(","source":"police","kind":"k","summary":"s",)"
+                                             R"("aboveThreshold":)" +
+                                             (above ? "true" : "false") + "}"}});
+  };
+  auto direct = [&](const std::string& id, const std::string& text) {
+    return w.Append("family/F1", L::kTriage,
+                    {{"triageDirectionGiven",
+                      R"({"concernId":")" + id + R"(","direction":")" + text + R"("})"}});
+  };
+  REQUIRE_APPENDED(concern("C1", true));
+  REQUIRE_REFUSED(w, direct("C1", "keyworker to follow up"), "concern-routing");
+  REQUIRE_APPENDED(concern("C2", false));
+  REQUIRE_APPENDED(direct("C2", "first"));
+  REQUIRE_APPENDED(direct("C2", "second, after the strategy call"));
+  auto events = projections::ReadFamily(w.store(), "F1", w.store().Size());
+  REQUIRE(events.ok());
+  auto f = projections::FoldFamily(std::move(events).value());
+  const projections::Concern* c2 = f.FindConcern("C2");
+  REQUIRE(c2 != nullptr);
+  REQUIRE(c2->directions.size() == 2);
+  CHECK(c2->directions[0].text == "first");
+  CHECK(c2->direction == "second, after the strategy call");
+}
+
+TEST_CASE(
+    "one-open-episode: a deactivated keyworker's contact is never given, and the refusal says the "
+    "episode needs a keyworker and names the coordinator's route") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1", "E1", "P2"));
+  REQUIRE_APPENDED(w.Append("practitioner/P2", L::kAdmin,
+                            {{"practitionerDeactivated", R"({"reason":"left the service"})"}}));
+  auto second = w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"episodeOpened",
+        R"({"episodeId":"E2","keyworkerId":"P1","registrationCompletedOn":"2026-04-30"})"}});
+  REQUIRE_REFUSED(w, second, "one-open-episode");
+  CHECK(second.status().message().find("P2@example.org") == std::string::npos);
+  CHECK(second.status().message().find("needs a keyworker") != std::string::npos);
+  CHECK(second.status().details().find("P2@example.org") == std::string::npos);
+  CHECK(second.status().details().find("\"needsKeyworker\":true") != std::string::npos);
 }
 
 }  // namespace
