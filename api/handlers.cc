@@ -6,6 +6,7 @@
 #include "ledger/proof_json.h"
 #include "ledger/time_format.h"
 #include "projections/data_protection.h"
+#include "projections/step_up_pack.h"
 
 namespace caseledger::api {
 
@@ -72,12 +73,11 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
   projections::FamilyState current;
   if (practitioner) current = projections::FoldFamily(all);
   if (!MayReadFamily(*c.principal, current)) {
-    return Status::PermissionDenied(
-        std::string("role ") + RoleName(c.principal->role) + " actor " + c.principal->actor_id +
-        " may not read family " + out.id +
-        (c.principal->role == Role::kPractitioner
-             ? ": only its keyworker, TAF members and the practitioner who registered it may"
-             : ""));
+    return Status::PermissionDenied(std::string("role ") + RoleName(c.principal->role) + " actor " +
+                                    c.principal->actor_id + " may not read family " + out.id +
+                                    (c.principal->role == Role::kPractitioner
+                                         ? ": only its keyworker and TAF members may"
+                                         : ""));
   }
   CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store_, as_of));
   for (auto& e : all) {
@@ -129,10 +129,16 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
   if (format != "json" && format != "csv" && format != "html") {
     return Status::InvalidArgument("format must be json, csv or html", "format");
   }
+  bool computed = true;  // the computed entries unless computed=false
+  if (Query(c.query, "computed") != nullptr) {
+    CL_ASSIGN_OR_RETURN(computed, BoolParam(c.query, "computed"));
+  }
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "chronology"));
+  CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
+  auto names = projections::StoreNames(store_, read.as_of_seq);
   auto entries = projections::FilterChronology(
-      projections::BuildChronology(read.events, *ctx_.calendar,
-                                   projections::StoreNames(store_, read.as_of_seq)),
+      computed ? projections::ChronologyWithComputed(read.events, *ctx_.calendar, names, on)
+               : projections::BuildChronology(read.events, *ctx_.calendar, names),
       filter);
   projections::ChronologyHeading heading{read.id, read.as_of_seq, read.as_of_text};
   Reply r;
@@ -150,6 +156,34 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
     r.body = projections::ChronologyJson(heading, entries);
   }
   return r;
+}
+
+Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& read) {
+  if (Query(c.query, "on") != nullptr) return DayParam(c.query, "on", *ctx_.clock);
+  if (read.as_of_seq >= store_.Size()) return projections::LondonDay(ctx_.clock->NowMicros());
+  CL_ASSIGN_OR_RETURN(auto at, store_.ReadLog(read.as_of_seq - 1, 1));
+  if (at.empty()) return projections::LondonDay(ctx_.clock->NowMicros());
+  return projections::LondonDay(at[0].recorded_at);
+}
+
+Result<Reply> Server::Impl::StepUpPack(const Call& c) {
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "stepUpPack"));
+  CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
+  const projections::FamilyState state = projections::FoldFamily(read.events);
+  const auto chronology = projections::ChronologyWithComputed(
+      read.events, *ctx_.calendar, projections::StoreNames(store_, read.as_of_seq), on);
+  projections::StepUpPackInput in;
+  in.family = &state;
+  in.chronology = &chronology;
+  in.calendar = ctx_.calendar;
+  in.on = on;
+  in.as_of_seq = read.as_of_seq;
+  in.as_of_text = read.as_of_text;
+  in.practitioner = [this, &read](const std::string& id) {
+    auto p = projections::ReadPractitioner(store_, id, read.as_of_seq);
+    return p.ok() ? std::move(p).value() : projections::Practitioner{};
+  };
+  return Json(projections::StepUpPackJson(in));
 }
 
 // ---------------------------------------------------------------- data protection

@@ -105,8 +105,22 @@ void Server::Impl::DefineRoutes() {
                          P("to", "string", "to this day, inclusive"),
                          P("category", "string", "comma-separated case note categories"),
                          P("significant", "boolean", "only significant entries"),
+                         P("computed", "boolean",
+                           "with the computed entries: missed timescales and unfinished "
+                           "states, as on the day (default true)"),
+                         P("on", "string",
+                           "judge the computed entries as on this day (default: the as-of "
+                           "day, or today)"),
                          P("format", "string", "json (default), csv or html")}),
        "", "application/json", bind(&Impl::Chronology)},
+      {"GET", "/v1/families/{id}/step-up-pack",
+       "The step-up pack: consent, keyworker (active or not), TAF members, open and overdue "
+       "actions with owners, concerns with directions, every timescale missed, the significant "
+       "chronology; as of any moment, logged like any read",
+       kReaders,
+       With(AsOfDocs(), {P("on", "string",
+                           "judge timescales as on this day (default: the as-of day, or today)")}),
+       "", "application/json", bind(&Impl::StepUpPack)},
       {"GET", "/v1/families/{id}/events", "The family's events as recorded", kReaders,
        With(AsOfDocs(), {P("fromVersion", "integer", "the first version (default 1)"),
                          P("limit", "integer", "at most this many (default 100, at most 1000)"),

@@ -76,17 +76,19 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     case s::Event::CONSENT_GIVEN: {
       auto d = e.getConsentGiven();
       return Body{ConsentGiven{Text(d.getEpisodeId()), open(d.getGivenBy()),
-                               As<ConsentScope>(d.getScope()), As<ConsentMethod>(d.getMethod())}};
+                               As<ConsentScope>(d.getScope()), As<ConsentMethod>(d.getMethod()),
+                               Text(d.getMemberId())}};
     }
     case s::Event::CONSENT_REFUSED: {
       auto d = e.getConsentRefused();
       return Body{ConsentRefused{Text(d.getEpisodeId()), open(d.getRefusedBy()),
-                                 d.hasReason() ? open(d.getReason()) : std::string()}};
+                                 d.hasReason() ? open(d.getReason()) : std::string(),
+                                 Text(d.getMemberId())}};
     }
     case s::Event::CONSENT_WITHDRAWN: {
       auto d = e.getConsentWithdrawn();
-      return Body{
-          ConsentWithdrawn{Text(d.getEpisodeId()), open(d.getWithdrawnBy()), open(d.getReason())}};
+      return Body{ConsentWithdrawn{Text(d.getEpisodeId()), open(d.getWithdrawnBy()),
+                                   open(d.getReason()), Text(d.getMemberId())}};
     }
     case s::Event::KEYWORKER_ASSIGNED: {
       auto d = e.getKeyworkerAssigned();
@@ -115,7 +117,8 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
       auto d = e.getAssessmentFinalised();
       return Body{AssessmentFinalised{
           Text(d.getEpisodeId()), d.getSignedByFamily(), d.getCopyGivenToFamily(),
-          d.hasKeyworkerAnalysis() ? open(d.getKeyworkerAnalysis()) : std::string()}};
+          d.hasKeyworkerAnalysis() ? open(d.getKeyworkerAnalysis()) : std::string(),
+          d.getHardToEngage()}};
     }
     case s::Event::CASE_NOTE_ADDED: {
       auto d = e.getCaseNoteAdded();
@@ -194,6 +197,35 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
       auto d = e.getRecordViewed();
       return Body{RecordViewed{Text(d.getFamilyId()), Text(d.getView()), Text(d.getPurpose())}};
     }
+    case s::Event::HELPDESK_CHECK_MADE: {
+      auto d = e.getHelpdeskCheckMade();
+      return Body{HelpdeskCheckMade{Text(d.getAskedBy()), d.getIdentityVerified(),
+                                    As<HelpdeskCheckResult>(d.getResult()),
+                                    Text(d.getContactGiven()), Text(d.getEpisodeId())}};
+    }
+    case s::Event::ASSESSMENT_SIGNED: {
+      auto d = e.getAssessmentSigned();
+      return Body{AssessmentSigned{Text(d.getEpisodeId()), d.getSignedByFamily(),
+                                   d.getCopyGivenToFamily(),
+                                   d.hasSignedBy() ? open(d.getSignedBy()) : std::string()}};
+    }
+    case s::Event::CHILD_PROTECTION_REFERRAL_MADE: {
+      auto d = e.getChildProtectionReferralMade();
+      return Body{ChildProtectionReferralMade{Text(d.getConcernId()), Text(d.getEpisodeId()),
+                                              Text(d.getReferredTo()), open(d.getReason())}};
+    }
+    case s::Event::ADVICE_SOUGHT: {
+      auto d = e.getAdviceSought();
+      return Body{AdviceSought{Text(d.getEpisodeId()), As<AdviceSource>(d.getFrom()),
+                               open(d.getSummary()),
+                               d.hasOutcome() ? open(d.getOutcome()) : std::string()}};
+    }
+    case s::Event::FAMILY_NOTE_ADDED: {
+      auto d = e.getFamilyNoteAdded();
+      return Body{FamilyNoteAdded{Text(d.getNoteId()), As<NoteCategory>(d.getCategory()),
+                                  open(d.getText()), d.getSignificant(),
+                                  Text(d.getSourceAgency())}};
+    }
   }
   return Status::InvalidArgument("an event kind this version does not know (" +
                                  std::to_string(static_cast<int>(e.which())) + ")");
@@ -225,6 +257,12 @@ std::string_view Name(ConcernSource v) {
 std::string_view Name(StepUpTo v) { return EnumName<s::StepUpTo>(static_cast<unsigned>(v)); }
 std::string_view Name(ClosureReason v) {
   return EnumName<s::ClosureReason>(static_cast<unsigned>(v));
+}
+std::string_view Name(HelpdeskCheckResult v) {
+  return EnumName<s::HelpdeskCheckResult>(static_cast<unsigned>(v));
+}
+std::string_view Name(AdviceSource v) {
+  return EnumName<s::AdviceSource>(static_cast<unsigned>(v));
 }
 
 Result<NoteCategory> ParseNoteCategory(std::string_view name) {

@@ -57,6 +57,14 @@ enum class ClosureReason {
   kSingleAgencySufficient,
   kOther,
 };
+enum class HelpdeskCheckResult { kOpenEpisodeFound, kNoOpenEpisode };
+enum class AdviceSource {
+  kLineManager,
+  kSeniorCoordinator,
+  kFamiliesFirstCoordinator,
+  kEarlyHelpAdviceLine,
+  kOther,
+};
 
 std::string_view Name(Course v);
 std::string_view Name(MemberRole v);
@@ -69,6 +77,8 @@ std::string_view Name(ActionStatus v);
 std::string_view Name(ConcernSource v);
 std::string_view Name(StepUpTo v);
 std::string_view Name(ClosureReason v);
+std::string_view Name(HelpdeskCheckResult v);
+std::string_view Name(AdviceSource v);
 // The category named `name` (JSON spelling); kInvalidArgument otherwise.
 Result<NoteCategory> ParseNoteCategory(std::string_view name);
 
@@ -105,12 +115,13 @@ struct ConsentGiven {
   std::string episode_id, given_by;
   ConsentScope scope;
   ConsentMethod method;
+  std::string member_id;
 };
 struct ConsentRefused {
-  std::string episode_id, refused_by, reason;
+  std::string episode_id, refused_by, reason, member_id;
 };
 struct ConsentWithdrawn {
-  std::string episode_id, withdrawn_by, reason;
+  std::string episode_id, withdrawn_by, reason, member_id;
 };
 struct KeyworkerAssigned {
   std::string episode_id, practitioner_id;
@@ -135,6 +146,7 @@ struct AssessmentFinalised {
   bool signed_by_family;
   bool copy_given_to_family;
   std::string keyworker_analysis;
+  bool hard_to_engage = false;
 };
 struct CaseNoteAdded {
   std::string episode_id, note_id;
@@ -208,6 +220,35 @@ struct RecordViewed {
   std::string family_id, view, purpose;
 };
 
+// family/<id> streams, added in the second edition
+struct HelpdeskCheckMade {
+  std::string asked_by;
+  bool identity_verified;
+  HelpdeskCheckResult result;
+  std::string contact_given, episode_id;
+};
+struct AssessmentSigned {
+  std::string episode_id;
+  bool signed_by_family;
+  bool copy_given_to_family;
+  std::string signed_by;
+};
+struct ChildProtectionReferralMade {
+  std::string concern_id, episode_id, referred_to, reason;
+};
+struct AdviceSought {
+  std::string episode_id;
+  AdviceSource from;
+  std::string summary, outcome;
+};
+struct FamilyNoteAdded {
+  std::string note_id;
+  NoteCategory category;
+  std::string text;
+  bool significant;
+  std::string source_agency;
+};
+
 // In the schema's union order.
 using Body =
     std::variant<PractitionerRegistered, PractitionerTrained, PractitionerDeactivated,
@@ -217,7 +258,8 @@ using Body =
                  AssessmentFinalised, CaseNoteAdded, DocumentUploaded, TafMeetingHeld,
                  ActionPlanUpdated, OutcomeSharedWithParents, ConcernReceived, TriageDirectionGiven,
                  SteppedUp, Signposted, EpisodeClosed, RecordCorrected, LegalHoldApplied,
-                 LegalHoldReleased, FamilyErased, RecordViewed>;
+                 LegalHoldReleased, FamilyErased, RecordViewed, HelpdeskCheckMade, AssessmentSigned,
+                 ChildProtectionReferralMade, AdviceSought, FamilyNoteAdded>;
 
 // A recorded event, decoded: the envelope of RecordedEvent (without the stored bytes) and
 // its body.

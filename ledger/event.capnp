@@ -146,6 +146,17 @@ struct Event {
     # -- the access stream --
     recordViewed @38 :RecordViewed;
     # Someone read a family's record (the access log).
+    # -- family/<id> streams, added in the second edition --
+    helpdeskCheckMade @39 :HelpdeskCheckMade;
+    # The Helpdesk checked for an open FFA on a practitioner's request, and answered.
+    assessmentSigned @40 :AssessmentSigned;
+    # The family signed the finalised FFA and/or was given a copy, after it was finalised.
+    childProtectionReferralMade @41 :ChildProtectionReferralMade;
+    # A child-protection referral (HSCB procedures) went to children's social care.
+    adviceSought @42 :AdviceSought;
+    # The practitioner sought advice on how best to support the family.
+    familyNoteAdded @43 :FamilyNoteAdded;
+    # A note on the family outside any episode (e.g. consent refused at the outset).
   }
 }
 
@@ -245,6 +256,8 @@ struct ConsentGiven {
   # What the consent covers.
   method @3 :ConsentMethod;
   # Written or verbal.
+  memberId @4 :Text $optional $id;
+  # The registered family member (familyRegistered's memberId) who consented, when named.
 }
 
 struct ConsentRefused {
@@ -254,6 +267,8 @@ struct ConsentRefused {
   # Who refused (personal data).
   reason @2 :Sealed $optional;
   # Why, in their words (personal data).
+  memberId @3 :Text $optional $id;
+  # The registered family member (familyRegistered's memberId) who refused, when named.
 }
 
 struct ConsentWithdrawn {
@@ -263,6 +278,8 @@ struct ConsentWithdrawn {
   # Who withdrew consent (personal data).
   reason @2 :Sealed;
   # The reason for withdrawal, recorded before closing (personal data).
+  memberId @3 :Text $optional $id;
+  # The registered family member (familyRegistered's memberId) who withdrew, when named.
 }
 
 struct KeyworkerAssigned {
@@ -309,6 +326,9 @@ struct AssessmentFinalised {
   # A copy was given to the family.
   keyworkerAnalysis @3 :Sealed $optional;
   # The keyworker's analysis, e.g. the difficulties where the family is hard to engage.
+  hardToEngage @4 :Bool $optional;
+  # The family was difficult to engage or evasive: the keyworker's analysis must then record
+  # the difficulties (absent: false).
 }
 
 enum NoteCategory {
@@ -520,3 +540,84 @@ struct RecordViewed {
   # Why, when the reader said.
 }
 
+
+# ---------------------------------------------------------------- families, second edition
+
+enum HelpdeskCheckResult {
+  openEpisodeFound @0;
+  # The family has an open FFA: the practitioner is given its keyworker's contact.
+  noOpenEpisode @1;
+  # No open FFA: the practitioner may initiate one (the registration form).
+}
+
+struct HelpdeskCheckMade {
+  askedBy @0 :Text;
+  # Who asked for the check: the practitioner's id or name (staff data).
+  identityVerified @1 :Bool;
+  # The Helpdesk verified that the caller is the practitioner they say (e.g. by calling back
+  # through their agency's main number).
+  result @2 :HelpdeskCheckResult;
+  # What the Helpdesk answered.
+  contactGiven @3 :Text $optional;
+  # The keyworker contact given to the caller, when an open episode was found (staff data).
+  episodeId @4 :Text $optional $id;
+  # The open episode found, when there is one.
+}
+
+struct AssessmentSigned {
+  episodeId @0 :Text $id;
+  # The episode whose finalised assessment (FFA) this concerns.
+  signedByFamily @1 :Bool;
+  # The family signed the finalised FFA.
+  copyGivenToFamily @2 :Bool;
+  # A copy of the finalised FFA was given to the family.
+  signedBy @3 :Sealed $optional;
+  # The family member who signed (personal data).
+}
+
+struct ChildProtectionReferralMade {
+  concernId @0 :Text $optional $id;
+  # The concern that led to the referral, when it came from one.
+  episodeId @1 :Text $optional $id;
+  # The episode (one FFA) it concerns, when there is one.
+  referredTo @2 :Text;
+  # Where the referral went, e.g. children's social care or the HSCB referral line.
+  reason @3 :Sealed;
+  # Why the child is thought to be harmed or at risk of harm (personal data).
+}
+
+enum AdviceSource {
+  lineManager @0;
+  # The practitioner's own line manager.
+  seniorCoordinator @1;
+  # The local Senior Coordinator.
+  familiesFirstCoordinator @2;
+  # The local Families First Coordinator.
+  earlyHelpAdviceLine @3;
+  # The Early Help Advice Line for Professionals.
+  other @4;
+}
+
+struct AdviceSought {
+  episodeId @0 :Text $optional $id;
+  # The episode (one FFA) it concerns, when there is one (refusal at the outset has none).
+  from @1 :AdviceSource;
+  # Whom the advice was sought from.
+  summary @2 :Sealed;
+  # What advice was sought, and why (personal data).
+  outcome @3 :Sealed $optional;
+  # The advice given and what is to be done (personal data).
+}
+
+struct FamilyNoteAdded {
+  noteId @0 :Text $id;
+  # Names the note within the family, so a correction can refer to it.
+  category @1 :NoteCategory;
+  # What kind of work the note records (the chronology's category).
+  text @2 :Sealed;
+  # The note itself (personal data).
+  significant @3 :Bool;
+  # Marked significant: shown in the significant-only chronology.
+  sourceAgency @4 :Text $optional;
+  # The agency the information came from.
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +44,18 @@ Day LondonDay(int64_t micros) {
   auto local = date::make_zoned(London(), t).get_local_time();
   auto days = date::floor<date::days>(local);
   return Day{static_cast<int32_t>(days.time_since_epoch().count())};
+}
+
+std::string FormatLondon(int64_t micros) {
+  date::sys_time<std::chrono::seconds> t{std::chrono::seconds{micros / 1'000'000}};
+  auto zoned = date::make_zoned(London(), t);
+  auto info = zoned.get_info();
+  const auto offset = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
+  const int minutes = static_cast<int>(offset < 0 ? -offset : offset) % (24 * 60);
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%c%02d:%02d", offset < 0 ? '-' : '+', minutes / 60,
+                minutes % 60);
+  return date::format("%Y-%m-%dT%H:%M:%S", zoned.get_local_time()) + tail;
 }
 
 int64_t LondonMidnight(Day day) {

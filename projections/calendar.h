@@ -40,6 +40,9 @@ std::string FormatDay(Day day);
 // The Europe/London date of an instant (microseconds since the epoch, UTC): the time-zone
 // database of the system (tzdata), through the date/tz library.
 Day LondonDay(int64_t micros);
+// An instant as London's wall clock with its offset, RFC 3339 to the second:
+// "2026-07-02T11:15:00+01:00" (BST), "2026-01-05T09:00:00+00:00" (GMT).
+std::string FormatLondon(int64_t micros);
 // The instant London's day `day` begins (00:00 local time), in microseconds since the epoch.
 int64_t LondonMidnight(Day day);
 // 0 = Monday ... 6 = Sunday.

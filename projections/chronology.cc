@@ -8,6 +8,7 @@
 #include "ledger/time_format.h"
 #include "projections/event_kinds.h"
 #include "projections/family_state.h"
+#include "projections/timescales.h"
 
 namespace caseledger::projections {
 namespace {
@@ -72,6 +73,22 @@ std::string ClosureWords(ev::ClosureReason r) {
       return "other";
   }
   return "unknown";
+}
+
+std::string AdviceWords(ev::AdviceSource s) {
+  switch (s) {
+    case ev::AdviceSource::kLineManager:
+      return "the line manager";
+    case ev::AdviceSource::kSeniorCoordinator:
+      return "the Senior Coordinator";
+    case ev::AdviceSource::kFamiliesFirstCoordinator:
+      return "the Families First Coordinator";
+    case ev::AdviceSource::kEarlyHelpAdviceLine:
+      return "the Early Help Advice Line";
+    case ev::AdviceSource::kOther:
+      return "another source";
+  }
+  return "another source";
 }
 
 std::string NoteCategoryWords(ev::NoteCategory c) {
@@ -167,15 +184,21 @@ struct Summary {
         Capitalised(ev::Name(b.kind)) + " TAF meeting held: " + OutcomeWords(b.outcome);
     out += b.next_review_on.empty() ? "; no next review date set"
                                     : "; next review " + b.next_review_on;
+    if (!b.attendees.empty()) out += "; attended by " + Join(b.attendees);
     return out;
   }
   std::string operator()(const ev::ActionPlanUpdated& b) const {
     size_t open = std::count_if(b.actions.begin(), b.actions.end(), [](const ev::Action& a) {
       return a.status == ev::ActionStatus::kOpen;
     });
+    std::vector<std::string> each;
+    for (const ev::Action& a : b.actions) {
+      each.push_back(a.action_id + " " + a.description + " (owner " + a.owner + ", due " +
+                     a.due_on + ", " + std::string(ev::Name(a.status)) + ")");
+    }
     return "Action plan updated after meeting " + b.meeting_id + ": " +
            std::to_string(b.actions.size()) + " action" + (b.actions.size() == 1 ? "" : "s") +
-           " (" + std::to_string(open) + " open)";
+           " (" + std::to_string(open) + " open)" + (each.empty() ? "" : ": " + Join(each, "; "));
   }
   std::string operator()(const ev::OutcomeSharedWithParents& b) const {
     return "Outcome and plan of meeting " + b.meeting_id + " given to the parents";
@@ -212,6 +235,36 @@ struct Summary {
   std::string operator()(const ev::FamilyErased& b) const {
     return "Personal data erased: " + b.reason;
   }
+  std::string operator()(const ev::HelpdeskCheckMade& b) const {
+    std::string out = "Helpdesk check for an open FFA, asked by " + Who(b.asked_by, names) +
+                      (b.identity_verified ? " (identity verified)" : " (identity not verified)");
+    if (b.result == ev::HelpdeskCheckResult::kNoOpenEpisode) return out + ": no open episode";
+    out += ": open episode found";
+    if (!b.episode_id.empty()) out += " (" + b.episode_id + ")";
+    if (!b.contact_given.empty()) out += "; keyworker contact given: " + b.contact_given;
+    return out;
+  }
+  std::string operator()(const ev::AssessmentSigned& b) const {
+    std::vector<std::string> done;
+    if (b.signed_by_family) {
+      done.push_back("signed by the family" +
+                     (b.signed_by.empty() ? "" : " (" + b.signed_by + ")"));
+    }
+    if (b.copy_given_to_family) done.push_back("a copy given to the family");
+    return "Finalised assessment: " +
+           (done.empty() ? "neither signed nor a copy given" : Join(done, "; "));
+  }
+  std::string operator()(const ev::ChildProtectionReferralMade& b) const {
+    return "Child-protection referral to " + b.referred_to +
+           (b.concern_id.empty() ? "" : " (concern " + b.concern_id + ")") + ": " + b.reason;
+  }
+  std::string operator()(const ev::AdviceSought& b) const {
+    return "Advice sought from " + AdviceWords(b.from) + ": " + b.summary +
+           (b.outcome.empty() ? "" : "; outcome: " + b.outcome);
+  }
+  std::string operator()(const ev::FamilyNoteAdded& b) const {
+    return NoteCategoryWords(b.category) + " (on the family, no episode): " + b.text;
+  }
   template <class T>
   requires std::is_same_v<T, ev::PractitionerRegistered> ||
       std::is_same_v<T, ev::PractitionerTrained> ||
@@ -220,6 +273,21 @@ struct Summary {
     return {};
   }
 };
+
+// A note's own category and significant mark (a case note, or a note on the family).
+struct NoteMark {
+  ev::NoteCategory category;
+  bool significant;
+};
+std::optional<NoteMark> NoteMarkOf(const ev::Body& body) {
+  if (const auto* n = std::get_if<ev::CaseNoteAdded>(&body)) {
+    return NoteMark{n->category, n->significant};
+  }
+  if (const auto* n = std::get_if<ev::FamilyNoteAdded>(&body)) {
+    return NoteMark{n->category, n->significant};
+  }
+  return std::nullopt;
+}
 
 // Episode and source of an entry, by kind (the table of event kinds, event_kinds.h, gives its
 // category and significance).
@@ -312,23 +380,31 @@ Facts FactsOf(const ev::Body& body, const FamilyState& before) {
                         [](const ev::FamilyErased&) {
                           return Facts{"", ""};
                         },
+                        [](const ev::HelpdeskCheckMade& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::AssessmentSigned& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [&](const ev::ChildProtectionReferralMade& b) {
+                          const Concern* c = before.FindConcern(b.concern_id);
+                          return Facts{!b.episode_id.empty() ? b.episode_id
+                                       : c != nullptr        ? c->episode_id
+                                                             : "",
+                                       ""};
+                        },
+                        [](const ev::AdviceSought& b) {
+                          return Facts{b.episode_id, ""};
+                        },
+                        [](const ev::FamilyNoteAdded& b) {
+                          return Facts{"", b.source_agency};
+                        },
                         [](const ev::PractitionerRegistered&) { return Facts{}; },
                         [](const ev::PractitionerTrained&) { return Facts{}; },
                         [](const ev::PractitionerDeactivated&) { return Facts{}; },
                         [](const ev::RecordViewed&) { return Facts{}; },
                     },
                     body);
-}
-
-// The summary a correction's replacement would give, or empty when it has none.
-std::string ReplacementSummary(const std::string& type, const std::string& replacement,
-                               const PractitionerNames& names) {
-  if (replacement.empty()) return {};
-  auto draft = ledger::ParseEventData(type, replacement);
-  if (!draft.ok()) return {};
-  auto body = ev::DecodeDraft(*draft);
-  if (!body.ok()) return {};
-  return OneLine(Summarise(*body, names));
 }
 
 std::string CsvCell(std::string text) {
@@ -344,6 +420,41 @@ std::string CsvCell(std::string text) {
     out += c;
   }
   return out + "\"";
+}
+
+// What an entry records as decided or done, in words; empty for most kinds.
+std::string Decision(const ev::Body& body) {
+  if (const auto* m = std::get_if<ev::TafMeetingHeld>(&body)) {
+    return "Decided: " + OutcomeWords(m->outcome) +
+           (m->next_review_on.empty() ? "" : "; next review by " + m->next_review_on);
+  }
+  if (const auto* d = std::get_if<ev::TriageDirectionGiven>(&body))
+    return "Direction: " + d->direction;
+  if (const auto* u = std::get_if<ev::SteppedUp>(&body))
+    return "Stepped up to " + StepUpWords(u->to);
+  if (const auto* c = std::get_if<ev::EpisodeClosed>(&body)) {
+    return "Episode closed: " + ClosureWords(c->reason);
+  }
+  if (std::holds_alternative<ev::ConsentWithdrawn>(body)) {
+    return "The FFA stops: the episode is to be closed (reason consentWithdrawn)";
+  }
+  if (const auto* s = std::get_if<ev::Signposted>(&body))
+    return "Signposted to " + Join(s->services);
+  return {};
+}
+
+std::string DirectionStatus(const Concern& c) {
+  if (c.above_threshold) return "child-protection referral (above the threshold): not triage's";
+  if (c.directions.empty()) return "awaiting a triage direction";
+  return "directed (" + std::to_string(c.directions.size()) +
+         (c.directions.size() == 1 ? " direction" : " directions") + "), latest by " +
+         c.directed_by;
+}
+
+void SortChronology(std::vector<ChronologyEntry>& entries) {
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.occurred_at != b.occurred_at ? a.occurred_at < b.occurred_at : a.seq < b.seq;
+  });
 }
 
 }  // namespace
@@ -384,6 +495,7 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
                                              const PractitionerNames& names) {
   std::vector<ChronologyEntry> entries;
   std::map<uint64_t, size_t> by_seq;
+  std::map<uint64_t, uint64_t> root_of;  // a correction's seq -> the entry its chain corrects
   FamilyState state;
   for (const ev::Event& e : events) {
     Facts facts = FactsOf(e.body, state);
@@ -396,14 +508,12 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
     entry.recorded_role = e.actor.role;
     entry.episode_id = facts.episode_id;
     const KindInfo& kind = KindOf(e.body);
-    const auto* note = std::get_if<ev::CaseNoteAdded>(&e.body);
-    entry.category =
-        note != nullptr ? std::string(ev::Name(note->category)) : std::string(kind.category);
+    const std::optional<NoteMark> note = NoteMarkOf(e.body);
+    entry.category = note ? std::string(ev::Name(note->category)) : std::string(kind.category);
     entry.summary = OneLine(Summarise(e.body, names));
     entry.source_agency = facts.source_agency.empty() ? e.actor.agency : facts.source_agency;
-    entry.significant =
-        kind.significance == Significance::kAlways ||
-        (kind.significance == Significance::kAsMarked && note != nullptr && note->significant);
+    entry.significant = kind.significance == Significance::kAlways ||
+                        (kind.significance == Significance::kAsMarked && note && note->significant);
     const Day happened = LondonDay(e.occurred_at), recorded = LondonDay(e.recorded_at);
     int lag = calendar.WorkingDaysBetween(happened, recorded);
     // Outside the calendar's years no holiday is taken off, so such a count is not trusted:
@@ -412,7 +522,11 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
     entry.late_working_days = entry.late ? lag : 0;
     if (const auto* c = std::get_if<ev::RecordCorrected>(&e.body)) {
       entry.corrects = c->corrects_seq;
-      if (auto it = by_seq.find(c->corrects_seq); it != by_seq.end()) {
+      // A correction of a correction belongs to the chain of the entry first corrected.
+      uint64_t root = c->corrects_seq;
+      if (auto r = root_of.find(root); r != root_of.end()) root = r->second;
+      root_of[e.seq] = root;
+      if (auto it = by_seq.find(root); it != by_seq.end()) {
         ChronologyEntry& target = entries[it->second];
         entry.episode_id = target.episode_id;
         target.corrected = true;
@@ -420,17 +534,102 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
         target.correction_reason = c->reason;
         target.correction_by = e.actor.id;
         target.correction_recorded_at = e.recorded_at;
-        target.corrected_summary = ReplacementSummary(target.type, c->replacement, names);
+        target.corrections.push_back({e.seq, c->reason, e.actor.id, e.recorded_at});
       }
     }
+    if (const auto* c = std::get_if<ev::ConcernReceived>(&e.body)) entry.concern_id = c->concern_id;
+    if (const auto* d = std::get_if<ev::TriageDirectionGiven>(&e.body)) {
+      entry.concern_id = d->concern_id;
+    }
+    entry.decision = Decision(e.body);
     (void)Apply(state, e);                // each entry as written; its corrections are marked on it
     if (entry.summary.empty()) continue;  // not a family event
     by_seq[e.seq] = entries.size();
     entries.push_back(std::move(entry));
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    return a.occurred_at != b.occurred_at ? a.occurred_at < b.occurred_at : a.seq < b.seq;
-  });
+  // What the corrected record says now: each corrected entry's summary, the children, each
+  // concern's direction status.
+  std::vector<ev::Event> effective = WithCorrections(events);
+  FamilyState now;
+  for (const ev::Event& e : effective) {
+    (void)Apply(now, e);
+    auto it = by_seq.find(e.seq);
+    if (it == by_seq.end() || !entries[it->second].corrected) continue;
+    std::string summary = OneLine(Summarise(e.body, names));
+    if (summary != entries[it->second].summary) entries[it->second].corrected_summary = summary;
+  }
+  std::vector<std::string> children;
+  for (const ev::Member& m : now.members) {
+    if (m.role == ev::MemberRole::kChild) children.push_back(m.name);
+  }
+  for (ChronologyEntry& entry : entries) {
+    entry.children = children;
+    if (const Concern* c = entry.concern_id.empty() ? nullptr : now.FindConcern(entry.concern_id)) {
+      entry.direction_status = DirectionStatus(*c);
+    }
+  }
+  SortChronology(entries);
+  return entries;
+}
+
+std::vector<ChronologyEntry> ComputedEntries(const FamilyState& family, const Calendar& calendar,
+                                             Day on) {
+  std::vector<ChronologyEntry> out;
+  std::vector<std::string> children;
+  for (const ev::Member& m : family.members) {
+    if (m.role == ev::MemberRole::kChild) children.push_back(m.name);
+  }
+  auto computed = [&](std::string episode, int64_t at, std::string type, std::string summary) {
+    ChronologyEntry e;
+    e.computed = true;
+    e.type = std::move(type);
+    e.occurred_at = e.recorded_at = at;
+    e.episode_id = std::move(episode);
+    e.category = "computed";
+    e.summary = std::move(summary);
+    e.significant = true;
+    e.children = children;
+    out.push_back(std::move(e));
+  };
+  for (const Episode& ep : family.episodes) {
+    EpisodeTimescales ts = EvaluateEpisode(ep, calendar, on);
+    for (const Timescale& t : ts.history) {
+      if (t.state != TimescaleState::kBreached && t.state != TimescaleState::kMetLate) continue;
+      const Day limit = t.limit_on.value_or(*t.due_on);
+      std::string what = "Timescale missed: " + t.id +
+                         (t.meeting_id.empty() ? "" : " (meeting " + t.meeting_id + ")") +
+                         ", due " + FormatDay(*t.due_on);
+      what +=
+          t.state == TimescaleState::kBreached
+              ? "; still not met, " + std::to_string(t.days_late) + " days past it on " +
+                    FormatDay(on)
+              : "; met late by " + std::to_string(t.days_late) + " days on " + FormatDay(*t.met_on);
+      computed(ep.id, LondonMidnight(limit + 1), "timescaleMissed", what);
+    }
+    for (const OverdueAction& a : ts.overdue_actions) {
+      computed(ep.id, LondonMidnight(a.due_on + 1), "actionOverdue",
+               "Action " + a.action_id + " (owner " + a.owner + ", plan of meeting " +
+                   a.meeting_id + ") still open past its due day " + FormatDay(a.due_on));
+    }
+  }
+  for (const Concern& c : family.concerns) {
+    if (c.above_threshold || c.directed || LondonDay(c.received_at) > on) continue;
+    computed(c.episode_id, c.received_at, "concernAwaitingDirection",
+             "Concern " + c.id + " awaiting a triage direction since " +
+                 FormatDay(LondonDay(c.received_at)) +
+                 (c.episode_id.empty() ? " (no open episode when it came)" : ""));
+    out.back().concern_id = c.id;
+    out.back().direction_status = DirectionStatus(c);
+  }
+  return out;
+}
+
+std::vector<ChronologyEntry> ChronologyWithComputed(const std::vector<ev::Event>& events,
+                                                    const Calendar& calendar,
+                                                    const PractitionerNames& names, Day on) {
+  std::vector<ChronologyEntry> entries = BuildChronology(events, calendar, names);
+  for (auto& e : ComputedEntries(FoldFamily(events), calendar, on)) entries.push_back(std::move(e));
+  SortChronology(entries);
   return entries;
 }
 
@@ -466,7 +665,9 @@ std::string ChronologyEntryJson(const ChronologyEntry& e) {
   std::string out =
       "{\"seq\":" + std::to_string(e.seq) + ",\"type\":" + JsonQuote(e.type) +
       ",\"occurredAt\":" + JsonQuote(FormatRfc3339(e.occurred_at)) +
+      ",\"occurredAtLocal\":" + JsonQuote(FormatLondon(e.occurred_at)) +
       ",\"recordedAt\":" + JsonQuote(FormatRfc3339(e.recorded_at)) +
+      ",\"recordedAtLocal\":" + JsonQuote(FormatLondon(e.recorded_at)) +
       ",\"recordedBy\":{\"id\":" + JsonQuote(e.recorded_by) +
       ",\"role\":" + JsonQuote(e.recorded_role) + "}" +
       ",\"episodeId\":" + (e.episode_id.empty() ? "null" : JsonQuote(e.episode_id)) +
@@ -475,6 +676,15 @@ std::string ChronologyEntryJson(const ChronologyEntry& e) {
       ",\"significant\":" + (e.significant ? "true" : "false") +
       ",\"late\":" + (e.late ? "true" : "false");
   if (e.late) out += ",\"lateWorkingDays\":" + std::to_string(e.late_working_days);
+  out += ",\"children\":[";
+  for (size_t i = 0; i < e.children.size(); ++i) out += (i ? "," : "") + JsonQuote(e.children[i]);
+  out += "]";
+  if (!e.decision.empty()) out += ",\"decision\":" + JsonQuote(e.decision);
+  if (!e.concern_id.empty()) {
+    out += ",\"concernId\":" + JsonQuote(e.concern_id) +
+           ",\"directionStatus\":" + JsonQuote(e.direction_status);
+  }
+  if (e.computed) out += ",\"computed\":true";
   if (e.corrects != 0) out += ",\"corrects\":" + std::to_string(e.corrects);
   out += std::string(",\"corrected\":") + (e.corrected ? "true" : "false");
   if (e.corrected) {
@@ -485,7 +695,14 @@ std::string ChronologyEntryJson(const ChronologyEntry& e) {
     if (!e.corrected_summary.empty()) {
       out += ",\"correctedSummary\":" + JsonQuote(e.corrected_summary);
     }
-    out += "}";
+    out += "},\"corrections\":[";
+    for (size_t i = 0; i < e.corrections.size(); ++i) {
+      const auto& c = e.corrections[i];
+      out += std::string(i ? "," : "") + "{\"seq\":" + std::to_string(c.seq) +
+             ",\"reason\":" + JsonQuote(c.reason) + ",\"by\":" + JsonQuote(c.by) +
+             ",\"recordedAt\":" + JsonQuote(FormatRfc3339(c.recorded_at)) + "}";
+    }
+    out += "]";
   }
   return out + "}";
 }
@@ -493,29 +710,41 @@ std::string ChronologyEntryJson(const ChronologyEntry& e) {
 std::string ChronologyCsv(const std::vector<ChronologyEntry>& entries) {
   std::string out = "\xEF\xBB\xBF";  // UTF-8 byte-order mark: spreadsheets then read UTF-8
   out +=
-      "seq,occurredAt,recordedAt,recordedBy,role,episodeId,category,summary,sourceAgency,"
-      "significant,late,lateWorkingDays,corrects,corrected,correctionReason,correctionBy,"
-      "correctionRecordedAt,correctedSummary\r\n";
+      "seq,occurredAt,recordedAt,recordedBy,role,episodeId,children,category,summary,decision,"
+      "concernId,directionStatus,sourceAgency,significant,computed,late,lateWorkingDays,"
+      "corrects,corrected,correctionReason,correctionBy,correctionRecordedAt,correctedSummary,"
+      "corrections\r\n";
   for (const auto& e : entries) {
+    std::string chain;
+    for (const auto& c : e.corrections) {
+      chain += (chain.empty() ? "" : "; ") + std::string("seq ") + std::to_string(c.seq) + " by " +
+               c.by + " at " + FormatLondon(c.recorded_at) + ": " + c.reason;
+    }
     std::vector<std::string> cells = {
-        std::to_string(e.seq),
-        FormatRfc3339(e.occurred_at),
-        FormatRfc3339(e.recorded_at),
+        e.computed ? "" : std::to_string(e.seq),
+        FormatLondon(e.occurred_at),
+        e.computed ? "" : FormatLondon(e.recorded_at),
         e.recorded_by,
         e.recorded_role,
         e.episode_id,
+        Join(e.children),
         e.category,
         e.summary,
+        e.decision,
+        e.concern_id,
+        e.direction_status,
         e.source_agency,
         e.significant ? "yes" : "no",
+        e.computed ? "yes" : "no",
         e.late ? "yes" : "no",
         e.late ? std::to_string(e.late_working_days) : "",
         e.corrects ? std::to_string(e.corrects) : "",
         e.corrected ? "yes" : "no",
         e.correction_reason,
         e.correction_by,
-        e.corrected ? FormatRfc3339(e.correction_recorded_at) : "",
+        e.corrected ? FormatLondon(e.correction_recorded_at) : "",
         e.corrected_summary,
+        chain,
     };
     for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + CsvCell(cells[i]);
     out += "\r\n";
@@ -542,31 +771,41 @@ std::string ChronologyHtml(const ChronologyHeading& heading,
       "</style></head><body>\n<h1>" +
       HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(heading.as_of_text) + "; up to seq " +
       std::to_string(heading.as_of_seq) + "; " + std::to_string(entries.size()) +
-      " entries, ordered by when they happened. Times are UTC."
+      " entries, ordered by when they happened. Times are Europe/London, with their offset "
+      "from UTC. Entries marked computed are worked out from the record (a missed timescale, "
+      "an unfinished state), not recorded."
       "</p>\n<table><thead><tr><th>Happened</th><th>Recorded</th><th>By</th><th>Episode</th>"
-      "<th>Category</th><th>What</th><th>Source</th></tr></thead><tbody>\n";
+      "<th>Child(ren)</th><th>Category</th><th>What</th><th>Source</th></tr></thead><tbody>\n";
   for (const auto& e : entries) {
-    std::string cls =
-        std::string(e.significant ? "significant" : "") + (e.corrected ? " corrected" : "");
+    std::string cls = std::string(e.significant ? "significant" : "") +
+                      (e.corrected ? " corrected" : "") + (e.computed ? " computed" : "");
     out += "<tr" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + "><td>" +
-           HtmlEscape(FormatRfc3339(e.occurred_at)) + "</td><td>" +
-           HtmlEscape(FormatRfc3339(e.recorded_at));
+           HtmlEscape(FormatLondon(e.occurred_at)) + "</td><td>" +
+           (e.computed ? std::string("<span class=\"mark\">computed</span>")
+                       : HtmlEscape(FormatLondon(e.recorded_at)));
     if (e.late) {
       out += " <span class=\"mark\">late: " + std::to_string(e.late_working_days) +
              " working days</span>";
     }
     out += "</td><td>" + HtmlEscape(e.recorded_by) + "</td><td>" + HtmlEscape(e.episode_id) +
-           "</td><td>" + HtmlEscape(e.category) + "</td><td class=\"summary\">";
+           "</td><td>" + HtmlEscape(Join(e.children)) + "</td><td>" + HtmlEscape(e.category) +
+           "</td><td class=\"summary\">";
     if (e.significant) out += "<span class=\"mark\">significant</span>";
     if (e.corrected) out += "<span class=\"mark\">corrected</span>";
     out += HtmlEscape(e.summary);
-    if (e.corrected) {
-      out +=
-          "<span class=\"correction\">Corrected by " + HtmlEscape(e.correction_by) + " at " +
-          HtmlEscape(FormatRfc3339(e.correction_recorded_at)) + ": " +
-          HtmlEscape(e.correction_reason) +
-          (e.corrected_summary.empty() ? "" : ". Now reads: " + HtmlEscape(e.corrected_summary)) +
-          "</span>";
+    if (!e.decision.empty())
+      out += "<span class=\"correction\">" + HtmlEscape(e.decision) + "</span>";
+    if (!e.concern_id.empty()) {
+      out += "<span class=\"correction\">Concern " + HtmlEscape(e.concern_id) + ": " +
+             HtmlEscape(e.direction_status) + "</span>";
+    }
+    for (const auto& c : e.corrections) {
+      out += "<span class=\"correction\">Corrected (seq " + std::to_string(c.seq) + ") by " +
+             HtmlEscape(c.by) + " at " + HtmlEscape(FormatLondon(c.recorded_at)) + ": " +
+             HtmlEscape(c.reason) + "</span>";
+    }
+    if (!e.corrected_summary.empty()) {
+      out += "<span class=\"correction\">Now reads: " + HtmlEscape(e.corrected_summary) + "</span>";
     }
     out += "</td><td>" + HtmlEscape(e.source_agency) + "</td></tr>\n";
   }

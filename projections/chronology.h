@@ -13,8 +13,9 @@
 // Categories and significance come from the table of event kinds (event_kinds.h): a case
 // note's own category (contact, meeting, ...) and its own mark; for other kinds one of
 // registration, consent, team, assessment, document, meeting, actionPlan, concern, triage,
-// stepUp, signposting, closure, correction, legalHold, erasure, each always or never
-// significant (consent and team changes are).
+// referral, advice, stepUp, signposting, closure, correction, legalHold, erasure, each always
+// or never significant (consent and team changes are); a family note, like a case note, its
+// own. Computed entries (missed timescales, unfinished states) are category computed.
 //
 // Thread-safety: pure functions over values.
 #pragma once
@@ -28,6 +29,7 @@
 
 #include "ledger/domain_event.h"
 #include "projections/calendar.h"
+#include "projections/family_state.h"
 
 namespace caseledger::projections {
 
@@ -51,11 +53,25 @@ struct ChronologyEntry {
   bool late = false;
   int late_working_days = 0;  // working days between happening and recording, when late
   uint64_t corrects = 0;      // for a correction: the seq it corrects
-  // Set when a later correction names this entry.
+  // Set when a later correction names this entry (or corrects one of its corrections): the
+  // latest link, and the summary the entry now reads (its data as corrected).
   bool corrected = false;
   uint64_t correction_seq = 0;
   std::string correction_reason, correction_by, corrected_summary;
   int64_t correction_recorded_at = 0;
+  struct Correction {
+    uint64_t seq = 0;
+    std::string reason, by;
+    int64_t recorded_at = 0;
+  };
+  std::vector<Correction> corrections;  // the whole chain, in the order recorded
+  std::vector<std::string> children;    // the names of the family's children
+  std::string decision;                 // what was decided or done, where the entry says
+  std::string concern_id;               // for a concern or a direction on one
+  std::string direction_status;         // the concern's direction status, now
+  // A computed entry (a missed timescale, an unfinished state): derived from the record as on
+  // a day, never stored; seq 0.
+  bool computed = false;
 };
 
 // Names practitioners in summaries ("Sam Okafor (school)"); may return empty for unknown ids.
@@ -65,6 +81,18 @@ using PractitionerNames = std::function<std::string(const std::string& id)>;
 std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& events,
                                              const Calendar& calendar,
                                              const PractitionerNames& names = {});
+
+// The computed entries of a family as on `on` (its state with corrections applied): every
+// timescale interval missed (breached, or met late) and every unfinished state (open actions
+// past their due day, concerns awaiting a triage direction), each marked computed, dated the
+// day it became one (the day after the limit; for a concern, when it was received).
+std::vector<ChronologyEntry> ComputedEntries(const FamilyState& family, const Calendar& calendar,
+                                             Day on);
+
+// BuildChronology with the computed entries as on `on`, in one order.
+std::vector<ChronologyEntry> ChronologyWithComputed(const std::vector<ev::Event>& events,
+                                                    const Calendar& calendar,
+                                                    const PractitionerNames& names, Day on);
 
 struct ChronologyFilter {
   std::string episode;               // only this episode's entries (and the family's own)

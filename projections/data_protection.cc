@@ -36,10 +36,13 @@ std::pair<std::string, std::string> ThirdPartyOf(const ev::Body& body, const Fam
                         "): withhold what would identify them or what they said, unless they "
                         "consent or it is reasonable to disclose it"};
   }
-  if (const auto* n = std::get_if<ev::CaseNoteAdded>(&body)) {
-    if (n->source_agency.empty()) return {};  // the family's own or the keyworker's
-    return {n->source_agency, "information supplied by another agency (" + n->source_agency +
-                                  "): ask it before disclosing, or withhold what it supplied"};
+  const std::string* supplied_by = nullptr;  // a note's agency
+  if (const auto* n = std::get_if<ev::CaseNoteAdded>(&body)) supplied_by = &n->source_agency;
+  if (const auto* n = std::get_if<ev::FamilyNoteAdded>(&body)) supplied_by = &n->source_agency;
+  if (supplied_by != nullptr) {
+    if (supplied_by->empty()) return {};  // the family's own or the keyworker's
+    return {*supplied_by, "information supplied by another agency (" + *supplied_by +
+                              "): ask it before disclosing, or withhold what it supplied"};
   }
   if (const auto* r = std::get_if<ev::ContributionReceived>(&body)) {
     std::string agency = "another agency";

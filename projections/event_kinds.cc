@@ -59,6 +59,12 @@ CASELEDGER_ROW(LegalHoldApplied,         "legalHoldApplied",         kFamilyStre
 CASELEDGER_ROW(LegalHoldReleased,        "legalHoldReleased",        kFamilyStream,       {kAdmin},                             kNone,           false,     kNo,           "legalHold",    kNever);
 CASELEDGER_ROW(FamilyErased,             "familyErased",             kFamilyStream,       {},                                   kNone,           true,      kNo,           "erasure",      kNever);
 CASELEDGER_ROW(RecordViewed,             "recordViewed",             kAccessStream,       {},                                   kNone,           true,      kNo,           "",             kNever);
+// Added in the second edition (DOMAIN.md "What happens, in order", read in docs/domain.md).
+CASELEDGER_ROW(HelpdeskCheckMade,        "helpdeskCheckMade",        kFamilyStream,       {kHelpdesk},                          kNone,           false,     kNo,           "registration", kNever);
+CASELEDGER_ROW(AssessmentSigned,         "assessmentSigned",         kFamilyStream,       {},                                   kTeam,         false,     kNo,           "assessment",   kNever);
+CASELEDGER_ROW(ChildProtectionReferralMade, "childProtectionReferralMade", kFamilyStream, {kTriageManager},                     kTeam,         false,     kNo,           "referral",     kAlways);
+CASELEDGER_ROW(AdviceSought,             "adviceSought",             kFamilyStream,       {kTriageManager, kCoordinator},       kTeam,         false,     kNo,           "advice",       kNever);
+CASELEDGER_ROW(FamilyNoteAdded,          "familyNoteAdded",          kFamilyStream,       {kHelpdesk, kTriageManager, kCoordinator}, kTeam,    false,     kWhenSupplied, "",             kAsMarked);
 // clang-format on
 #undef CASELEDGER_ROW
 

@@ -39,7 +39,8 @@ struct PractitionerFold {
                   ev::ActionPlanUpdated, ev::OutcomeSharedWithParents, ev::ConcernReceived,
                   ev::TriageDirectionGiven, ev::SteppedUp, ev::Signposted, ev::EpisodeClosed,
                   ev::RecordCorrected, ev::LegalHoldApplied, ev::LegalHoldReleased,
-                  ev::FamilyErased, ev::RecordViewed>
+                  ev::FamilyErased, ev::RecordViewed, ev::HelpdeskCheckMade, ev::AssessmentSigned,
+                  ev::ChildProtectionReferralMade, ev::AdviceSought, ev::FamilyNoteAdded>
   void operator()(const T&) {}
 };
 
@@ -79,6 +80,7 @@ struct FamilyFold {
       ep->consent.given = true;
       ep->consent.given_by = b.given_by;
       ep->consent.given_at = e.occurred_at;
+      ep->consent.given_by_member_id = b.member_id;
     } else {
       ep->consent.information_sharing = true;
     }
@@ -90,6 +92,7 @@ struct FamilyFold {
     ep->consent.refused_by = b.refused_by;
     ep->consent.refusal_reason = b.reason;
     ep->consent.refused_at = e.occurred_at;
+    ep->consent.refused_by_member_id = b.member_id;
   }
   void operator()(const ev::ConsentWithdrawn& b) {
     Episode* ep = Ep(b.episode_id);
@@ -98,6 +101,7 @@ struct FamilyFold {
     ep->consent.withdrawn_by = b.withdrawn_by;
     ep->consent.withdrawal_reason = b.reason;
     ep->consent.withdrawn_at = e.occurred_at;
+    ep->consent.withdrawn_by_member_id = b.member_id;
     if (!ep->closed) ep->status = EpisodeStatus::kConsentWithdrawnClosing;
   }
   void operator()(const ev::KeyworkerAssigned& b) {
@@ -135,6 +139,11 @@ struct FamilyFold {
     ep->signed_by_family = b.signed_by_family;
     ep->copy_given_to_family = b.copy_given_to_family;
     ep->keyworker_analysis = b.keyworker_analysis;
+    ep->hard_to_engage = b.hard_to_engage;
+    ep->contributions_outstanding_at_finalisation.clear();
+    for (const auto& c : ep->contributions) {
+      if (c.received_at == 0) ep->contributions_outstanding_at_finalisation.push_back(c.request_id);
+    }
     if (ep->status == EpisodeStatus::kOpen || ep->status == EpisodeStatus::kAssessmentInProgress) {
       ep->status = EpisodeStatus::kAssessmentFinalised;
     }
@@ -240,6 +249,23 @@ struct FamilyFold {
   void operator()(const ev::LegalHoldApplied&) { f.legal_hold = true; }
   void operator()(const ev::LegalHoldReleased&) { f.legal_hold = false; }
   void operator()(const ev::FamilyErased&) { f.erased = true; }
+  // The Helpdesk's answer and advice sought are in the chronology only: no state follows.
+  void operator()(const ev::HelpdeskCheckMade&) {}
+  void operator()(const ev::AssessmentSigned& b) {
+    Episode* ep = Ep(b.episode_id);
+    if (ep == nullptr) return;
+    if (b.signed_by_family) ep->signed_by_family = true;
+    if (b.copy_given_to_family) ep->copy_given_to_family = true;
+  }
+  void operator()(const ev::ChildProtectionReferralMade& b) {
+    for (auto& c : f.concerns) {
+      if (c.id != b.concern_id) continue;
+      c.referred_to = b.referred_to;
+      c.referred_at = e.occurred_at;
+    }
+  }
+  void operator()(const ev::AdviceSought&) {}
+  void operator()(const ev::FamilyNoteAdded& b) { f.family_note_ids.insert(b.note_id); }
   template <class T>
   requires kOneOf<T, ev::PractitionerRegistered, ev::PractitionerTrained,
                   ev::PractitionerDeactivated, ev::RecordViewed>

@@ -65,6 +65,8 @@ struct Consent {
   bool withdrawn = false;
   std::string withdrawn_by, withdrawal_reason;
   int64_t withdrawn_at = 0;
+  // The registered members (memberId) who gave, refused or withdrew it, when named.
+  std::string given_by_member_id, refused_by_member_id, withdrawn_by_member_id;
 };
 
 struct Meeting {
@@ -110,8 +112,11 @@ struct Episode {
   bool finalised = false;
   int64_t finalised_at = 0;
   bool signed_by_family = false;
-  bool copy_given_to_family = false;
+  bool copy_given_to_family = false;  // at finalisation, or by a later assessmentSigned
   std::string keyworker_analysis;
+  bool hard_to_engage = false;
+  // The requests whose contribution had not been received when the assessment was finalised.
+  std::vector<std::string> contributions_outstanding_at_finalisation;
   std::vector<Contribution> contributions;
   std::vector<Meeting> meetings;  // in log order
   std::vector<PlanAction> actions;
@@ -153,6 +158,8 @@ struct Concern {
   std::string direction, directed_by;  // the latest direction
   int64_t directed_at = 0;
   std::vector<Direction> directions;  // every direction given, in log order
+  std::string referred_to;            // the latest child-protection referral naming it
+  int64_t referred_at = 0;            // its occurredAt, 0 if none
 };
 
 struct Correction {
@@ -170,8 +177,9 @@ struct FamilyState {
   std::vector<ev::Member> members;
   std::string address;
   bool consent_to_check = false;
-  std::vector<Episode> episodes;  // in the order opened
-  std::vector<Concern> concerns;  // in the order received
+  std::vector<Episode> episodes;          // in the order opened
+  std::vector<Concern> concerns;          // in the order received
+  std::set<std::string> family_note_ids;  // notes on the family outside any episode
   bool legal_hold = false;
   bool erased = false;
   std::map<uint64_t, std::string> events;      // seq -> type, every event of the stream

@@ -24,6 +24,10 @@ Status Refuse(const char* rule, std::string message, std::string details = {}) {
   return Status::RuleViolated(rule, std::move(message), std::move(details));
 }
 
+bool Blank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
 // What an event on an episode may need of it.
 struct Need {
   bool consent = false;           // consent-before-assessment
@@ -88,8 +92,9 @@ struct FamilyCheck {
     if (ep->consent.withdrawn && !need.after_withdrawal) {
       return Refuse("withdrawal-stops-work",
                     "consent to episode " + id +
-                        " was withdrawn: only case notes, signposting and the closure (reason "
-                        "consentWithdrawn) may be recorded, not " +
+                        " was withdrawn: only case notes, signposting, advice sought, a "
+                        "child-protection referral and the closure (reason consentWithdrawn) "
+                        "may be recorded, not " +
                         std::string(what));
     }
     if (ep->stepped_up && !need.after_step_up) {
@@ -130,6 +135,18 @@ struct FamilyCheck {
     return Status();
   }
 
+  // known-references: a member named by memberId is one of the family's registered members.
+  Status Member(const std::string& member_id, std::string_view what) const {
+    if (member_id.empty()) return Status();
+    for (const auto& m : f.members) {
+      if (m.member_id == member_id) return Status();
+    }
+    return Refuse("known-references", "memberId " + member_id + " of " + std::string(what) +
+                                          " is not a registered member of family " + f.family_id +
+                                          ": name a memberId of familyRegistered, or correct "
+                                          "the registration first");
+  }
+
   Status operator()(const ev::FamilyRegistered&) const {
     return Refuse("corrections-not-edits", "family " + f.family_id +
                                                " is already registered; to fix its details, "
@@ -158,9 +175,11 @@ struct FamilyCheck {
     return MayLead(b.keyworker_id, "keyworker");
   }
   Status operator()(const ev::ConsentGiven& b) const {
-    return Episode(b.episode_id, "consentGiven", kEpisodeWork);
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "consentGiven", kEpisodeWork));
+    return Member(b.member_id, "consentGiven");
   }
   Status operator()(const ev::ConsentRefused& b) const {
+    CL_RETURN_IF_ERROR(Member(b.member_id, "consentRefused"));
     if (b.episode_id.empty()) return Status();  // refused at the outset
     const projections::Episode* ep = nullptr;
     CL_RETURN_IF_ERROR(Episode(b.episode_id, "consentRefused", kEpisodeWork, &ep));
@@ -174,6 +193,7 @@ struct FamilyCheck {
   Status operator()(const ev::ConsentWithdrawn& b) const {
     const projections::Episode* ep = nullptr;
     CL_RETURN_IF_ERROR(Episode(b.episode_id, "a second withdrawal", kEpisodeWork, &ep));
+    CL_RETURN_IF_ERROR(Member(b.member_id, "consentWithdrawn"));
     if (!ep->consent.given) {
       return Refuse("consent-order", "no consent was given on episode " + b.episode_id +
                                          " to withdraw: record consentRefused if the family "
@@ -227,6 +247,12 @@ struct FamilyCheck {
     if (ep->finalised) {
       return Refuse("corrections-not-edits", "the assessment of episode " + b.episode_id +
                                                  " is already finalised; correct it instead");
+    }
+    if (b.hard_to_engage && Blank(b.keyworker_analysis)) {
+      return Refuse("analysis-when-hard-to-engage",
+                    "the family was hard to engage (hardToEngage): record in keyworkerAnalysis "
+                    "what information could be gathered and the difficulties met in trying to "
+                    "gain the rest");
     }
     return Status();
   }
@@ -376,6 +402,46 @@ struct FamilyCheck {
       return Refuse("legal-hold", "family " + f.family_id +
                                       " is under a legal hold: release it (legalHoldReleased) "
                                       "before erasing");
+    }
+    return Status();
+  }
+  Status operator()(const ev::HelpdeskCheckMade& b) const {
+    if (b.episode_id.empty() || f.FindEpisode(b.episode_id) != nullptr) return Status();
+    return Refuse("known-references",
+                  "episode " + b.episode_id + " does not exist in family " + f.family_id);
+  }
+  Status operator()(const ev::AssessmentSigned& b) const {
+    const projections::Episode* ep = nullptr;
+    CL_RETURN_IF_ERROR(Episode(b.episode_id, "assessmentSigned", kEpisodeWork, &ep));
+    if (!ep->finalised) {
+      return Refuse("known-references", "the assessment of episode " + b.episode_id +
+                                            " is not finalised: the family signs (or is given "
+                                            "a copy of) the finalised FFA, so record "
+                                            "assessmentFinalised first");
+    }
+    return Status();
+  }
+  Status operator()(const ev::ChildProtectionReferralMade& b) const {
+    if (!b.concern_id.empty() && f.FindConcern(b.concern_id) == nullptr) {
+      return Refuse("known-references", "no concern " + b.concern_id + " was received for family " +
+                                            f.family_id +
+                                            ": record concernReceived first, or leave concernId "
+                                            "out");
+    }
+    if (b.episode_id.empty()) return Status();
+    // Safeguarding comes first: a referral is taken whatever the episode's state.
+    return Episode(b.episode_id, "childProtectionReferralMade", kNoteOrCorrection);
+  }
+  Status operator()(const ev::AdviceSought& b) const {
+    if (b.episode_id.empty()) return Status();
+    // The seeds: after a withdrawal the practitioner may seek advice and signpost.
+    return Episode(b.episode_id, "adviceSought", {false, true, false, true});
+  }
+  Status operator()(const ev::FamilyNoteAdded& b) const {
+    if (f.family_note_ids.count(b.note_id) != 0) {
+      return Refuse("corrections-not-edits",
+                    "note " + b.note_id + " already exists on family " + f.family_id +
+                        ": to change it, append a recordCorrected naming its seq");
     }
     return Status();
   }

@@ -42,13 +42,19 @@ std::string EpisodeJson(const Episode& ep) {
       ",\"refusalReason\":" + OptText(c.refusal_reason) + ",\"withdrawn\":" + Bool(c.withdrawn) +
       ",\"withdrawnBy\":" + OptText(c.withdrawn_by) +
       ",\"withdrawalReason\":" + OptText(c.withdrawal_reason) +
-      ",\"withdrawnAt\":" + Time(c.withdrawn_at) + "}" +
+      ",\"withdrawnAt\":" + Time(c.withdrawn_at) +
+      ",\"givenByMemberId\":" + OptText(c.given_by_member_id) +
+      ",\"refusedByMemberId\":" + OptText(c.refused_by_member_id) +
+      ",\"withdrawnByMemberId\":" + OptText(c.withdrawn_by_member_id) + "}" +
       ",\"tafMembers\":" + List(ep.taf_members, Quoted) +
       ",\"assessment\":{\"startedAt\":" + Time(ep.assessment_started_at) +
       ",\"finalised\":" + Bool(ep.finalised) + ",\"finalisedAt\":" + Time(ep.finalised_at) +
       ",\"signedByFamily\":" + Bool(ep.signed_by_family) +
       ",\"copyGivenToFamily\":" + Bool(ep.copy_given_to_family) +
-      ",\"keyworkerAnalysis\":" + OptText(ep.keyworker_analysis) + ",\"contributions\":" +
+      ",\"keyworkerAnalysis\":" + OptText(ep.keyworker_analysis) +
+      ",\"hardToEngage\":" + Bool(ep.hard_to_engage) +
+      ",\"contributionsOutstandingAtFinalisation\":" +
+      List(ep.contributions_outstanding_at_finalisation, Quoted) + ",\"contributions\":" +
       List(ep.contributions,
            [](const Contribution& x) {
              return "{\"requestId\":" + JsonQuote(x.request_id) +
@@ -106,6 +112,7 @@ std::string ConcernJson(const Concern& c) {
          ",\"recordedAt\":" + Time(c.recorded_at) + ",\"seq\":" + std::to_string(c.seq) +
          ",\"directed\":" + Bool(c.directed) + ",\"direction\":" + OptText(c.direction) +
          ",\"directedBy\":" + OptText(c.directed_by) + ",\"directedAt\":" + Time(c.directed_at) +
+         ",\"referredTo\":" + OptText(c.referred_to) + ",\"referredAt\":" + Time(c.referred_at) +
          ",\"directions\":" +
          List(c.directions,
               [](const Direction& d) {
@@ -191,6 +198,7 @@ std::string FamilyStateJson(const FamilyState& f, uint64_t as_of_seq) {
   out += ",\"openEpisodeId\":" + (open ? JsonQuote(open->id) : std::string("null"));
   out += ",\"episodes\":" + List(f.episodes, EpisodeJson);
   out += ",\"concerns\":" + List(f.concerns, ConcernJson);
+  out += ",\"familyNotes\":" + std::to_string(f.family_note_ids.size());
   out += ",\"corrections\":" + List(f.corrections, [](const auto& kv) {
            return "{\"correctsSeq\":" + std::to_string(kv.first) +
                   ",\"seq\":" + std::to_string(kv.second.seq) +

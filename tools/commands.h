@@ -74,6 +74,9 @@ struct TimescalesOptions {
   std::string on;  // YYYY-MM-DD; default today in Europe/London
 };
 int Timescales(const Common& common, const TimescalesOptions& options);
+// The step-up pack of a family (projections/step_up_pack.h), as of --as-of, judged as on --on
+// (default: the as-of day, or today).
+int StepUpPack(const Common& common, const TimescalesOptions& options);
 
 // Subject access (docs/DATA-PROTECTION.md): the complete record of one family, every event
 // in the order things happened, with who read it; third parties' entries marked for review

@@ -122,6 +122,20 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   chronology_cmd->add_flag("--significant", chronology.significant_only,
                            "only significant entries");
+  TimescalesOptions pack;
+  auto* pack_cmd = app.add_subcommand(
+      "step-up-pack",
+      "print a family's step-up pack: consent, keyworker, TAF, open and overdue actions, "
+      "concerns with directions, every timescale missed, the significant chronology");
+  add_read(pack_cmd, pack.read);
+  pack_cmd->add_option("--on", pack.on,
+                       "judge timescales as on this day (YYYY-MM-DD; default: the as-of day, "
+                       "or today)");
+  pack_cmd->footer(
+      "Examples:\n  caseledger step-up-pack --family F1\n"
+      "  caseledger step-up-pack --family F1 --as-of 2026-03-03T10:00:00Z   # what the "
+      "manager saw then");
+
   TimescalesOptions timescales;
   auto* timescales_cmd =
       app.add_subcommand("timescales", "print the timescales of a family's episodes");
@@ -279,6 +293,7 @@ int main(int argc, char** argv) {
     if (*state_cmd) return State(common, state);
     if (*chronology_cmd) return Chronology(common, chronology);
     if (*timescales_cmd) return Timescales(common, timescales);
+    if (*pack_cmd) return StepUpPack(common, pack);
     if (*export_family_cmd) return ExportFamily(common, export_family);
     if (*history_cmd) {
       if (history.family.empty() && history.stream.empty()) {

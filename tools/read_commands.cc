@@ -12,6 +12,7 @@
 #include "ledger/time_format.h"
 #include "projections/data_protection.h"
 #include "projections/overview.h"
+#include "projections/step_up_pack.h"
 #include "projections/views.h"
 #include "tools/common.h"
 
@@ -128,6 +129,42 @@ int Timescales(const Common& common, const TimescalesOptions& options) {
   auto state = projections::FoldFamily(loaded->events);
   std::cout << projections::PrettyJson(projections::TimescalesJson(
       options.read.family, *on, projections::EvaluateTimescales(state, *calendar, *on)));
+  return 0;
+}
+
+int StepUpPack(const Common& common, const TimescalesOptions& options) {
+  ledger::SystemClock clock;
+  auto calendar = LoadCalendar(common);
+  if (!calendar.ok()) return Fail(calendar.status());
+  auto opened = OpenLedger(common, clock, true);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& store = *opened->store;
+  auto loaded = LoadFamily(store, options.read);
+  if (!loaded.ok()) return Fail(loaded.status());
+  projections::Day on = projections::LondonDay(clock.NowMicros());
+  if (!options.on.empty()) {
+    auto day = projections::ParseDay(options.on, "on");
+    if (!day.ok()) return Fail(day.status());
+    on = *day;
+  } else if (loaded->as_of_seq < store.Size()) {  // as of then: judged as on that day
+    auto at = store.ReadLog(loaded->as_of_seq - 1, 1);
+    if (at.ok() && !at->empty()) on = projections::LondonDay((*at)[0].recorded_at);
+  }
+  const projections::FamilyState state = projections::FoldFamily(loaded->events);
+  const auto chronology = projections::ChronologyWithComputed(
+      loaded->events, *calendar, projections::StoreNames(store, loaded->as_of_seq), on);
+  projections::StepUpPackInput in;
+  in.family = &state;
+  in.chronology = &chronology;
+  in.calendar = &*calendar;
+  in.on = on;
+  in.as_of_seq = loaded->as_of_seq;
+  in.as_of_text = loaded->as_of_text;
+  in.practitioner = [&](const std::string& id) {
+    auto p = projections::ReadPractitioner(store, id, loaded->as_of_seq);
+    return p.ok() ? std::move(p).value() : projections::Practitioner{};
+  };
+  std::cout << projections::PrettyJson(projections::StepUpPackJson(in));
   return 0;
 }
 

@@ -214,6 +214,10 @@ class Server::Impl {
   Result<Reply> GetDocument(const Call& c);
   Result<Reply> FamilyStateView(const Call& c);
   Result<Reply> Chronology(const Call& c);
+  Result<Reply> StepUpPack(const Call& c);
+  // The day computed entries and timescales are judged on: `on` if given, else the day of the
+  // as-of moment, else today.
+  Result<projections::Day> OnDay(const Call& c, const FamilyRead& read);
   Result<Reply> FamilyEvents(const Call& c);
   Result<Reply> Timescales(const Call& c);
   Result<Reply> SubjectAccess(const Call& c);

@@ -60,6 +60,13 @@ const std::map<std::string, Expected>& Table() {
       {"legalHoldReleased", {"", {"admin"}}},
       {"familyErased", {"", {"ledger"}}},
       {"recordViewed", {"", {"ledger"}}},
+      // Added in the second edition.
+      {"helpdeskCheckMade", {"", {"helpdesk"}}},
+      {"assessmentSigned", {"team", {}}},
+      {"childProtectionReferralMade", {"team", {"triage-manager"}}},
+      {"adviceSought", {"team", {"triage-manager", "coordinator"}}},
+      // A note on the family outside any episode (e.g. consent refused at the outset).
+      {"familyNoteAdded", {"team", {"helpdesk", "triage-manager", "coordinator"}}},
   };
   return table;
 }
@@ -131,6 +138,19 @@ TEST_CASE("policy: a correction is recorded only by a role that may record the k
   CHECK(s.message().find("may not correct triageDirectionGiven") != std::string::npos);
   CHECK(correcting(Role::kHelpdesk, "helpdesk1", 3).code() == Code::kPermissionDenied);
   CHECK(correcting(Role::kPractitioner, "P1", 1).code() == Code::kPermissionDenied);
+}
+
+TEST_CASE(
+    "policy: the helpdesk records its check for an open FFA, and a practitioner, even the "
+    "keyworker, does not",
+    "[policy]") {
+  CHECK(api::MayAppendToFamily(As(Role::kHelpdesk, "helpdesk1"), Family(), {{"helpdeskCheckMade"}})
+            .ok());
+  Status s =
+      api::MayAppendToFamily(As(Role::kPractitioner, "P1"), Family(), {{"helpdeskCheckMade"}});
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(s.message() ==
+        "role practitioner may not record helpdeskCheckMade (events[0]): helpdesk may");
 }
 
 TEST_CASE("policy: a refusal says who may record the kind", "[policy]") {

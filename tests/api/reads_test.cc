@@ -534,3 +534,74 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace caseledger::testing
+
+namespace caseledger::testing {
+namespace {
+
+TEST_CASE(
+    "step-up pack: consent, keyworker (shown inactive once deactivated, with no contact), "
+    "timescale misses and the significant chronology with computed entries, as of any moment, "
+    "logged like any read and refused to roles that may not read the family",
+    "[api]") {
+  TestServer s;
+  s.Seed();  // registered 2026-05-01, the clock at 2026-05-01T12:00Z
+  s.GiveConsent("F1");
+  const uint64_t before = s.store().Size();
+  s.clock().Set(Rfc3339("2026-06-01T12:00:00Z"));  // the assessment: 10 days overdue
+  REQUIRE(s.Post("/v1/practitioners/P1/events", "admin",
+                 AppendBody(
+                     {Event("practitionerDeactivated", R"({"reason":"left"})", s.Now(-kMinute))}))
+              .status == 201);
+
+  Response r = s.Get("/v1/families/F1/step-up-pack", "triage-manager");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  Json pack = r.json();
+  CHECK(pack["children"][0]["name"].str() == kChildName);
+  CHECK(pack["episode"]["consent"]["given"].boolean());
+  CHECK(pack["episode"]["keyworker"]["id"].str() == "P1");
+  CHECK_FALSE(pack["episode"]["keyworker"]["active"].boolean());
+  CHECK(r.body.find("P1@") == std::string::npos);  // no email in the pack
+  bool assessment_missed = false;
+  for (size_t i = 0; i < pack["timescaleMisses"].size(); ++i) {
+    const Json& m = pack["timescaleMisses"][i];
+    if (m["id"].str() == "assessment-3-weeks") {
+      assessment_missed = true;
+      CHECK(m["state"].str() == "breached");
+      CHECK(m["daysLate"].num() == 10);
+    }
+  }
+  CHECK(assessment_missed);
+  bool computed = false, consent = false;
+  for (size_t i = 0; i < pack["chronology"].size(); ++i) {
+    const Json& e = pack["chronology"][i];
+    computed = computed || (e["computed"].boolean() && e["type"].str() == "timescaleMissed");
+    consent = consent || e["type"].str() == "consentGiven";
+    CHECK(e["occurredAtLocal"].str().find("+01:00") != std::string::npos);  // BST in May
+  }
+  CHECK(computed);
+  CHECK(consent);
+
+  // As of before the deactivation: the keyworker was active then, and nothing was missed yet.
+  Json then =
+      s.Get("/v1/families/F1/step-up-pack?asOfSeq=" + std::to_string(before), "triage-manager")
+          .json();
+  CHECK(then["episode"]["keyworker"]["active"].boolean());
+  CHECK(then["on"].str() == "2026-05-01");
+  CHECK(then["timescaleMisses"].size() == 0);
+
+  // Logged like any read; refused to roles that read no record.
+  Json access = s.Get("/v1/audit/access?familyId=F1", "auditor").json();
+  bool logged = false;
+  for (size_t i = 0; i < access["accesses"].size(); ++i) {
+    logged = logged || access["accesses"][i]["view"].str() == "stepUpPack";
+  }
+  CHECK(logged);
+  for (const char* label : {"dashboard", "helpdesk", "admin", "P2"}) {
+    INFO(label);
+    RequireError(s.Get("/v1/families/F1/step-up-pack", label), 403, "permissionDenied");
+  }
+}
+
+}  // namespace
+}  // namespace caseledger::testing

@@ -188,17 +188,17 @@ TEST_CASE("chronology: a corrected entry stays, marked with the correction and i
 
 TEST_CASE(
     "chronology: a review TAF meeting reads \"Review TAF meeting held: continue, next "
-    "review 2026-05-01\"",
+    "review 2026-05-01, attended by\" its attendees, and says what it decided",
     "[chronology]") {
   ev::TafMeetingHeld review{
       "E1",        "M2", ev::MeetingKind::kReview, {"Parent"}, ev::MeetingOutcome::kContinue,
       "2026-05-01"};
   CHECK(projections::Summarise(review) ==
-        "Review TAF meeting held: continue; next review 2026-05-01");
+        "Review TAF meeting held: continue; next review 2026-05-01; attended by Parent");
   ev::TafMeetingHeld initial{
       "E1", "M1", ev::MeetingKind::kInitial, {"Parent"}, ev::MeetingOutcome::kStepUp, ""};
   CHECK(projections::Summarise(initial) ==
-        "Initial TAF meeting held: step up; no next review date set");
+        "Initial TAF meeting held: step up; no next review date set; attended by Parent");
   // Through the ledger, as the chronology shows it.
   Chron c;
   uint64_t m = c.Rec(
@@ -207,7 +207,9 @@ TEST_CASE(
       "2026-05-15T10:00:00Z");
   auto entries = c.Entries();
   const ChronologyEntry& e = BySeq(entries, m);
-  CHECK(e.summary == "Review TAF meeting held: continue; next review 2026-06-26");
+  CHECK(e.summary ==
+        "Review TAF meeting held: continue; next review 2026-06-26; attended by Parent");
+  CHECK(e.decision == "Decided: continue; next review by 2026-06-26");
   CHECK(e.category == "meeting");
   CHECK(e.significant);
 }
@@ -303,16 +305,18 @@ TEST_CASE("chronology CSV: BOM, header, CRLF, RFC 4180 quoting and formula cells
   b.summary = "Correction of entry seq 12: x";
   b.source_agency = "@SUM(A1)";
   b.corrects = 12;
+  // Times are London's with their offset (BST in May).
   std::string expected =
       "\xEF\xBB\xBF"
-      "seq,occurredAt,recordedAt,recordedBy,role,episodeId,category,summary,sourceAgency,"
-      "significant,late,lateWorkingDays,corrects,corrected,correctionReason,correctionBy,"
-      "correctionRecordedAt,correctedSummary\r\n"
-      R"csv(12,2026-05-05T09:00:00Z,2026-05-11T10:00:00Z,P1,practitioner,E1,contact,)csv"
-      R"csv("Contact: he said ""no"", then left","'=HYPERLINK(""http://x"")",yes,yes,4,,yes,)csv"
-      "\"'+wrong\r\nline\",P2,2026-05-12T10:00:00Z,'-1 child\r\n"
-      R"csv(13,2026-05-12T10:00:00Z,2026-05-12T10:00:00Z,P2,practitioner,E1,correction,)csv"
-      R"csv(Correction of entry seq 12: x,'@SUM(A1),no,no,,12,no,,,,)csv"
+      "seq,occurredAt,recordedAt,recordedBy,role,episodeId,children,category,summary,decision,"
+      "concernId,directionStatus,sourceAgency,significant,computed,late,lateWorkingDays,"
+      "corrects,corrected,correctionReason,correctionBy,correctionRecordedAt,correctedSummary,"
+      "corrections\r\n"
+      R"csv(12,2026-05-05T10:00:00+01:00,2026-05-11T11:00:00+01:00,P1,practitioner,E1,,contact,)csv"
+      R"csv("Contact: he said ""no"", then left",,,,"'=HYPERLINK(""http://x"")",yes,no,yes,4,,yes,)csv"
+      "\"'+wrong\r\nline\",P2,2026-05-12T11:00:00+01:00,'-1 child,\r\n"
+      R"csv(13,2026-05-12T11:00:00+01:00,2026-05-12T11:00:00+01:00,P2,practitioner,E1,,)csv"
+      R"csv(correction,Correction of entry seq 12: x,,,,'@SUM(A1),no,no,no,,12,no,,,,,)csv"
       "\r\n";
   CHECK(projections::ChronologyCsv({a, b}) == expected);
   CHECK(projections::ChronologyCsv({}) == expected.substr(0, expected.find("\r\n") + 2));
@@ -324,7 +328,8 @@ TEST_CASE("chronology CSV: a note's text is never at the start of a cell", "[chr
          "2026-05-05T11:00:00Z", "contact", false, "E1", "-police");
   std::string csv = projections::ChronologyCsv(c.Entries());
   // The summary starts with its category, and a note keeps to one line.
-  CHECK_THAT(csv, Contains(R"csv(,"Contact: =SUM(A1:A9) second line, ""quoted""",'-police,)csv"));
+  CHECK_THAT(csv,
+             Contains(R"csv(,"Contact: =SUM(A1:A9) second line, ""quoted""",,,,'-police,)csv"));
   size_t bare = 0;
   for (size_t i = 0; i < csv.size(); ++i) bare += csv[i] == '\n' && (i == 0 || csv[i - 1] != '\r');
   CHECK(bare == 0);
@@ -356,7 +361,8 @@ TEST_CASE("chronology JSON: parses, with the values of the entries", "[chronolog
   std::string summary = "Contact: quote \" backslash \\ tab  bell\x01 \xC3\xA9";
   CHECK(BySeq(entries, n).summary == summary);
   CHECK_THAT(json, Contains(R"("summary":"Contact: quote \" backslash \\ tab  bell\u0001 )"));
-  CHECK_THAT(json, Contains(R"("late":true,"lateWorkingDays":4,"corrected":false})"));
+  CHECK_THAT(json,
+             Contains(R"("late":true,"lateWorkingDays":4,"children":["Kid"],"corrected":false})"));
   if (std::system("command -v jq >/dev/null 2>&1") != 0) {
     WARN("jq is not installed: the JSON was checked by substring only");
     return;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "projections/chronology.h"
 #include "projections/overview.h"
 #include "projections/views.h"
 #include "tests/projections/domain_ledger.h"
@@ -210,6 +211,50 @@ TEST_CASE(
                   R"("metLate":1,)") != std::string::npos);
   CHECK(june.find("\"items\"") == std::string::npos);
   CHECK(june.find("F1") == std::string::npos);  // counts only: no family ids
+}
+
+TEST_CASE(
+    "chronology: missed timescales and unfinished states appear as computed entries, marked, "
+    "never stored, with London times and their offset in the CSV and the printed page") {
+  Family f;
+  f.Meeting("M1", "2026-06-01T10:00:00Z", "2026-07-10");  // never shared
+  f.Rec("2026-06-02T10:00:00Z", "actionPlanUpdated",
+        R"(,"meetingId":"M1","actions":[{"actionId":"A1","description":"Attendance check",)"
+        R"("owner":"School","dueOn":"2026-06-05","status":"open"}])");
+  const uint64_t size = f.store().Size();
+  auto events = projections::ReadFamily(f.store(), "F1", f.store().Size());
+  REQUIRE(events.ok());
+  auto entries = projections::ChronologyWithComputed(*events, Cal(), {}, D("2026-06-15"));
+  std::vector<std::string> computed;
+  for (const auto& e : entries) {
+    if (!e.computed) continue;
+    CHECK(e.seq == 0);
+    CHECK(e.significant);
+    computed.push_back(e.type + ": " + e.summary);
+  }
+  CHECK(std::find(computed.begin(), computed.end(),
+                  "timescaleMissed: Timescale missed: share-within-5-wd (meeting M1), due "
+                  "2026-06-08; still not met, 7 days past it on 2026-06-15") != computed.end());
+  CHECK(std::find_if(computed.begin(), computed.end(), [](const std::string& c) {
+          return c.starts_with("actionOverdue: Action A1 (owner School");
+        }) != computed.end());
+  CHECK(f.store().Size() == size);  // nothing stored
+  // The meeting names its attendees; the plan each action, its owner and due day.
+  auto meeting = std::find_if(entries.begin(), entries.end(),
+                              [](const auto& e) { return e.type == "tafMeetingHeld"; });
+  REQUIRE(meeting != entries.end());
+  CHECK(meeting->summary.find("attended by Parent") != std::string::npos);
+  CHECK(meeting->decision == "Decided: continue; next review by 2026-07-10");
+  auto plan = std::find_if(entries.begin(), entries.end(),
+                           [](const auto& e) { return e.type == "actionPlanUpdated"; });
+  REQUIRE(plan != entries.end());
+  CHECK(plan->summary.find("A1 Attendance check (owner School, due 2026-06-05, open)") !=
+        std::string::npos);
+  const std::string csv = projections::ChronologyCsv(entries);
+  CHECK(csv.find("2026-06-01T11:00:00+01:00") != std::string::npos);  // 10:00Z in BST
+  const std::string html = projections::ChronologyHtml({"F1", size, "current"}, entries);
+  CHECK(html.find("2026-06-01T11:00:00+01:00") != std::string::npos);
+  CHECK(html.find("<span class=\"mark\">computed</span>") != std::string::npos);
 }
 
 }  // namespace

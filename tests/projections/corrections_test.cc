@@ -2,6 +2,9 @@
 // read model then uses (state, timescales, the overview), chains resolve to their last link,
 // "as of" applies only the corrections recorded by then, and a correction that would make the
 // history break a rule is refused naming it. Real ledgers in temporary folders.
+#include <algorithm>
+
+#include "projections/chronology.h"
 #include "projections/overview.h"
 #include "projections/timescales.h"
 #include "projections/views.h"
@@ -220,6 +223,39 @@ TEST_CASE("corrections-not-edits: after a restart the rules judge on the correct
                  "2026-05-27T10:00:00Z"}});
   REQUIRE_REFUSED(w, r, "one-open-episode");
   CHECK(r.status().details().find("\"id\":\"P2\"") != std::string::npos);
+}
+
+TEST_CASE(
+    "corrections-not-edits: the chronology shows the original, every correction of its chain "
+    "(who, when, why) and what it now reads") {
+  World w;
+  const uint64_t opened = w.OpenOnThe20th();
+  w.clock().Set(At("2026-05-28T12:00:00Z"));
+  auto first = w.Correct(opened, kOpenedOnThe2nd);
+  REQUIRE_APPENDED(first);
+  w.clock().Set(At("2026-05-29T12:00:00Z"));
+  REQUIRE_APPENDED(w.Correct(
+      first->events[0].seq,
+      R"({"correctsSeq":)" + std::to_string(opened) +
+          R"(,"reason":"Typed wrongly","replacement":{"episodeId":"E1","keyworkerId":"P1",)"
+          R"("registrationCompletedOn":"2026-05-12"}})",
+      L::kTriage));
+  auto events = projections::ReadFamily(w.store(), "F1", w.store().Size());
+  REQUIRE(events.ok());
+  auto entries = projections::BuildChronology(*events, TheCalendar());
+  auto it =
+      std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.seq == opened; });
+  REQUIRE(it != entries.end());
+  CHECK(it->summary.find("2026-05-20") != std::string::npos);  // the original stays
+  REQUIRE(it->corrections.size() == 2);
+  CHECK(it->corrections[0].seq == first->events[0].seq);
+  CHECK(it->corrections[0].by == "helpdesk1");
+  CHECK(it->corrections[1].by == "TM1");
+  CHECK(it->corrections[1].reason == "Typed wrongly");
+  CHECK(it->corrected_summary.find("2026-05-12") != std::string::npos);  // the chain's last link
+  const std::string json = projections::ChronologyEntryJson(*it);
+  CHECK(json.find("\"corrections\":[{\"seq\":" + std::to_string(first->events[0].seq)) !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -109,6 +109,18 @@ TEST_CASE("fixture 10-untrained-practitioner-refused: untrained and deactivated 
 TEST_CASE("fixture 11-future-event-refused: an event dated after its recording refused") {
   CheckGolden("11-future-event-refused", "F111", 1);
 }
+TEST_CASE("fixture 12-corrected-registration-date: a corrected date shows a hidden breach") {
+  CheckGolden("12-corrected-registration-date", "F112", 0);
+}
+TEST_CASE("fixture 13-late-share-then-timely: a late share stays in the history") {
+  CheckGolden("13-late-share-then-timely", "F113", 0);
+}
+TEST_CASE("fixture 14-step-up-by-keyworker: the keyworker records the step-up their TAF decided") {
+  CheckGolden("14-step-up-by-keyworker", "F114", 0);
+}
+TEST_CASE("fixture 15-withdrawal-never-closed: consent withdrawn, the episode never closed") {
+  CheckGolden("15-withdrawal-never-closed", "F115", 1);
+}
 
 }  // namespace
 }  // namespace caseledger::testing

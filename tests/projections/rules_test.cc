@@ -1,4 +1,5 @@
 // The rules of DOMAIN.md, each named by its id, allowed and refused, against a real ledger.
+#include "projections/timescales.h"
 #include "projections/views.h"
 #include "tests/projections/domain_ledger.h"
 
@@ -470,6 +471,196 @@ TEST_CASE(
   CHECK(second.status().message().find("needs a keyworker") != std::string::npos);
   CHECK(second.status().details().find("P2@example.org") == std::string::npos);
   CHECK(second.status().details().find("\"needsKeyworker\":true") != std::string::npos);
+}
+
+// ------------------------------------------------------------ the kinds of the second edition
+
+projections::FamilyState StateOf(World& w, const std::string& family = "F1") {
+  auto events = projections::ReadFamily(w.store(), family, w.store().Size());
+  REQUIRE(events.ok());
+  return projections::FoldFamily(std::move(events).value());
+}
+
+TEST_CASE(
+    "analysis-when-hard-to-engage: an assessment finalised as hard to engage needs the "
+    "keyworker's analysis of the difficulties") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  auto bare = w.Work("assessmentFinalised",
+                     R"(,"signedByFamily":false,"copyGivenToFamily":false,"hardToEngage":true)");
+  REQUIRE_REFUSED(w, bare, "analysis-when-hard-to-engage");
+  CHECK(bare.status().message().find("keyworkerAnalysis") != std::string::npos);
+  REQUIRE_REFUSED(
+      w,
+      w.Work("assessmentFinalised", R"(,"signedByFamily":false,"copyGivenToFamily":false,)"
+                                    R"("hardToEngage":true,"keyworkerAnalysis":"  ")"),
+      "analysis-when-hard-to-engage");
+  REQUIRE_APPENDED(
+      w.Work("assessmentFinalised",
+             R"(,"signedByFamily":false,"copyGivenToFamily":false,"hardToEngage":true,)"
+             R"("keyworkerAnalysis":"three visits missed; school view recorded")"));
+  const projections::FamilyState f = StateOf(w);
+  const projections::Episode* ep = f.FindEpisode("E1");
+  REQUIRE(ep != nullptr);
+  CHECK(ep->hard_to_engage);
+}
+
+TEST_CASE(
+    "known-references: a memberId on consent given, refused or withdrawn must be a registered "
+    "member of the family") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));  // members: C1
+  REQUIRE_REFUSED(w, w.Work("consentRefused", R"(,"refusedBy":"Parent","memberId":"M404")"),
+                  "known-references");
+  REQUIRE_REFUSED(w,
+                  w.Work("consentGiven", R"(,"givenBy":"Kid","scope":"assessment",)"
+                                         R"("method":"written","memberId":"M404")"),
+                  "known-references");
+  REQUIRE_APPENDED(w.Work("consentGiven", R"(,"givenBy":"Kid","scope":"assessment",)"
+                                          R"("method":"written","memberId":"C1")"));
+  auto unknown =
+      w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"r","memberId":"P1")");
+  REQUIRE_REFUSED(w, unknown, "known-references");
+  CHECK(unknown.status().message().find("not a registered member") != std::string::npos);
+  REQUIRE_APPENDED(
+      w.Work("consentWithdrawn", R"(,"withdrawnBy":"Kid","reason":"r","memberId":"C1")"));
+  const projections::FamilyState f = StateOf(w);
+  const projections::Episode* ep = f.FindEpisode("E1");
+  REQUIRE(ep != nullptr);
+  CHECK(ep->consent.given_by_member_id == "C1");
+  CHECK(ep->consent.withdrawn_by_member_id == "C1");
+}
+
+TEST_CASE(
+    "known-references: the family signs the assessment only once it is finalised, and the "
+    "signature clears finalisedNotSigned and finalisedCopyNotGiven") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  const std::string signed_ =
+      R"(,"signedByFamily":true,"copyGivenToFamily":false,"signedBy":"Mum")";
+  auto early = w.Work("assessmentSigned", signed_);
+  REQUIRE_REFUSED(w, early, "known-references");
+  CHECK(early.status().message().find("record assessmentFinalised first") != std::string::npos);
+  REQUIRE_APPENDED(
+      w.Work("assessmentFinalised", R"(,"signedByFamily":false,"copyGivenToFamily":false)"));
+  auto calendar = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
+                                              "/calendar/bank-holidays-england-wales.txt");
+  REQUIRE(calendar.ok());
+  const projections::Day on = *projections::ParseDay("2026-05-20");
+  auto flags = [&] {
+    auto episodes = projections::EvaluateTimescales(StateOf(w), *calendar, on);
+    REQUIRE(episodes.size() == 1);
+    return std::pair{episodes[0].finalised_not_signed, episodes[0].finalised_copy_not_given};
+  };
+  CHECK(flags() == std::pair{true, true});
+  REQUIRE_APPENDED(w.Work("assessmentSigned", signed_));
+  CHECK(flags() == std::pair{false, true});
+  REQUIRE_APPENDED(
+      w.Work("assessmentSigned", R"(,"signedByFamily":false,"copyGivenToFamily":true)"));
+  CHECK(flags() == std::pair{false, false});  // a later false does not undo the signature
+}
+
+TEST_CASE(
+    "known-references: a child-protection referral names a concern that was received, and is "
+    "taken after a withdrawal or a closure") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  auto referral = [&](const ledger::Actor& by, const std::string& concern) {
+    return w.Append("family/F1", by,
+                    {{"childProtectionReferralMade",
+                      R"({"episodeId":"E1",)" +
+                          (concern.empty() ? "" : R"("concernId":")" + concern + R"(",)") +
+                          R"("referredTo":"Children's Services, HSCB procedures","reason":"r"})"}});
+  };
+  REQUIRE_REFUSED(w, referral(L::kTriage, "C1"), "known-references");
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"concernReceived",
+        R"({"concernId":"C1","source":"police","kind":"k","summary":"s","aboveThreshold":true})"}}));
+  REQUIRE_APPENDED(referral(L::kTriage, "C1"));
+  const projections::FamilyState f = StateOf(w);
+  const projections::Concern* c1 = f.FindConcern("C1");
+  REQUIRE(c1 != nullptr);
+  CHECK(c1->referred_to == "Children's Services, HSCB procedures");
+  REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"singleAgencySufficient")"));
+  REQUIRE_APPENDED(referral(L::kP1, ""));  // safeguarding first: the closure does not stop it
+}
+
+TEST_CASE(
+    "withdrawal-stops-work: advice sought is accepted after a withdrawal, and refused on a "
+    "closed episode") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  REQUIRE_APPENDED(w.Work("consentWithdrawn", R"(,"withdrawnBy":"Parent","reason":"r")"));
+  const std::string advice =
+      R"(,"from":"earlyHelpAdviceLine","summary":"needs may escalate","outcome":"signpost")";
+  REQUIRE_APPENDED(w.Work("adviceSought", advice));
+  REQUIRE_APPENDED(w.Work("episodeClosed", R"(,"reason":"consentWithdrawn")"));
+  REQUIRE_REFUSED(w, w.Work("adviceSought", advice), "closure-needs-reason");
+  // With no episode named, advice is the family's: taken.
+  REQUIRE_APPENDED(
+      w.Append("family/F1", L::kP1,
+               {{"adviceSought", R"({"from":"lineManager","summary":"after the closure"})"}}));
+}
+
+TEST_CASE(
+    "corrections-not-edits: a note on the family is accepted with no episode after consent was "
+    "refused at the outset, and its id is not used twice") {
+  World w;
+  REQUIRE_APPENDED(w.Append(
+      "family/F1", L::kHelpdesk,
+      {{"familyRegistered", R"({"members":[{"memberId":"C1","role":"child","name":"Kid"}]})"}}));
+  REQUIRE_APPENDED(w.Append("family/F1", L::kP1,
+                            {{"consentRefused", R"({"refusedBy":"Mum","memberId":"C1"})"}}));
+  auto note = [&](const std::string& id) {
+    return w.Append(
+        "family/F1", L::kP1,
+        {{"familyNoteAdded",
+          R"({"noteId":")" + id +
+              R"(","category":"contact","text":"offered the FFA again","significant":true})"}});
+  };
+  REQUIRE_APPENDED(note("FN1"));
+  REQUIRE_REFUSED(w, note("FN1"), "corrections-not-edits");
+  projections::FamilyState f = StateOf(w);
+  CHECK(f.episodes.empty());
+  CHECK(f.family_note_ids == std::set<std::string>{"FN1"});
+}
+
+TEST_CASE("known-references: a helpdesk check names an episode of the family") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  auto check = [&](const std::string& episode) {
+    return w.Append("family/F1", L::kHelpdesk,
+                    {{"helpdeskCheckMade",
+                      R"({"askedBy":"P2","identityVerified":true,"result":"openEpisodeFound",)"
+                      R"("contactGiven":"P1@example.org","episodeId":")" +
+                          episode + R"("})"}});
+  };
+  REQUIRE_REFUSED(w, check("E9"), "known-references");
+  REQUIRE_APPENDED(check("E1"));
+}
+
+TEST_CASE(
+    "family state: the contributions still awaited when the assessment was finalised are listed, "
+    "and stay listed when they arrive later") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  REQUIRE_APPENDED(w.Consent("F1"));
+  REQUIRE_APPENDED(w.Work("contributionRequested", R"(,"requestId":"R1","agency":"health")"));
+  REQUIRE_APPENDED(w.Work("contributionRequested", R"(,"requestId":"R2","agency":"housing")"));
+  REQUIRE_APPENDED(w.Work("contributionReceived", R"(,"requestId":"R1")"));
+  REQUIRE_APPENDED(
+      w.Work("assessmentFinalised", R"(,"signedByFamily":true,"copyGivenToFamily":true)"));
+  REQUIRE_APPENDED(w.Work("contributionReceived", R"(,"requestId":"R2")"));  // too late for it
+  projections::FamilyState f = StateOf(w);
+  const projections::Episode* ep = f.FindEpisode("E1");
+  REQUIRE(ep != nullptr);
+  CHECK(ep->contributions_outstanding_at_finalisation == std::vector<std::string>{"R2"});
+  CHECK(projections::FamilyStateJson(f, w.store().Size())
+            .find(R"("contributionsOutstandingAtFinalisation":["R2"])") != std::string::npos);
 }
 
 }  // namespace
