@@ -63,7 +63,10 @@ bool Reaches(const Principal& p, const projections::FamilyState& family, ByPract
     case ByPractitioner::kNone:
       return false;
     case ByPractitioner::kTeam:
-      return OnTeam(p.actor_id, family);
+      // Before any episode opens, the practitioner the Helpdesk checked the family for (a
+      // refusal at the outset, notes on the family) counts as its team.
+      return OnTeam(p.actor_id, family) ||
+             (family.OpenEpisode() == nullptr && family.checked_for.count(p.actor_id) != 0);
     case ByPractitioner::kKeyworker:
       return IsKeyworker(p.actor_id, family);
     case ByPractitioner::kAnyFamily:

@@ -4,8 +4,9 @@
 //
 //   practitioner    reads the families whose team they are on (keyworker or TAF member of an
 //                   episode); records the kinds the table allows practitioners, on those
-//                   families (team changes: as the keyworker only); passes on a concern about
-//                   any family
+//                   families (team changes: as the keyworker only), and, while no episode is
+//                   open, on a family the Helpdesk checked for them (identity verified); passes
+//                   on a concern about any family
 //   helpdesk        the open-episode check; registers families and opens episodes; passes on
 //                   concerns (the customer service centre); reads no record
 //   triage-manager  reads every family; records concerns, triage directions, step-ups, the

@@ -250,7 +250,9 @@ struct FamilyFold {
   void operator()(const ev::LegalHoldReleased&) { f.legal_hold = false; }
   void operator()(const ev::FamilyErased&) { f.erased = true; }
   // The Helpdesk's answer and advice sought are in the chronology only: no state follows.
-  void operator()(const ev::HelpdeskCheckMade&) {}
+  void operator()(const ev::HelpdeskCheckMade& b) {
+    if (b.identity_verified) f.checked_for.insert(b.asked_by);
+  }
   void operator()(const ev::AssessmentSigned& b) {
     Episode* ep = Ep(b.episode_id);
     if (ep == nullptr) return;

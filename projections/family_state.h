@@ -180,6 +180,9 @@ struct FamilyState {
   std::vector<Episode> episodes;          // in the order opened
   std::vector<Concern> concerns;          // in the order received
   std::set<std::string> family_note_ids;  // notes on the family outside any episode
+  // Who asked the Helpdesk to check the family, their identity verified (helpdeskCheckMade):
+  // the practitioner working with the family before any episode opens.
+  std::set<std::string> checked_for;
   bool legal_hold = false;
   bool erased = false;
   std::map<uint64_t, std::string> events;      // seq -> type, every event of the stream

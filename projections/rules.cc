@@ -563,6 +563,15 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
           .Annotate("events[" + std::to_string(i) + "]");
     }
     const std::string at = "events[" + std::to_string(i) + "]";
+    // DOMAIN.md: the triage manager records step-ups "and the closures that follow them".
+    if (const auto* closed = std::get_if<ev::EpisodeClosed>(&body);
+        closed != nullptr && request.actor.role == "triage-manager" &&
+        closed->reason != ev::ClosureReason::kSteppedUp) {
+      return Status::PermissionDenied(
+                 "a triage manager closes an episode only after its step-up (reason steppedUp); "
+                 "the keyworker records the other closures")
+          .Annotate(at);
+    }
     if (f.registered || !registering) {
       Status s = std::visit(
           FamilyCheck{f, lookup, options_.documents_must_be_stored ? &document_stored : nullptr,

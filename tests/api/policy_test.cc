@@ -168,5 +168,29 @@ TEST_CASE("policy: a refusal says who may record the kind", "[policy]") {
   CHECK(s.code() == Code::kInvalidArgument);
 }
 
+TEST_CASE(
+    "policy: before any episode opens, the practitioner the Helpdesk checked the family for may "
+    "record its consent refused at the outset and notes on the family, and no longer once an "
+    "episode opens with another keyworker",
+    "[policy]") {
+  projections::FamilyState family;
+  family.family_id = "F2";
+  family.registered = true;
+  family.checked_for = {"P3"};
+  const auto p3 = As(Role::kPractitioner, "P3");
+  CHECK(api::MayAppendToFamily(p3, family, {{"consentRefused"}, {"familyNoteAdded"}}).ok());
+  CHECK(
+      api::MayAppendToFamily(As(Role::kPractitioner, "P4"), family, {{"familyNoteAdded"}}).code() ==
+      Code::kPermissionDenied);
+  CHECK(api::MayAppendToFamily(p3, family, {{"keyworkerAssigned"}}).code() ==
+        Code::kPermissionDenied);
+  projections::Episode ep;
+  ep.id = "E1";
+  ep.keyworker_id = "P1";
+  family.episodes.push_back(ep);
+  CHECK(api::MayAppendToFamily(p3, family, {{"familyNoteAdded"}}).code() ==
+        Code::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace caseledger::testing

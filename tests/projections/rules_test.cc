@@ -663,5 +663,21 @@ TEST_CASE(
             .find(R"("contributionsOutstandingAtFinalisation":["R2"])") != std::string::npos);
 }
 
+TEST_CASE(
+    "closure-needs-reason: a triage manager closes an episode only after its step-up (reason "
+    "steppedUp), other closures being the keyworker's") {
+  World w;
+  REQUIRE_APPENDED(w.OpenFamily("F1"));
+  auto r = w.Append("family/F1", L::kTriage,
+                    {{"episodeClosed", R"({"episodeId":"E1","reason":"needsMet"})"}});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kPermissionDenied);
+  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
+                            {{"steppedUp", R"({"episodeId":"E1","to":"familySafeguarding",)"
+                                           R"("reason":"r"})"}}));
+  REQUIRE_APPENDED(w.Append("family/F1", L::kTriage,
+                            {{"episodeClosed", R"({"episodeId":"E1","reason":"steppedUp"})"}}));
+}
+
 }  // namespace
 }  // namespace caseledger::testing
