@@ -603,7 +603,7 @@ Status DomainRules::JudgeCorrection(const std::vector<ev::Event>& events,
   auto after = Rejudge(WithCorrections(events), lookup, correction.corrects_seq);
   for (const auto& [seq, status] : after) {
     if (before.count(seq) != 0) continue;
-    auto type = events.back().seq == seq ? events.back().type : std::string();
+    std::string type;
     for (const auto& e : events) {
       if (e.seq == seq) type = e.type;
     }

@@ -17,15 +17,7 @@ using projections::EpisodeTimescales;
 using projections::Timescale;
 using L = DomainLedger;
 
-const projections::Calendar& Cal() {
-  static const projections::Calendar calendar = [] {
-    auto c = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
-                                         "/calendar/bank-holidays-england-wales.txt");
-    REQUIRE(c.ok());
-    return std::move(c).value();
-  }();
-  return calendar;
-}
+const projections::Calendar& Cal() { return FixtureCalendar(); }
 
 projections::Day D(const std::string& text) { return *projections::ParseDay(text); }
 

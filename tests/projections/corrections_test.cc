@@ -15,12 +15,7 @@ namespace {
 
 using L = DomainLedger;
 
-projections::Calendar TheCalendar() {
-  auto c = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
-                                       "/calendar/bank-holidays-england-wales.txt");
-  REQUIRE(c.ok());
-  return std::move(c).value();
-}
+const projections::Calendar& TheCalendar() { return FixtureCalendar(); }
 
 projections::Day D(const char* text) { return *projections::ParseDay(text); }
 

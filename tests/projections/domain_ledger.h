@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ledger/time_format.h"
+#include "projections/calendar.h"
 #include "projections/rules.h"
 #include "tests/ledger/test_util.h"
 
@@ -16,6 +17,17 @@ inline int64_t At(const std::string& rfc3339) {
   auto t = ledger::ParseRfc3339(rfc3339);
   REQUIRE(t.ok());
   return *t;
+}
+
+// The England and Wales bank holidays of fixtures/calendar, loaded once.
+inline const projections::Calendar& FixtureCalendar() {
+  static const projections::Calendar calendar = [] {
+    auto c = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
+                                         "/calendar/bank-holidays-england-wales.txt");
+    REQUIRE(c.ok());
+    return std::move(c).value();
+  }();
+  return calendar;
 }
 
 struct Ev {
