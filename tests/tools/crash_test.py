@@ -263,10 +263,12 @@ class Client(threading.Thread):
                 "concernId": concern, "direction": "Crash test: keyworker to follow up."})])
         if self.role == "triage-manager" and r < 0.25:
             concern = "CT-" + uuid.uuid4().hex[:16]
+            above = self.rng.random() < 0.2
+            # Only a concern below the threshold is directed (concern-routing).
             return Request(family, [self.event("concernReceived", {
                 "concernId": concern, "source": self.rng.choice(["police", "school", "health"]),
                 "kind": "crashTest", "summary": "Crash test concern.",
-                "aboveThreshold": self.rng.random() < 0.2})], [concern])
+                "aboveThreshold": above})], [] if above else [concern])
         n = 1 if r < 0.7 else (2 if r < 0.9 else 3)
         return Request(family, [self.event("caseNoteAdded", {
             "episodeId": "E1", "noteId": "N-" + uuid.uuid4().hex[:20],
