@@ -239,7 +239,7 @@ TEST_CASE(
     }
   }
   std::sort(files.begin(), files.end());
-  REQUIRE(files.size() == 15);
+  REQUIRE(files.size() == 16);
   for (const std::string& file : files) {
     DYNAMIC_SECTION(file) { ReplayOverHttp(file); }
   }

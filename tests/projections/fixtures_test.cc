@@ -54,7 +54,10 @@ struct Replayed {
   }
 };
 
-void CheckGolden(const std::string& name, const std::string& family, int refusals) {
+// The timescales are evaluated as on `on` (2026-11-01, after every fixture's recordedAt, unless
+// the fixture says otherwise).
+void CheckGolden(const std::string& name, const std::string& family, int refusals,
+                 const std::string& on_day = "2026-11-01") {
   Replayed r(name + ".jsonl");
   CHECK(r.totals.refused_as_expected == static_cast<uint64_t>(refusals));
   auto calendar = projections::Calendar::Load(kCalendar);
@@ -69,7 +72,7 @@ void CheckGolden(const std::string& name, const std::string& family, int refusal
       projections::BuildChronology(*events, *calendar, projections::StoreNames(*r.store, 0));
   Golden(golden + ".chronology.json", projections::PrettyJson(projections::ChronologyJson(
                                           {family, r.store->Size(), "current"}, chronology)));
-  auto on = projections::ParseDay("2026-11-01");
+  auto on = projections::ParseDay(on_day);
   REQUIRE(on.ok());
   Golden(golden + ".timescales.json",
          projections::PrettyJson(projections::TimescalesJson(
@@ -120,6 +123,12 @@ TEST_CASE("fixture 14-step-up-by-keyworker: the keyworker records the step-up th
 }
 TEST_CASE("fixture 15-withdrawal-never-closed: consent withdrawn, the episode never closed") {
   CheckGolden("15-withdrawal-never-closed", "F115", 1);
+}
+TEST_CASE(
+    "fixture 16-meeting-after-calendar: a meeting whose working days reach a year the calendar "
+    "does not cover is unknown, naming the year") {
+  // Its last meeting is held on 30 December 2027, so it is evaluated as on the next day.
+  CheckGolden("16-meeting-after-calendar", "F116", 0, "2027-12-31");
 }
 
 }  // namespace

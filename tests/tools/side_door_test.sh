@@ -156,7 +156,7 @@ echo "fixture lines posted: $n ($summary)"
 for s in 201 409 422; do
   [ -n "${statuses[$s]:-}" ] || fail "no fixture line answered $s ($summary): the fixtures did not run as expected"
 done
-for f in F101 F102 F103 F104 F105 F106 F107 F108 F109 F110 F111 F112 F113 F114 F115; do
+for f in F101 F102 F103 F104 F105 F106 F107 F108 F109 F110 F111 F112 F113 F114 F115 F116; do
   req "fixture-state-$f" GET "/v1/families/$f" -H "$tm"
   expect "fixture-state-$f" 200
 done
@@ -332,7 +332,7 @@ expect bad-token 401
 # ---------------------------------------------------------------- everything each role reads
 # The triage manager reads every family; the other roles that may read records a few (P1 is
 # the keyworker of F1, F900 and F110); the roles that may not, two (their refusals).
-all_families="F1 F2 F900 F101 F102 F103 F104 F105 F106 F107 F108 F109 F110 F111 F112 F113 F114 F115"
+all_families="F1 F2 F900 F101 F102 F103 F104 F105 F106 F107 F108 F109 F110 F111 F112 F113 F114 F115 F116"
 declare -A families_of=([TRIAGE_MANAGER]=$all_families [PRACTITIONER]="F900 F1 F104 F110"
   [COORDINATOR]="F900 F1 F104 F110" [AUDITOR]="F900 F1 F104 F110" [HELPDESK]="F900 F1"
   [DASHBOARD]="F900 F1" [ADMIN]="F900 F1")
