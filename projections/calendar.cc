@@ -47,15 +47,23 @@ Day LondonDay(int64_t micros) {
 }
 
 std::string FormatLondon(int64_t micros) {
-  date::sys_time<std::chrono::seconds> t{std::chrono::seconds{micros / 1'000'000}};
-  auto zoned = date::make_zoned(London(), t);
-  auto info = zoned.get_info();
-  const auto offset = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
-  const int minutes = static_cast<int>(offset < 0 ? -offset : offset) % (24 * 60);
-  char tail[16];
-  std::snprintf(tail, sizeof tail, "%c%02d:%02d", offset < 0 ? '-' : '+', minutes / 60,
-                minutes % 60);
-  return date::format("%Y-%m-%dT%H:%M:%S", zoned.get_local_time()) + tail;
+  // Formatted by hand: date::format's streams cost more than the rest of a chronology entry.
+  date::sys_seconds t{std::chrono::seconds{micros / 1'000'000}};
+  const auto info = London()->get_info(t);
+  const auto local = t + info.offset;
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss hms{local - day};
+  const int offset =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(info.offset).count());
+  const int minutes = (offset < 0 ? -offset : offset) % (24 * 60);
+  char out[40];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d%c%02d:%02d",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  return out;
 }
 
 int64_t LondonMidnight(Day day) {

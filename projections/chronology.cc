@@ -493,6 +493,13 @@ std::string Summarise(const ev::Body& body, const PractitionerNames& names) {
 std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& events,
                                              const Calendar& calendar,
                                              const PractitionerNames& names) {
+  return BuildChronologyAndState(events, calendar, names, nullptr);
+}
+
+std::vector<ChronologyEntry> BuildChronologyAndState(const std::vector<ev::Event>& events,
+                                                     const Calendar& calendar,
+                                                     const PractitionerNames& names,
+                                                     FamilyState* now_out) {
   std::vector<ChronologyEntry> entries;
   std::map<uint64_t, size_t> by_seq;
   std::map<uint64_t, uint64_t> root_of;  // a correction's seq -> the entry its chain corrects
@@ -548,16 +555,20 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
     entries.push_back(std::move(entry));
   }
   // What the corrected record says now: each corrected entry's summary, the children, each
-  // concern's direction status.
-  std::vector<ev::Event> effective = WithCorrections(events);
-  FamilyState now;
-  for (const ev::Event& e : effective) {
-    (void)Apply(now, e);
-    auto it = by_seq.find(e.seq);
-    if (it == by_seq.end() || !entries[it->second].corrected) continue;
-    std::string summary = OneLine(Summarise(e.body, names));
-    if (summary != entries[it->second].summary) entries[it->second].corrected_summary = summary;
+  // concern's direction status. Without a correction that replaces data, the record as
+  // written is that record.
+  FamilyState refolded;
+  if (ChangesData(events)) {
+    for (const ev::Event& e : WithCorrections(events)) {
+      (void)Apply(refolded, e);
+      auto it = by_seq.find(e.seq);
+      if (it == by_seq.end() || !entries[it->second].corrected) continue;
+      std::string summary = OneLine(Summarise(e.body, names));
+      if (summary != entries[it->second].summary) entries[it->second].corrected_summary = summary;
+    }
   }
+  const FamilyState& now = ChangesData(events) ? refolded : state;
+  if (now_out != nullptr) *now_out = now;
   std::vector<std::string> children;
   for (const ev::Member& m : now.members) {
     if (m.role == ev::MemberRole::kChild) children.push_back(m.name);
@@ -627,8 +638,9 @@ std::vector<ChronologyEntry> ComputedEntries(const FamilyState& family, const Ca
 std::vector<ChronologyEntry> ChronologyWithComputed(const std::vector<ev::Event>& events,
                                                     const Calendar& calendar,
                                                     const PractitionerNames& names, Day on) {
-  std::vector<ChronologyEntry> entries = BuildChronology(events, calendar, names);
-  for (auto& e : ComputedEntries(FoldFamily(events), calendar, on)) entries.push_back(std::move(e));
+  FamilyState now;
+  std::vector<ChronologyEntry> entries = BuildChronologyAndState(events, calendar, names, &now);
+  for (auto& e : ComputedEntries(now, calendar, on)) entries.push_back(std::move(e));
   SortChronology(entries);
   return entries;
 }

@@ -82,6 +82,12 @@ std::vector<ChronologyEntry> BuildChronology(const std::vector<ev::Event>& event
                                              const Calendar& calendar,
                                              const PractitionerNames& names = {});
 
+// BuildChronology, and the family's state with its corrections applied (`now`, when not null).
+std::vector<ChronologyEntry> BuildChronologyAndState(const std::vector<ev::Event>& events,
+                                                     const Calendar& calendar,
+                                                     const PractitionerNames& names,
+                                                     FamilyState* now);
+
 // The computed entries of a family as on `on` (its state with corrections applied): every
 // timescale interval missed (breached, or met late) and every unfinished state (open actions
 // past their due day, concerns awaiting a triage direction), each marked computed, dated the

@@ -397,9 +397,20 @@ std::vector<ev::Event> WithCorrections(std::vector<ev::Event> events) {
   return events;
 }
 
-FamilyState FoldFamily(std::vector<ev::Event> events) {
+bool ChangesData(const std::vector<ev::Event>& events) {
+  return std::any_of(events.begin(), events.end(), [](const ev::Event& e) {
+    const auto* c = std::get_if<ev::RecordCorrected>(&e.body);
+    return c != nullptr && !c->replacement.empty();
+  });
+}
+
+FamilyState FoldFamily(const std::vector<ev::Event>& events) {
   FamilyState state;
-  for (const auto& e : WithCorrections(std::move(events))) (void)Apply(state, e);
+  if (!ChangesData(events)) {  // the common case: no copy
+    for (const auto& e : events) (void)Apply(state, e);
+    return state;
+  }
+  for (const auto& e : WithCorrections(events)) (void)Apply(state, e);
   return state;
 }
 

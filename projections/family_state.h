@@ -237,7 +237,11 @@ enum class Applied {
 // so an "as of" view applies only the corrections recorded by then.
 std::vector<ev::Event> WithCorrections(std::vector<ev::Event> events);
 
-// The state of a family stream: WithCorrections, then Apply of each event.
-FamilyState FoldFamily(std::vector<ev::Event> events);
+// Whether any of `events` is a correction that replaces data.
+bool ChangesData(const std::vector<ev::Event>& events);
+
+// The state of a family stream: WithCorrections (a copy, only when ChangesData), then Apply
+// of each event.
+FamilyState FoldFamily(const std::vector<ev::Event>& events);
 
 }  // namespace caseledger::projections

@@ -283,3 +283,21 @@ TEST_CASE("days: ParseDay and FormatDay round-trip and refuse days that do not e
 
 }  // namespace
 }  // namespace caseledger::testing
+
+namespace caseledger::testing {
+namespace {
+
+TEST_CASE("calendar: FormatLondon gives London's wall clock with its offset, GMT and BST",
+          "[calendar]") {
+  auto at = [](const char* t) { return *ledger::ParseRfc3339(t); };
+  CHECK(projections::FormatLondon(at("2026-01-05T09:00:00Z")) == "2026-01-05T09:00:00+00:00");
+  CHECK(projections::FormatLondon(at("2026-07-02T10:15:30Z")) == "2026-07-02T11:15:30+01:00");
+  // The clocks go forward at 01:00 UTC on 29 March 2026.
+  CHECK(projections::FormatLondon(at("2026-03-29T00:59:59Z")) == "2026-03-29T00:59:59+00:00");
+  CHECK(projections::FormatLondon(at("2026-03-29T01:00:00Z")) == "2026-03-29T02:00:00+01:00");
+  CHECK(projections::FormatLondon(at("2026-12-31T23:59:59.999999Z")) ==
+        "2026-12-31T23:59:59+00:00");
+}
+
+}  // namespace
+}  // namespace caseledger::testing
