@@ -17,15 +17,7 @@ using Catch::Matchers::Contains;
 using projections::ChronologyEntry;
 namespace ev = ledger::ev;
 
-const projections::Calendar& Cal() {
-  static const projections::Calendar calendar = [] {
-    auto c = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
-                                         "/calendar/bank-holidays-england-wales.txt");
-    REQUIRE(c.ok());
-    return std::move(c).value();
-  }();
-  return calendar;
-}
+const projections::Calendar& Cal() { return FixtureCalendar(); }
 
 const ledger::Actor kP2{"P2", "practitioner", "health", ""};
 

@@ -15,15 +15,7 @@ namespace {
 using projections::EpisodeTimescales;
 using projections::Timescale;
 
-const projections::Calendar& Cal() {
-  static const projections::Calendar calendar = [] {
-    auto c = projections::Calendar::Load(std::string(CASELEDGER_FIXTURES_DIR) +
-                                         "/calendar/bank-holidays-england-wales.txt");
-    REQUIRE(c.ok());
-    return std::move(c).value();
-  }();
-  return calendar;
-}
+const projections::Calendar& Cal() { return FixtureCalendar(); }
 
 std::string Text(const std::optional<projections::Day>& d) {
   return d ? projections::FormatDay(*d) : "none";
