@@ -277,27 +277,44 @@ Result<Reply> Server::Impl::FamilyEvents(const Call& c) {
 Result<Reply> Server::Impl::GetDocument(const Call& c) {
   CL_ASSIGN_OR_RETURN(ledger::Hash sha, ledger::HashFromHex(c.Path(2)));
   const std::string sha_hex = ledger::ToHex(sha);
+  // Served only once a documentUploaded of the family names the bytes, and as of a moment
+  // only if it was recorded by then (documents.h); checked before the read is logged.
+  projections::Document recorded;
   CL_ASSIGN_OR_RETURN(
       FamilyRead read, ReadFamilyFor(c, "document " + sha_hex, [&](const std::string& id) {
+        CL_ASSIGN_OR_RETURN(projections::FamilyState now, CurrentFamily(id));
+        const projections::Document* d = RecordedDocument(now, sha_hex);
+        if (d == nullptr) {
+          return Status::NotFound("family " + id + " has no document " + sha_hex +
+                                  " recorded (bytes are served once a documentUploaded event "
+                                  "names them)");
+        }
+        std::string as_of_text;
+        CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
+        if (!as_of.now()) {
+          CL_ASSIGN_OR_RETURN(uint64_t as_of_seq, projections::ResolveAsOf(store_, as_of));
+          if (d->seq > as_of_seq) {
+            return Status::NotFound("document " + sha_hex + " of family " + id +
+                                    " was not yet recorded " + as_of_text);
+          }
+        }
+        recorded = *d;
         CL_ASSIGN_OR_RETURN(bool stored, store_.HasBlob(id, sha));
         return stored ? Status() : Status::NotFound("family " + id + " has no document " + sha_hex);
       }));
   CL_ASSIGN_OR_RETURN(std::string bytes, store_.GetBlob(read.id, sha));
   Reply r;
-  r.type = "application/octet-stream";
-  std::string filename = sha_hex;
-  for (const auto& ep : projections::FoldFamily(read.events).episodes) {
-    for (const auto& d : ep.documents) {
-      if (d.sha256 == sha_hex) {
-        r.type = d.media_type;
-        filename = d.filename;
-      }
-    }
-  }
+  // The media type recorded by the event, if on the allow-list; the client's at upload is
+  // never kept.
+  r.type = AllowedMediaType(recorded.media_type).value_or("application/octet-stream");
   // The name as recorded, made safe for the header.
   std::string safe;
-  for (char ch : filename) safe.push_back(ch == '"' || ch == '\\' || ch < 0x20 ? '_' : ch);
+  for (char ch : recorded.filename) {
+    safe.push_back(ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f ? '_' : ch);
+  }
+  if (safe.empty()) safe = sha_hex;
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+  r.headers.emplace_back("Content-Security-Policy", "sandbox; default-src 'none'");
   r.body = std::move(bytes);
   return r;
 }
@@ -374,6 +391,7 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
     return Status::InvalidArgument("send the document's media type in Content-Type",
                                    "Content-Type");
   }
+  if (!AllowedMediaType(type)) return Json(UnsupportedMediaTypeJson(), 415);
   if (c.req.body.empty()) return Status::InvalidArgument("the document is empty", "body");
   projections::FamilyState current;
   if (auto found = CurrentFamily(id); found.ok()) {
@@ -391,6 +409,9 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
   const ledger::Hash sha = ledger::Sha256(c.req.body);
   const std::string sha_hex = ledger::ToHex(sha);
   CL_RETURN_IF_ERROR(store_.PutBlob(id, sha, c.req.body));
+  // Unreadable until a documentUploaded names it; removed if none does in time.
+  CL_RETURN_IF_ERROR(pending_documents_.Stored(id, sha));
+  pending_documents_.SweepAndLog();
   return Json(
       "{\"sha256\":" + JsonQuote(sha_hex) + ",\"size\":" + std::to_string(c.req.body.size()) + "}",
       201);
@@ -450,17 +471,17 @@ Result<Reply> Server::Impl::Live(const Call& c) {
   } else if (Query(c.query, "after") != nullptr) {
     CL_ASSIGN_OR_RETURN(after, UintParam(c.query, "after", 0, 0, UINT64_MAX / 2));
   }
-  if (live_streams_.fetch_add(1) >= options_.max_live_streams) {
-    live_streams_.fetch_sub(1);
-    return Status::Unavailable("too many live streams are open; try again later");
-  }
+  // Slots per role (limits.h): a wall of dashboards leaves the auditors theirs.
+  if (auto refused = live_slots_.Take(c.principal->role)) return Status::Unavailable(*refused);
+  live_streams_.fetch_add(1);
   const Principal p = *c.principal;
+  const auto heartbeat = std::chrono::seconds(std::max(1, options_.live_heartbeat_seconds));
   Reply r;
-  r.stream = [this, p, after](httplib::Response& res) mutable {
+  r.stream = [this, p, after, heartbeat](httplib::Response& res) mutable {
     auto last_write = std::chrono::steady_clock::now();
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, p, after, last_write](size_t, httplib::DataSink& sink) mutable {
+        [this, p, after, last_write, heartbeat](size_t, httplib::DataSink& sink) mutable {
           {
             std::unique_lock lock(feed_mu_);
             feed_cv_.wait_for(lock, std::chrono::seconds(1),
@@ -491,14 +512,18 @@ Result<Reply> Server::Impl::Live(const Call& c) {
             after = e.seq;
           }
           if (chunk.empty()) {
-            if (std::chrono::steady_clock::now() - last_write < std::chrono::seconds(15))
-              return true;
-            chunk = ": keep-alive\n\n";
+            // Nothing to send: a comment now and then, whose failed write finds a client
+            // that went away, so that its slot is freed.
+            if (std::chrono::steady_clock::now() - last_write < heartbeat) return true;
+            chunk = ": ping\n\n";
           }
           last_write = std::chrono::steady_clock::now();
           return sink.write(chunk.data(), chunk.size());
         },
-        [this](bool) { live_streams_.fetch_sub(1); });
+        [this, role = p.role](bool) {
+          live_streams_.fetch_sub(1);
+          live_slots_.Release(role);
+        });
   };
   return r;
 }
@@ -512,9 +537,8 @@ Result<Reply> Server::Impl::WithOverview(
     return answer(*ctx_.overview);
   }
   CL_ASSIGN_OR_RETURN(uint64_t max_seq, projections::ResolveAsOf(store_, as_of));
-  projections::Overview then(store_, *ctx_.calendar);
-  CL_RETURN_IF_ERROR(then.CatchUpTo(max_seq));
-  return answer(then);
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<projections::Overview> then, checkpoints_.AsOf(max_seq));
+  return answer(*then);
 }
 
 Result<Reply> Server::Impl::AccessList(const Call& c) {

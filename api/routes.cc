@@ -332,6 +332,14 @@ std::string Server::Impl::OpenApi() const {
             "\"description\":\"body over the limit\"},\"422\":{\"description\":\"a "
             "DOMAIN.md rule refused it: error.rule\"}";
       }
+      if (r.method == "POST" && r.path.ends_with("/documents")) {
+        out += ",\"415\":{\"description\":\"a media type off the allow-list: error.allowed\"}";
+      }
+      if (ExpensiveRequest(r.method, r.path, {{"asOf", ""}, {"format", "csv"}})) {
+        out +=
+            ",\"429\":{\"description\":\"the token's expensive requests are used up: wait "
+            "Retry-After seconds\"}";
+      }
       out +=
           ",\"404\":{\"description\":\"not found\"},\"503\":{\"description\":\"the ledger "
           "cannot answer now\"}}}";

@@ -168,8 +168,17 @@ Result<Principal> Server::Impl::Authenticate(const httplib::Request& req) {
       })) {
     return Status::Unauthenticated("the Authorization header must be: Bearer <token>");
   }
-  return ctx_.tokens->Authenticate(std::string_view(header).substr(kBearer.size()),
-                                   ctx_.clock->NowMicros());
+  auto principal = ctx_.tokens->Authenticate(std::string_view(header).substr(kBearer.size()),
+                                             ctx_.clock->NowMicros());
+  if (!principal.ok() && principal.status().code() != Code::kUnauthenticated) {
+    // The token file is missing its mode, unreadable or damaged: every token is refused, and
+    // why (with the file's path) goes to the server's log only, never to the caller.
+    spdlog::error("tokens: {}", principal.status().message());
+    return Status::Unavailable(
+        "the server cannot check tokens now (its token file is misconfigured); the "
+        "operator's log says why: try again later");
+  }
+  return principal;
 }
 
 void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
@@ -215,6 +224,14 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
     if (p.required && (value == nullptr || value->empty())) {
       return SendError(
           res, Status::InvalidArgument("the query parameter " + p.name + " is required", p.name));
+    }
+  }
+  if (call.principal != nullptr && ExpensiveRequest(route.method, route.path, call.query)) {
+    if (auto wait = rate_limiter_.Take(principal.token_id, ctx_.clock->NowMicros())) {
+      res.status = 429;
+      res.set_header("Retry-After", std::to_string(*wait));
+      res.set_content(TooManyRequestsJson(rate_limiter_, *wait), "application/json");
+      return;
     }
   }
   auto answer = route.handler(call);
@@ -268,6 +285,11 @@ Server::~Server() { Stop(); }
 
 Result<int> Server::Bind() {
   const auto& o = impl_->options_;
+  // Documents stored but never recorded: noted at start, removed once past their time.
+  if (Status adopted = impl_->pending_documents_.Adopt(); !adopted.ok()) {
+    spdlog::warn("documents: unrecorded documents could not be listed: {}", adopted.ToString());
+  }
+  impl_->pending_documents_.SweepAndLog();
   if (!impl_->http_->is_valid()) {
     return Status::InvalidArgument("the TLS certificate or key could not be loaded", "tls-cert");
   }

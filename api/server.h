@@ -41,9 +41,25 @@ struct ServerOptions {
   // A request's line, headers and body must arrive within this time of its first byte, or
   // it is answered 408 and the connection closed (a slow client holds a thread no longer).
   int request_read_seconds = 30;
-  int threads = 64;               // requests served at once (idle and slow connections wait apart,
-                                  // api/internal/connection.h)
-  int max_live_streams = 16;      // open /v1/events/live connections; more get 503
+  int threads = 64;           // requests served at once (idle and slow connections wait apart,
+                              // api/internal/connection.h)
+  int max_live_streams = 16;  // open /v1/events/live connections; more get 503
+  // ...and at most this many for one role (0: half of max_live_streams, at least 1).
+  int max_live_streams_per_role = 0;
+  // A live stream with nothing to send writes ": ping" this often, so that a client gone
+  // away is found (the write fails) and its slot freed within about twice this.
+  int live_heartbeat_seconds = 3;
+  // Expensive requests (api/limits.h: reports as of a moment, exports, chronology
+  // downloads) per token: `expensive_burst` at once, then `expensive_per_minute`; beyond,
+  // 429 with Retry-After.
+  int expensive_burst = 20;
+  double expensive_per_minute = 20;
+  // "As of" reports fold from a checkpoint of the overview kept every this many events
+  // (projections/overview_checkpoints.h).
+  uint64_t overview_checkpoint_interval = 1024;
+  // Document bytes that no documentUploaded event names within this time are removed
+  // (api/documents.h).
+  int64_t unrecorded_document_seconds = 24 * 3600;
   std::string tls_cert, tls_key;  // both set: HTTPS only
 };
 

@@ -2,6 +2,8 @@
 // checkpoint note body (Checkpoint::ToText) its source had when the backup began.
 #include "ledger/backup.h"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <rocksdb/utilities/backup_engine.h>
 #include <spdlog/spdlog.h>
@@ -69,7 +71,9 @@ Status RefuseLedgerIn(const std::string& data_dir) {
 
 Result<std::unique_ptr<rocksdb::BackupEngine>> OpenEngine(const std::string& backup_dir) {
   std::error_code ec;
+  ::umask(077);  // a backup holds what the ledger holds: its owner's only, as the data folder
   fs::create_directories(backup_dir, ec);
+  if (!ec) fs::permissions(backup_dir, fs::perms::owner_all, ec);
   if (ec)
     return Status::Unavailable("cannot make the backup folder " + backup_dir + ": " + ec.message());
   rocksdb::BackupEngine* raw = nullptr;

@@ -34,15 +34,14 @@ std::string OpenOr(s::Sealed::Reader sealed, std::string_view unreadable) {
   return std::string(unreadable);
 }
 
-std::vector<std::string> Texts(capnp::List<capnp::Text>::Reader list) {
-  std::vector<std::string> out;
-  for (auto t : list) out.push_back(Text(t));
-  return out;
-}
-
 // One conversion per kind. Long but flat: a switch over the schema's union, one case each.
 Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
   auto open = [unreadable](s::Sealed::Reader sealed) { return OpenOr(sealed, unreadable); };
+  // A field sealed after earlier builds had stored it in clear (event.capnp, $supersededBy):
+  // the Sealed field when set, else the earlier build's text ("" when neither is).
+  auto sealed_or_v1 = [&](bool has, s::Sealed::Reader sealed, capnp::Text::Reader v1) {
+    return has ? open(sealed) : Text(v1);
+  };
   switch (e.which()) {
     case s::Event::PRACTITIONER_REGISTERED: {
       auto d = e.getPractitionerRegistered();
@@ -106,8 +105,9 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
       return Body{AssessmentStarted{Text(e.getAssessmentStarted().getEpisodeId())}};
     case s::Event::CONTRIBUTION_REQUESTED: {
       auto d = e.getContributionRequested();
-      return Body{ContributionRequested{Text(d.getEpisodeId()), Text(d.getRequestId()),
-                                        Text(d.getAgency())}};
+      return Body{
+          ContributionRequested{Text(d.getEpisodeId()), Text(d.getRequestId()),
+                                sealed_or_v1(d.hasAgency(), d.getAgency(), d.getAgencyV1())}};
     }
     case s::Event::CONTRIBUTION_RECEIVED: {
       auto d = e.getContributionReceived();
@@ -122,9 +122,10 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     }
     case s::Event::CASE_NOTE_ADDED: {
       auto d = e.getCaseNoteAdded();
-      return Body{CaseNoteAdded{Text(d.getEpisodeId()), Text(d.getNoteId()),
-                                As<NoteCategory>(d.getCategory()), open(d.getText()),
-                                d.getSignificant(), Text(d.getSourceAgency())}};
+      return Body{CaseNoteAdded{
+          Text(d.getEpisodeId()), Text(d.getNoteId()), As<NoteCategory>(d.getCategory()),
+          open(d.getText()), d.getSignificant(),
+          sealed_or_v1(d.hasSourceAgency(), d.getSourceAgency(), d.getSourceAgencyV1())}};
     }
     case s::Event::DOCUMENT_UPLOADED: {
       auto d = e.getDocumentUploaded();
@@ -147,7 +148,8 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
       auto d = e.getActionPlanUpdated();
       ActionPlanUpdated out{Text(d.getEpisodeId()), Text(d.getMeetingId()), {}};
       for (auto a : d.getActions()) {
-        out.actions.push_back({Text(a.getActionId()), open(a.getDescription()), Text(a.getOwner()),
+        out.actions.push_back({Text(a.getActionId()), open(a.getDescription()),
+                               sealed_or_v1(a.hasOwner(), a.getOwner(), a.getOwnerV1()),
                                Text(a.getDueOn()), As<ActionStatus>(a.getStatus())});
       }
       return Body{std::move(out)};
@@ -159,7 +161,8 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     case s::Event::CONCERN_RECEIVED: {
       auto d = e.getConcernReceived();
       return Body{ConcernReceived{Text(d.getConcernId()), As<ConcernSource>(d.getSource()),
-                                  Text(d.getKind()), open(d.getSummary()), d.getAboveThreshold()}};
+                                  sealed_or_v1(d.hasKind(), d.getKind(), d.getKindV1()),
+                                  open(d.getSummary()), d.getAboveThreshold()}};
     }
     case s::Event::TRIAGE_DIRECTION_GIVEN: {
       auto d = e.getTriageDirectionGiven();
@@ -172,7 +175,13 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     }
     case s::Event::SIGNPOSTED: {
       auto d = e.getSignposted();
-      return Body{Signposted{Text(d.getEpisodeId()), Texts(d.getServices())}};
+      Signposted out{Text(d.getEpisodeId()), {}};
+      if (d.hasServices()) {
+        for (auto service : d.getServices()) out.services.push_back(open(service));
+      } else {
+        for (auto service : d.getServicesV1()) out.services.push_back(Text(service));
+      }
+      return Body{std::move(out)};
     }
     case s::Event::EPISODE_CLOSED: {
       auto d = e.getEpisodeClosed();
@@ -185,23 +194,30 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
       return Body{RecordCorrected{d.getCorrectsSeq(), open(d.getReason()),
                                   d.hasReplacement() ? open(d.getReplacement()) : std::string()}};
     }
-    case s::Event::LEGAL_HOLD_APPLIED:
-      return Body{LegalHoldApplied{Text(e.getLegalHoldApplied().getReason())}};
-    case s::Event::LEGAL_HOLD_RELEASED:
-      return Body{LegalHoldReleased{Text(e.getLegalHoldReleased().getReason())}};
+    case s::Event::LEGAL_HOLD_APPLIED: {
+      auto d = e.getLegalHoldApplied();
+      return Body{LegalHoldApplied{sealed_or_v1(d.hasReason(), d.getReason(), d.getReasonV1())}};
+    }
+    case s::Event::LEGAL_HOLD_RELEASED: {
+      auto d = e.getLegalHoldReleased();
+      return Body{LegalHoldReleased{sealed_or_v1(d.hasReason(), d.getReason(), d.getReasonV1())}};
+    }
     case s::Event::FAMILY_ERASED: {
       auto d = e.getFamilyErased();
       return Body{FamilyErased{Text(d.getReason()), Text(d.getAuthorisedBy())}};
     }
     case s::Event::RECORD_VIEWED: {
       auto d = e.getRecordViewed();
-      return Body{RecordViewed{Text(d.getFamilyId()), Text(d.getView()), Text(d.getPurpose())}};
+      return Body{RecordViewed{Text(d.getFamilyId()), Text(d.getView()),
+                               sealed_or_v1(d.hasPurpose(), d.getPurpose(), d.getPurposeV1())}};
     }
     case s::Event::HELPDESK_CHECK_MADE: {
       auto d = e.getHelpdeskCheckMade();
-      return Body{HelpdeskCheckMade{Text(d.getAskedBy()), d.getIdentityVerified(),
-                                    As<HelpdeskCheckResult>(d.getResult()),
-                                    Text(d.getContactGiven()), Text(d.getEpisodeId())}};
+      return Body{HelpdeskCheckMade{
+          sealed_or_v1(d.hasAskedBy(), d.getAskedBy(), d.getAskedByV1()), d.getIdentityVerified(),
+          As<HelpdeskCheckResult>(d.getResult()),
+          sealed_or_v1(d.hasContactGiven(), d.getContactGiven(), d.getContactGivenV1()),
+          Text(d.getEpisodeId())}};
     }
     case s::Event::ASSESSMENT_SIGNED: {
       auto d = e.getAssessmentSigned();
@@ -211,8 +227,10 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     }
     case s::Event::CHILD_PROTECTION_REFERRAL_MADE: {
       auto d = e.getChildProtectionReferralMade();
-      return Body{ChildProtectionReferralMade{Text(d.getConcernId()), Text(d.getEpisodeId()),
-                                              Text(d.getReferredTo()), open(d.getReason())}};
+      return Body{ChildProtectionReferralMade{
+          Text(d.getConcernId()), Text(d.getEpisodeId()),
+          sealed_or_v1(d.hasReferredTo(), d.getReferredTo(), d.getReferredToV1()),
+          open(d.getReason())}};
     }
     case s::Event::ADVICE_SOUGHT: {
       auto d = e.getAdviceSought();
@@ -222,9 +240,10 @@ Result<Body> BodyOf(s::Event::Reader e, std::string_view unreadable) {
     }
     case s::Event::FAMILY_NOTE_ADDED: {
       auto d = e.getFamilyNoteAdded();
-      return Body{FamilyNoteAdded{Text(d.getNoteId()), As<NoteCategory>(d.getCategory()),
-                                  open(d.getText()), d.getSignificant(),
-                                  Text(d.getSourceAgency())}};
+      return Body{FamilyNoteAdded{
+          Text(d.getNoteId()), As<NoteCategory>(d.getCategory()), open(d.getText()),
+          d.getSignificant(),
+          sealed_or_v1(d.hasSourceAgency(), d.getSourceAgency(), d.getSourceAgencyV1())}};
     }
   }
   return Status::InvalidArgument("an event kind this version does not know (" +

@@ -7,17 +7,28 @@
 # Evolution: Cap'n Proto's rules only. New fields and new event kinds take new ordinals;
 # an ordinal is never reused or renumbered; a field is never retyped.
 #
-# Personal data: every field that holds personal data of a family (names, dates of birth,
-# addresses, free text, the people who gave or refused consent, meeting attendees) is a
-# `Sealed`. Today a Sealed holds its value in clear; the data-protection change stores it
-# as ciphertext under the family's own key. The hash covers whichever form is stored, so
-# destroying the key later (erasure) leaves every proof valid.
+# Personal data: every field of a family's event that can hold personal text (names, dates of
+# birth, addresses, free text, agencies and people named by the person recording) is a
+# `Sealed`, stored as ciphertext under the family's own key (ledger/sealing.h); so is a read's
+# purpose in the access log, under the key of the family read. The hash covers the stored
+# form, so destroying the key later (erasure) leaves every proof valid. A Text field of a
+# family's event is either on the allow-list of tests/ledger/sealing_lint_test.cc, with the
+# check that keeps personal text out of it, or the test fails.
+#
+# Fields sealed after earlier builds had stored them as Text keep their old ordinal under a
+# new name with `$supersededBy`: read only, never written, never accepted in a request. Reads
+# show an earlier event's old value under the new field's (unchanged) JSON name.
 #
 # Validation annotations (read by ledger/json_codec.cc through the schema, not per type):
 #   $optional  the field may be absent from a request; every other field is required.
 #   $date      a Text holding a calendar date, YYYY-MM-DD (that day in Europe/London).
 #   $id        a Text holding an id: 1-64 characters of A-Z a-z 0-9 - _.
 #   $jsonText  a Sealed that takes any JSON value in a request and keeps its JSON text.
+#   $sha256    a Text holding a SHA-256, 64 lowercase hex digits.
+#   $mediaType a Text holding a media type without parameters, type/subtype (RFC 6838 names).
+#   $accessView a Text naming what a read showed: a view of ledger/internal/schema_check.cc.
+#   $supersededBy(name)  a Text (or List(Text)) written by earlier builds and read as the
+#              Sealed field `name` of the same struct when that one is absent (see above).
 @0x983ca4d7c76f2dc8;
 
 using Cxx = import "/capnp/c++.capnp";
@@ -28,6 +39,10 @@ annotation optional @0xd651d761ef04b401 (field) :Void;
 annotation date @0xfe579e0f5215ce91 (field) :Void;
 annotation id @0x97ab6308cab4c581 (field) :Void;
 annotation jsonText @0x806d16aaf602aa71 (field) :Void;
+annotation sha256 @0xc999e0d8a5185886 (field) :Void;
+annotation mediaType @0xefe73892ad20d5e1 (field) :Void;
+annotation accessView @0xf81924a3f587f063 (field) :Void;
+annotation supersededBy @0xe5484f8ae457d6e2 (field) :Text;
 
 # A value that may carry personal data. In JSON it is a plain string.
 struct Sealed {
@@ -306,8 +321,10 @@ struct ContributionRequested {
   # The episode (one FFA) it concerns.
   requestId @1 :Text $id;
   # Names this request so the contribution can answer it.
-  agency @2 :Text;
-  # The agency asked to contribute to the assessment.
+  agencyV1 @2 :Text $supersededBy("agency");
+  # Earlier builds' `agency`, in clear: read only.
+  agency @3 :Sealed;
+  # The agency (or person) asked to contribute to the assessment (free text: sealed).
 }
 
 struct ContributionReceived {
@@ -355,8 +372,10 @@ struct CaseNoteAdded {
   # The note itself (personal data).
   significant @4 :Bool;
   # Marked significant: shown in the significant-only chronology.
-  sourceAgency @5 :Text $optional;
-  # The agency the information came from.
+  sourceAgencyV1 @5 :Text $supersededBy("sourceAgency");
+  # Earlier builds' `sourceAgency`, in clear: read only.
+  sourceAgency @6 :Sealed $optional;
+  # The agency the information came from (free text: sealed).
 }
 
 struct DocumentUploaded {
@@ -366,9 +385,9 @@ struct DocumentUploaded {
   # Names the document within the episode.
   filename @2 :Sealed;
   # The document's file name (may name people: personal data).
-  mediaType @3 :Text;
+  mediaType @3 :Text $mediaType;
   # Its media type, e.g. application/pdf.
-  sha256 @4 :Text;
+  sha256 @4 :Text $sha256;
   # SHA-256 of the stored content, lowercase hex: the key in the blobs column family.
   size @5 :UInt64;
   # Its size in bytes.
@@ -412,8 +431,10 @@ struct Action {
   # Names the action across plan updates.
   description @1 :Sealed;
   # What is to be done (personal data).
-  owner @2 :Text;
-  # Who owns the action (a practitioner id, an agency or a family member's role).
+  ownerV1 @2 :Text $supersededBy("owner");
+  # Earlier builds' `owner`, in clear: read only.
+  owner @5 :Sealed;
+  # Who owns the action (a practitioner id, an agency or a family member: sealed).
   dueOn @3 :Text $date;
   # When it is due.
   status @4 :ActionStatus;
@@ -450,8 +471,10 @@ struct ConcernReceived {
   # Names the concern, so a triage direction can refer to it.
   source @1 :ConcernSource;
   # Who raised the concern.
-  kind @2 :Text;
-  # What sort of concern, e.g. domesticAbuseNotification.
+  kindV1 @2 :Text $supersededBy("kind");
+  # Earlier builds' `kind`, in clear: read only.
+  kind @5 :Sealed;
+  # What sort of concern, e.g. domesticAbuseNotification (free text: sealed).
   summary @3 :Sealed;
   # What was reported (personal data).
   aboveThreshold @4 :Bool;
@@ -484,8 +507,10 @@ struct SteppedUp {
 struct Signposted {
   episodeId @0 :Text $optional $id;
   # The episode (one FFA) it concerns.
-  services @1 :List(Text);
-  # The universal services the family was pointed to.
+  servicesV1 @1 :List(Text) $supersededBy("services");
+  # Earlier builds' `services`, in clear: read only.
+  services @2 :List(Sealed);
+  # The universal services the family was pointed to (free text: sealed).
 }
 
 enum ClosureReason {
@@ -518,13 +543,17 @@ struct RecordCorrected {
 }
 
 struct LegalHold {
-  reason @0 :Text;
-  # Why the hold was applied or released (recorded by an admin).
+  reasonV1 @0 :Text $supersededBy("reason");
+  # Earlier builds' `reason`, in clear: read only.
+  reason @1 :Sealed;
+  # Why the hold was applied or released (recorded by an admin; free text: sealed).
 }
 
 struct FamilyErased {
   reason @0 :Text;
-  # Why the family's personal data was erased.
+  # Why the family's personal data was erased. Deliberately in clear, for ever (it says why the
+  # data went, and is written just before the family's key is destroyed): put no personal data
+  # in it (docs/DATA-PROTECTION.md).
   authorisedBy @1 :Text $id;
   # Who authorised the erasure.
 }
@@ -534,10 +563,12 @@ struct FamilyErased {
 struct RecordViewed {
   familyId @0 :Text $id;
   # Whose record was read.
-  view @1 :Text;
+  view @1 :Text $accessView;
   # What was read (state, chronology, events, a document...).
-  purpose @2 :Text $optional;
-  # Why, when the reader said.
+  purposeV1 @2 :Text $supersededBy("purpose");
+  # Earlier builds' `purpose`, in clear: read only.
+  purpose @3 :Sealed $optional;
+  # Why, when the reader said (free text: sealed under the key of the family read).
 }
 
 
@@ -551,15 +582,20 @@ enum HelpdeskCheckResult {
 }
 
 struct HelpdeskCheckMade {
-  askedBy @0 :Text;
-  # Who asked for the check: the practitioner's id or name (staff data).
+  askedByV1 @0 :Text $supersededBy("askedBy");
+  # Earlier builds' `askedBy`, in clear: read only.
+  askedBy @5 :Sealed;
+  # Who asked for the check: the practitioner's id or name (free text: sealed).
   identityVerified @1 :Bool;
   # The Helpdesk verified that the caller is the practitioner they say (e.g. by calling back
   # through their agency's main number).
   result @2 :HelpdeskCheckResult;
   # What the Helpdesk answered.
-  contactGiven @3 :Text $optional;
-  # The keyworker contact given to the caller, when an open episode was found (staff data).
+  contactGivenV1 @3 :Text $supersededBy("contactGiven");
+  # Earlier builds' `contactGiven`, in clear: read only.
+  contactGiven @6 :Sealed $optional;
+  # The keyworker contact given to the caller, when an open episode was found (free text:
+  # sealed).
   episodeId @4 :Text $optional $id;
   # The open episode found, when there is one.
 }
@@ -580,8 +616,11 @@ struct ChildProtectionReferralMade {
   # The concern that led to the referral, when it came from one.
   episodeId @1 :Text $optional $id;
   # The episode (one FFA) it concerns, when there is one.
-  referredTo @2 :Text;
-  # Where the referral went, e.g. children's social care or the HSCB referral line.
+  referredToV1 @2 :Text $supersededBy("referredTo");
+  # Earlier builds' `referredTo`, in clear: read only.
+  referredTo @4 :Sealed;
+  # Where the referral went, e.g. children's social care or the HSCB referral line (free
+  # text: sealed).
   reason @3 :Sealed;
   # Why the child is thought to be harmed or at risk of harm (personal data).
 }
@@ -618,6 +657,8 @@ struct FamilyNoteAdded {
   # The note itself (personal data).
   significant @3 :Bool;
   # Marked significant: shown in the significant-only chronology.
-  sourceAgency @4 :Text $optional;
-  # The agency the information came from.
+  sourceAgencyV1 @4 :Text $supersededBy("sourceAgency");
+  # Earlier builds' `sourceAgency`, in clear: read only.
+  sourceAgency @5 :Sealed $optional;
+  # The agency the information came from (free text: sealed).
 }

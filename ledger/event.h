@@ -74,8 +74,8 @@ class EventDraft {
   // What makes two drafts "the same event" for idempotency.
   const Hash& content() const { return content_; }
   // The form that is stored and fingerprinted: the draft with its personal fields sealed
-  // (Store::Append seals family events when it has a master key), or the draft itself. The
-  // domain rules still read words(), the clear form.
+  // (Store::Append seals family events and access reads when it has a master key), or the
+  // draft itself. The domain rules still read words(), the clear form.
   const std::vector<uint64_t>& stored_words() const {
     return sealed_words_.empty() ? words_ : sealed_words_;
   }

@@ -83,6 +83,64 @@ capnp::JsonCodec& TheCodec() {
   return c.codec;
 }
 
+// Whether `s`, or any struct within it, has a field of earlier builds ($supersededBy) set.
+bool HasSuperseded(capnp::DynamicStruct::Reader s) {
+  auto visit = [](capnp::DynamicStruct::Reader st, capnp::StructSchema::Field f) {
+    if (!st.has(f)) return false;
+    if (internal::IsSupersededField(f)) return true;
+    capnp::Type t = f.getType();
+    if (t.isStruct() && t.asStruct() != capnp::Schema::from<Sealed>()) {
+      return HasSuperseded(st.get(f).as<capnp::DynamicStruct>());
+    }
+    if (t.isList() && t.asList().getElementType().isStruct() &&
+        t.asList().getElementType().asStruct() != capnp::Schema::from<Sealed>()) {
+      for (auto item : st.get(f).as<capnp::DynamicList>()) {
+        if (HasSuperseded(item.as<capnp::DynamicStruct>())) return true;
+      }
+    }
+    return false;
+  };
+  for (auto f : s.getSchema().getNonUnionFields()) {
+    if (visit(s, f)) return true;
+  }
+  KJ_IF_MAYBE (active, s.which()) {
+    return visit(s, *active);
+  }
+  return false;
+}
+
+// Moves every field of earlier builds set in `s` (and the structs within it) to the Sealed
+// field that supersedes it, as a clear value, so that an earlier event reads under the same
+// JSON names as a new one.
+void UpgradeSuperseded(capnp::DynamicStruct::Builder s) {
+  auto visit = [](capnp::DynamicStruct::Builder st, capnp::StructSchema::Field f) {
+    if (!st.has(f)) return;
+    capnp::Type t = f.getType();
+    if (internal::IsSupersededField(f)) {
+      auto target = st.getSchema().getFieldByName(internal::SupersededBy(f));
+      if (!st.has(target)) {
+        if (t.isText()) {
+          st.init(target).as<Sealed>().setClear(st.get(f).as<capnp::Text>());
+        } else {
+          auto from = st.get(f).as<capnp::List<capnp::Text>>();
+          auto to = st.init(target, from.size()).as<capnp::List<Sealed>>();
+          for (uint i = 0; i < from.size(); ++i) to[i].setClear(from[i]);
+        }
+      }
+      st.clear(f);
+    } else if (t.isStruct()) {
+      UpgradeSuperseded(st.get(f).as<capnp::DynamicStruct>());
+    } else if (t.isList() && t.asList().getElementType().isStruct()) {
+      auto list = st.get(f).as<capnp::DynamicList>();
+      for (uint i = 0; i < list.size(); ++i) UpgradeSuperseded(list[i].as<capnp::DynamicStruct>());
+    }
+  };
+  for (auto f : s.getSchema().getNonUnionFields()) visit(s, f);
+  KJ_IF_MAYBE (active, s.which()) {
+    visit(s, *active);
+  }
+}
+
 // Decodes `json` into `root`: JSON text (RFC 8259: no unescaped control character in it but
 // tab and the line breaks), in UTF-8, without NULs. A syntax error names `field` (may be
 // empty); a bad string names its path under `path`.
@@ -386,7 +444,16 @@ Result<std::string> EventToJson(const RecordedEvent& event, bool with_raw) {
   try {
     capnp::FlatArrayMessageReader reader(internal::AsWords(words),
                                          internal::ReaderLimits(words.size()));
-    auto dynamic = capnp::toDynamic(reader.getRoot<Event>());
+    capnp::DynamicStruct::Reader dynamic = capnp::toDynamic(reader.getRoot<Event>());
+    capnp::MallocMessageBuilder upgraded;
+    KJ_IF_MAYBE (kind, dynamic.which()) {
+      // Only the body is encoded, so only the body is looked at.
+      if (HasSuperseded(dynamic.get(*kind).as<capnp::DynamicStruct>())) {  // an earlier build's
+        upgraded.setRoot(reader.getRoot<Event>());
+        UpgradeSuperseded(capnp::toDynamic(upgraded.getRoot<Event>()));
+        dynamic = capnp::toDynamic(upgraded.getRoot<Event>().asReader());
+      }
+    }
     KJ_IF_MAYBE (body, dynamic.which()) {
       capnp::MallocMessageBuilder out;
       auto root = out.initRoot<JsonValue>();

@@ -192,6 +192,34 @@ Result<std::vector<uint64_t>> Rewrite(std::string_view stored, Edit&& edit) {
   }
 }
 
+// Removes every clear Sealed field of `s` and the structs within it; a clear element of a list
+// cannot be removed alone, so its text is emptied.
+void DropClear(capnp::DynamicStruct::Builder s) {
+  auto visit = [](capnp::DynamicStruct::Builder st, capnp::StructSchema::Field f) {
+    capnp::Type t = f.getType();
+    if (!st.has(f) || (!t.isStruct() && !t.isList())) return;
+    if (t.isStruct() && t.asStruct() == capnp::Schema::from<Sealed>()) {
+      if (st.get(f).as<Sealed>().isClear()) st.clear(f);
+    } else if (t.isStruct()) {
+      DropClear(st.get(f).as<capnp::DynamicStruct>());
+    } else if (t.asList().getElementType().isStruct()) {
+      const bool sealed = t.asList().getElementType().asStruct() == capnp::Schema::from<Sealed>();
+      auto list = st.get(f).as<capnp::DynamicList>();
+      for (uint i = 0; i < list.size(); ++i) {
+        if (!sealed) {
+          DropClear(list[i].as<capnp::DynamicStruct>());
+        } else if (list[i].as<Sealed>().isClear()) {
+          list[i].as<Sealed>().setClear("");
+        }
+      }
+    }
+  };
+  for (auto f : s.getSchema().getNonUnionFields()) visit(s, f);
+  KJ_IF_MAYBE (active, s.which()) {
+    visit(s, *active);
+  }
+}
+
 std::string_view EventIdOf(Event::Builder e) {
   auto id = e.getEventId();
   return {reinterpret_cast<const char*>(id.begin()), id.size()};
@@ -264,6 +292,28 @@ Result<std::vector<uint64_t>> SealFields(const std::vector<uint64_t>& words,
           kj::arrayPtr(reinterpret_cast<const kj::byte*>(sealed->data()), sealed->size()));
     });
     return failed;
+  });
+}
+
+Result<std::string> SealingFamily(std::string_view stream, std::string_view message) {
+  constexpr std::string_view kFamilyPrefix = "family/";
+  if (stream.starts_with(kFamilyPrefix)) return std::string(stream.substr(kFamilyPrefix.size()));
+  std::string family;
+  if (stream == "access") {
+    CL_RETURN_IF_ERROR(ReadStored(message, [&](Event::Reader e) {
+      if (e.isRecordViewed()) {
+        auto id = e.getRecordViewed().getFamilyId();
+        family.assign(id.begin(), id.size());
+      }
+    }));
+  }
+  return family;
+}
+
+Result<std::vector<uint64_t>> DropClearFields(const std::vector<uint64_t>& words) {
+  return Rewrite(AsChars(words), [&](Event::Builder e) -> Status {
+    DropClear(capnp::toDynamic(e));
+    return Status();
   });
 }
 

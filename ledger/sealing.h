@@ -49,6 +49,17 @@ Result<FamilyKey> UnwrapFamilyKey(const Key256& master, std::string_view family_
 Result<std::vector<uint64_t>> SealFields(const std::vector<uint64_t>& words,
                                          std::string_view family_id, const FamilyKey& key);
 
+// Whose key seals an event's personal fields: the family of a `family/<id>` stream; for a
+// recordViewed on the `access` stream, the family read (its familyId), so that erasing the
+// family leaves no readable purpose; "" for any other event (nothing of a family in it).
+// `message` is the event's message, flat with its segment table. kDataLoss if it does not
+// decode.
+Result<std::string> SealingFamily(std::string_view stream, std::string_view message);
+
+// `words` with every clear Sealed field removed (an access event for a family whose key was
+// destroyed keeps nothing it could no longer protect). Canonical, like SealFields' result.
+Result<std::vector<uint64_t>> DropClearFields(const std::vector<uint64_t>& words);
+
 // The key with that id, or nullptr when there is none (the family was erased).
 using KeyLookup = std::function<const FamilyKey*(uint32_t key_id)>;
 

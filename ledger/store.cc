@@ -231,22 +231,30 @@ Store::~Store() { impl_->StopWriter(); }
 
 namespace {
 
-constexpr std::string_view kFamilyPrefix = "family/";
-
-// The family of a family stream, or "" for any other stream.
-std::string_view FamilyOf(std::string_view stream) {
-  return stream.starts_with(kFamilyPrefix) ? stream.substr(kFamilyPrefix.size())
-                                           : std::string_view();
+std::string_view AsChars(const std::vector<uint64_t>& words) {
+  return {reinterpret_cast<const char*>(words.data()), words.size() * sizeof(uint64_t)};
 }
 
 }  // namespace
 
 Status Store::Impl::SealRequest(AppendRequest& request) {
-  const std::string family(FamilyOf(request.stream));
-  if (!keys || family.empty() || ReadOnly()) return Status();
-  CL_ASSIGN_OR_RETURN(FamilyKey key, keys->KeyFor(family, /*create=*/true));
+  if (!keys || ReadOnly()) return Status();
+  // A family stream's events share one family; the access stream's each name their own.
   for (EventDraft& draft : request.events) {
-    CL_ASSIGN_OR_RETURN(std::vector<uint64_t> sealed, SealFields(draft.words(), family, key));
+    auto family = SealingFamily(request.stream, AsChars(draft.words()));
+    if (!family.ok()) return Status::InvalidArgument(family.status().message());
+    if (family->empty()) continue;
+    auto key = keys->KeyFor(*family, /*create=*/true);
+    std::vector<uint64_t> sealed;
+    if (key.ok()) {
+      CL_ASSIGN_OR_RETURN(sealed, SealFields(draft.words(), *family, *key));
+    } else if (request.stream == "access" && keys->Erased(*family)) {
+      // A read of an erased family: its purpose could name people, and no key is left to
+      // seal it under, so it is not kept.
+      CL_ASSIGN_OR_RETURN(sealed, DropClearFields(draft.words()));
+    } else {
+      return key.status();
+    }
     const Hash content = internal::ContentHash(sealed);
     draft.SetSealed(std::move(sealed), content);
   }
@@ -254,8 +262,11 @@ Status Store::Impl::SealRequest(AppendRequest& request) {
 }
 
 Status Store::Impl::OpenSealed(RecordedEvent& event) {
-  const std::string family(FamilyOf(event.stream));
-  if (!keys || family.empty()) return Status();
+  if (!keys) return Status();
+  auto sealing_family = SealingFamily(event.stream, event.message());
+  if (!sealing_family.ok()) return Status::DataLoss(sealing_family.status().message(), event.seq);
+  const std::string& family = *sealing_family;
+  if (family.empty()) return Status();
   // One key lookup per event, however many fields it seals (an erased family's costs a read).
   std::optional<uint32_t> looked_up;
   std::optional<FamilyKey> found;

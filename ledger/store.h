@@ -199,6 +199,11 @@ class Store {
   // kNotFound when the family has no such document.
   Result<std::string> GetBlob(const std::string& family_id, const Hash& sha256);
   Result<bool> HasBlob(const std::string& family_id, const Hash& sha256);
+  // Removes one family's document bytes (synced); absent bytes are not an error.
+  // kUnavailable on a read-only store.
+  Status DeleteBlob(const std::string& family_id, const Hash& sha256);
+  // Every stored document, as (family id, SHA-256), in key order.
+  Result<std::vector<std::pair<std::string, Hash>>> ListBlobs();
 
   // Erasure: destroys the family's keys and documents, so that what was sealed can never be
   // read again, here or in a backup made later (the keys are flushed and compacted out of

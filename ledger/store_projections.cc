@@ -3,6 +3,8 @@
 // internal/keys.h.
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+
 #include "ledger/internal/keys.h"
 #include "ledger/internal/store_impl.h"
 #include "ledger/store.h"
@@ -134,6 +136,32 @@ Result<bool> Store::HasBlob(const std::string& family_id, const Hash& sha256) {
   if (got.ok()) return true;
   if (got.status().code() == Code::kNotFound) return false;
   return got.status();
+}
+
+Status Store::DeleteBlob(const std::string& family_id, const Hash& sha256) {
+  if (impl_->ReadOnly()) return impl_->ReadOnlyError("documents are removed");
+  internal::Db::Hold hold = impl_->db->Use();  // while its column family handle is used
+  CL_RETURN_IF_ERROR(hold.status());
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->db->cf(Cf::kBlobs), internal::BlobKey(family_id, HashBytes(sha256)));
+  return impl_->db->Write(&batch, /*sync=*/true);
+}
+
+Result<std::vector<std::pair<std::string, Hash>>> Store::ListBlobs() {
+  std::vector<std::pair<std::string, Hash>> out;
+  auto it = impl_->db->NewIterator(Cf::kBlobs);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    const size_t zero = key.find('\0');
+    if (zero == std::string_view::npos || key.size() - zero - 1 != Hash{}.size()) {
+      return Status::DataLoss("a stored document has a damaged key");
+    }
+    Hash sha{};
+    std::copy(key.begin() + zero + 1, key.end(), sha.begin());
+    out.emplace_back(std::string(key.substr(0, zero)), sha);
+  }
+  CL_RETURN_IF_ERROR(internal::Db::FromRocks(it->status(), "listing the stored documents"));
+  return out;
 }
 
 }  // namespace caseledger::ledger

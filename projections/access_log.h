@@ -6,6 +6,10 @@
 // (key: familyId, 0x00, seq as u64 BE; value "1"), valid at the seq of the last event indexed,
 // and caught up from there. The entries themselves are read back from the log.
 //
+// A read's purpose is free text: the store seals it under the key of the family read
+// (ledger/sealing.h, SealingFamily), so once that family is erased it reads "[erased]", and a
+// read recorded after the erasure keeps none.
+//
 // On a read-only store (a replica) nothing is saved: the index saved by the primary is read
 // as it stands, and the reads indexed since it are kept in memory, each dropped once the
 // primary's saved index covers it.

@@ -426,6 +426,19 @@ Status Overview::Save() {
   return Status();
 }
 
+Overview::Snapshot Overview::TakeSnapshot() const {
+  std::lock_guard lock(mu_);
+  return Snapshot{valid_at_, facts_};
+}
+
+void Overview::Restore(const Snapshot& snapshot) {
+  std::lock_guard lock(mu_);
+  facts_ = snapshot.facts;
+  live_.clear();  // full states are read from the store as of the event that meets them
+  dirty_.clear();
+  valid_at_ = snapshot.valid_at;
+}
+
 uint64_t Overview::valid_at() const {
   std::lock_guard lock(mu_);
   return valid_at_;

@@ -92,6 +92,17 @@ class Overview {
   // The whole state, canonical, for comparing a rebuild with the live fold in tests.
   std::string Fingerprint() const;
 
+  // What the views are made of, as of valid_at (no personal data): a copy to start an "as
+  // of" fold from (overview_checkpoints.h).
+  struct Snapshot {
+    uint64_t valid_at = 0;
+    std::map<std::string, FamilyState> facts;
+  };
+  Snapshot TakeSnapshot() const;
+  // On a fresh Overview (never saved): continue from `snapshot` instead of the first event;
+  // CatchUpTo then folds only the events after it.
+  void Restore(const Snapshot& snapshot);
+
  private:
   Status FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress);
   Result<FamilyState*> Family(const std::string& family_id, uint64_t before_seq);

@@ -1,7 +1,10 @@
 #include "tools/commands.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -160,43 +163,44 @@ const std::vector<std::pair<api::Role, std::string>> kDemoActors = {
     {api::Role::kAuditor, "AU1"},       {api::Role::kDashboard, "DB1"},
     {api::Role::kAdmin, "admin"}};
 
-// Issues a token per demo role (valid a week), prints them with lines to try, and writes them
-// to <data>/demo-tokens.env for scripts.
+// Issues a token per demo role (valid a week) and writes them to <data>/demo-tokens.env
+// (created with mode 0600), the only place they go: stdout says where the file is and how to
+// use it, never a token, so that a captured log holds none.
 Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std::string& base) {
   ledger::SystemClock clock;
   const int64_t now = clock.NowMicros();
   const int64_t week = 7LL * 24 * 3600 * 1'000'000;
   std::string env = "# caseledger demo tokens: . this file, then use $CASELEDGER_<ROLE>_TOKEN\n";
   std::string table;
-  std::map<api::Role, std::string> issued;
   for (const auto& [role, actor] : kDemoActors) {
     CL_ASSIGN_OR_RETURN(api::IssuedToken t, tokens.Create(role, actor, now, now + week));
-    issued[role] = t.token;
     std::string name = api::RoleName(role);
     std::string upper;
     for (char c : name) upper.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
     env += "export CASELEDGER_" + upper + "_TOKEN=" + t.token + "\n";
     table += "  " + name + std::string(16 - name.size(), ' ') + actor +
-             std::string(12 - actor.size(), ' ') + t.token + "\n";
+             std::string(12 - actor.size(), ' ') + "$CASELEDGER_" + upper + "_TOKEN\n";
   }
   env += "export CASELEDGER_URL=" + base + "\n";
   const std::string env_file = common.data_dir + "/demo-tokens.env";
-  {
-    std::ofstream out(env_file, std::ios::trunc);
-    out << env;
-    if (!out) return Status::Unavailable("cannot write " + env_file);
-  }
-  std::filesystem::permissions(
-      env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // Owner-only from the first byte (an earlier file of other modes is made so too).
+  const int fd =
+      ::open(env_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  bool ok = fd >= 0 && ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, env.data(), env.size()) == static_cast<ssize_t>(env.size()) &&
+            ::fsync(fd) == 0;
+  if (fd >= 0) ok = ::close(fd) == 0 && ok;
+  if (!ok) return Status::Unavailable("cannot write the demo tokens to " + env_file);
   std::cout << "\ncaseledger demo: serving " << base << " (data " << common.data_dir << ")\n\n"
-            << "Tokens, one per role (valid 7 days; also in " << env_file << "):\n"
+            << "Tokens, one per role (valid 7 days), are in " << env_file
+            << " (mode 0600), never printed:\n  . " << env_file << "\n"
             << table << "\nIn a browser: " << base
-            << "/ and sign in with a token above (triage-manager to read, practitioner to "
-               "write, auditor to check proofs).\n\nTry:\n"
-            << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kTriageManager] << "' "
-            << base << "/v1/families/F1/chronology\n"
-            << "  curl -s -H 'Authorization: Bearer " << issued[api::Role::kDashboard] << "' "
-            << base << "/v1/reports/timescales\n\n"
+            << "/ and sign in with a token from that file (triage-manager to read, practitioner "
+               "to write, auditor to check proofs).\n\nTry:\n"
+            << "  curl -s -H \"Authorization: Bearer $CASELEDGER_TRIAGE_MANAGER_TOKEN\" " << base
+            << "/v1/families/F1/chronology\n"
+            << "  curl -s -H \"Authorization: Bearer $CASELEDGER_DASHBOARD_TOKEN\" " << base
+            << "/v1/reports/timescales\n\n"
             << "The README walks on from here. Stop with Ctrl-C.\n"
             << std::flush;
   return Status();

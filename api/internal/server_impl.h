@@ -16,11 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "api/documents.h"
 #include "api/internal/connection.h"
+#include "api/limits.h"
 #include "api/metrics.h"
 #include "api/server.h"
 #include "ledger/domain_event.h"
 #include "ledger/json_codec.h"
+#include "projections/overview_checkpoints.h"
 #include "projections/views.h"
 
 namespace caseledger::api {
@@ -138,7 +141,14 @@ class Server::Impl {
             options_.tls_cert, options_.tls_key, static_cast<size_t>(std::max(2, options_.threads)),
             std::chrono::seconds(options_.request_read_seconds),
             internal::RequestTimeoutJson(options_.request_read_seconds),
-            [this](double seconds) { RequestTimedOut(seconds); })) {
+            [this](double seconds) { RequestTimedOut(seconds); })),
+        rate_limiter_(options_.expensive_burst, options_.expensive_per_minute),
+        live_slots_(options_.max_live_streams, options_.max_live_streams_per_role > 0
+                                                   ? options_.max_live_streams_per_role
+                                                   : std::max(1, options_.max_live_streams / 2)),
+        pending_documents_(*ctx.store, *ctx.clock,
+                           options_.unrecorded_document_seconds * int64_t{1'000'000}),
+        checkpoints_(*ctx.store, *ctx.calendar, options_.overview_checkpoint_interval) {
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);
@@ -173,6 +183,11 @@ class Server::Impl {
   std::condition_variable feed_cv_;
   bool stopping_ = false;
   std::atomic<int> live_streams_{0};
+  // Bounded work per caller (limits.h) and documents not yet recorded (documents.h).
+  internal::RateLimiter rate_limiter_;
+  internal::LiveSlots live_slots_;
+  internal::PendingDocuments pending_documents_;
+  projections::OverviewCheckpoints checkpoints_;
 
  private:
   static void SendError(httplib::Response& res, const Status& status) {
@@ -202,7 +217,8 @@ class Server::Impl {
   Result<FamilyRead> ReadFamilyFor(const Call& c, const std::string& view,
                                    const std::function<Status(const std::string&)>& exists = {});
   // `answer` given the overview as of the request: the live one, caught up, or (asOf /
-  // asOfSeq) a fresh one folded from the first event to that seq, which costs a replay.
+  // asOfSeq) a fresh one folded to that seq from the nearest checkpoint below it
+  // (checkpoints_).
   Result<Reply> WithOverview(
       const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
   Result<projections::FamilyState> CurrentFamily(const std::string& id);

@@ -4,6 +4,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -31,6 +33,30 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& bl
   return o;
 }
 
+// Makes `dir` (created if missing) and everything in it its owner's only: folders 0700, files
+// 0600. A folder made by an earlier build (0755, files 0644) is tightened on its next open.
+Status KeepPrivate(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);
+  if (ec) return Status::Unavailable("cannot make " + dir + " private (0700): " + ec.message());
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const fs::file_status st = it->symlink_status(ec);
+    if (ec) break;
+    if (fs::is_directory(st)) {
+      fs::permissions(it->path(), fs::perms::owner_all, ec);
+    } else if (fs::is_regular_file(st)) {
+      fs::permissions(it->path(), fs::perms::owner_read | fs::perms::owner_write, ec);
+    }
+    if (ec) break;
+  }
+  if (ec)
+    return Status::Unavailable("cannot make the files of " + dir + " private: " + ec.message());
+  return Status();
+}
+
 }  // namespace
 
 Status Db::FromRocks(const rocksdb::Status& s, std::string_view what) {
@@ -56,14 +82,13 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpenOptions
     return Status::NotFound("there is no ledger in " + dir +
                             " (caseledger import or serve creates one; --data chooses the folder)");
   }
-  if (how.mode == Mode::kSecondary) {
-    std::error_code ec;
-    std::filesystem::create_directories(how.secondary_dir, ec);
-    if (ec) {
-      return Status::Unavailable("cannot make the replica's folder " + how.secondary_dir + ": " +
-                                 ec.message());
-    }
-  }
+  // Every file the ledger writes from here on is its owner's only (0600, folders 0700):
+  // RocksDB's own (through the Env and the umask), and exports, backups and saved tokens
+  // (the umask, for the whole process).
+  ::umask(077);
+  (void)env->SetAllowNonOwnerAccess(false);  // not every Env supports it: the umask still holds
+  if (how.mode == Mode::kWrite) CL_RETURN_IF_ERROR(KeepPrivate(dir));
+  if (how.mode == Mode::kSecondary) CL_RETURN_IF_ERROR(KeepPrivate(how.secondary_dir));
   auto db = std::unique_ptr<Db>(new Db());
   db->dir_ = dir;
   db->how_ = how;

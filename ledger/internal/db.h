@@ -64,7 +64,10 @@ struct DbMemory {
 class Db {
  public:
   // Opens the database in `dir`. kNotFound when a read-only or secondary open finds no
-  // database there; kUnavailable when another process holds the write lock.
+  // database there; kUnavailable when another process holds the write lock, or when the
+  // folder cannot be made private. Sets the process's umask to 077 (docs/DATA-PROTECTION.md,
+  // file modes) and, for writing (or a secondary's own folder), makes the folder 0700 and
+  // every file in it 0600.
   static Result<std::unique_ptr<Db>> Open(const std::string& dir, const DbOpenOptions& how = {});
   ~Db();
 

@@ -1,5 +1,7 @@
 #include "ledger/internal/schema_check.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -18,6 +20,17 @@ constexpr uint64_t kOptional = 0xd651d761ef04b401ull;
 constexpr uint64_t kDate = 0xfe579e0f5215ce91ull;
 constexpr uint64_t kId = 0x97ab6308cab4c581ull;
 constexpr uint64_t kJsonText = 0x806d16aaf602aa71ull;
+constexpr uint64_t kSha256 = 0xc999e0d8a5185886ull;
+constexpr uint64_t kMediaType = 0xefe73892ad20d5e1ull;
+constexpr uint64_t kAccessView = 0xf81924a3f587f063ull;
+constexpr uint64_t kSupersededBy = 0xe5484f8ae457d6e2ull;
+
+// The views a read records (api/handlers.cc), besides "document <sha256>": a fixed set, so
+// that the access log's clear `view` can never carry a name.
+constexpr std::string_view kViews[] = {
+    "state",      "chronology", "stepUpPack",   "subjectAccessExport",
+    "timescales", "events",     "events (raw)", "openEpisode",
+    "feed",       "live feed"};
 
 bool Has(capnp::StructSchema::Field field, uint64_t annotation) {
   for (auto a : field.getProto().getAnnotations()) {
@@ -34,9 +47,44 @@ Status Bad(const std::string& at, const std::string& what) {
   return Status::InvalidArgument(at + " " + what, at);
 }
 
+bool IsSha256Hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// RFC 6838 restricted-name: a letter or digit, then up to 126 of A-Z a-z 0-9 ! # $ & - ^ _ . +
+bool IsRestrictedName(std::string_view s) {
+  if (s.empty() || s.size() > 127 || !std::isalnum(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
+  });
+}
+
+bool IsMediaType(std::string_view s) {
+  const size_t slash = s.find('/');
+  return slash != s.npos && IsRestrictedName(s.substr(0, slash)) &&
+         IsRestrictedName(s.substr(slash + 1));
+}
+
+bool IsAccessView(std::string_view s) {
+  if (s.starts_with("document ")) return IsSha256Hex(s.substr(9));
+  return std::find(std::begin(kViews), std::end(kViews), s) != std::end(kViews);
+}
+
 }  // namespace
 
 std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+bool IsSupersededField(capnp::StructSchema::Field field) { return Has(field, kSupersededBy); }
+
+std::string SupersededBy(capnp::StructSchema::Field field) {
+  for (auto a : field.getProto().getAnnotations()) {
+    if (a.getId() == kSupersededBy) return Str(a.getValue().getText());
+  }
+  return {};
+}
 
 Status SchemaCheck::Object(JsonValue::Reader v, capnp::StructSchema s, const std::string& path) {
   if (!v.isObject()) return Bad(path, "must be an object");
@@ -46,6 +94,9 @@ Status SchemaCheck::Object(JsonValue::Reader v, capnp::StructSchema s, const std
     std::string at = Join(path, name);
     if (!seen.insert(name).second) return Bad(at, "appears twice");
     KJ_IF_MAYBE (field, s.findFieldByName(f.getName())) {
+      if (IsSupersededField(*field)) {  // earlier builds' form: never written again
+        return Status::InvalidArgument("unknown field " + at, at);
+      }
       CL_RETURN_IF_ERROR(Field(f.getValue(), *field, at));
     } else {
       at = Join(path, ShortName(name));  // not at any length: a megabyte is not echoed back
@@ -54,7 +105,7 @@ Status SchemaCheck::Object(JsonValue::Reader v, capnp::StructSchema s, const std
   }
   for (auto field : s.getFields()) {
     std::string name = field.getProto().getName().cStr();
-    if (!Has(field, kOptional) && seen.count(name) == 0) {
+    if (!Has(field, kOptional) && !IsSupersededField(field) && seen.count(name) == 0) {
       std::string at = Join(path, name);
       return Status::InvalidArgument("missing required field " + at, at);
     }
@@ -73,6 +124,16 @@ Status SchemaCheck::Field(JsonValue::Reader v, capnp::StructSchema::Field f,
     if (Has(f, kId) && !IsValidId(text)) {
       return Bad(at, "must be an id of 1-64 characters A-Z a-z 0-9 - _");
     }
+  }
+  // Text kept in clear must not be able to hold personal text: a closed form, checked here.
+  if (Has(f, kSha256) && !IsSha256Hex(v.isString() ? Str(v.getString()) : "")) {
+    return Bad(at, "must be a SHA-256 in 64 lowercase hex digits");
+  }
+  if (Has(f, kMediaType) && !IsMediaType(v.isString() ? Str(v.getString()) : "")) {
+    return Bad(at, "must be a media type type/subtype, e.g. application/pdf, without parameters");
+  }
+  if (Has(f, kAccessView) && !IsAccessView(v.isString() ? Str(v.getString()) : "")) {
+    return Bad(at, "must name a view the server records (state, chronology, events...)");
   }
   return Status();
 }

@@ -1,7 +1,8 @@
 // SchemaCheck: walks a JSON value against a Cap'n Proto struct schema before the JSON codec
 // decodes it, so that every mistake is refused naming its field by path: an unknown field,
 // a missing required one (every field not marked $optional), a null, a value of the wrong
-// kind, an unknown enumerant, a bad $date or $id. Internal to ledger/.
+// kind, an unknown enumerant, a bad $date, $id, $sha256, $mediaType or $accessView; a field
+// marked $supersededBy (read only) is unknown to a request. Internal to ledger/.
 #pragma once
 
 #include <capnp/compat/json.h>
@@ -14,6 +15,11 @@
 namespace caseledger::ledger::internal {
 
 std::string Str(capnp::Text::Reader t);
+
+// Whether `field` carries $supersededBy: earlier builds' clear form of a field now sealed.
+bool IsSupersededField(capnp::StructSchema::Field field);
+// The name of the field that supersedes `field`, or "" when it carries no $supersededBy.
+std::string SupersededBy(capnp::StructSchema::Field field);
 
 class SchemaCheck {
  public:

@@ -68,7 +68,7 @@ uint64_t PaddingAfter(uint64_t size) { return (kBlock - size % kBlock) % kBlock;
 }  // namespace
 
 TarWriter::TarWriter(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 }
 
 TarWriter::~TarWriter() {

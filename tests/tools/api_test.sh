@@ -230,6 +230,13 @@ status=$?
 set -e
 server=""
 [ "$status" -eq 0 ] || fail "the server exited $status on SIGTERM, expected 0"
+# The demo tokens are in their file only (mode 0600): never in the server's stdout or log.
+[ "$(stat -c %a "$work/data/demo-tokens.env")" = 600 ] || fail "demo-tokens.env is not mode 0600"
+for role in PRACTITIONER HELPDESK TRIAGE_MANAGER COORDINATOR AUDITOR DASHBOARD ADMIN; do
+  var="CASELEDGER_${role}_TOKEN"
+  ! grep -qF "${!var}" "$work/server.log" || fail "serve --demo wrote the $role token to its output"
+done
+grep -qF "$work/data/demo-tokens.env" "$work/server.log" || fail "serve --demo did not say where its tokens are"
 cl verify > "$work/verify.out" 2>&1 || fail "verify after the server stopped: $(cat "$work/verify.out")"
 
 # ---------------------------------------------------------------- HTTPS
