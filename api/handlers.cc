@@ -1,5 +1,7 @@
 // What each route does: thin handlers over the ledger and the projections (server_impl.h).
 
+#include <spdlog/spdlog.h>
+
 #include "api/internal/server_impl.h"
 #include "api/policy.h"
 #include "ledger/merkle.h"
@@ -72,12 +74,10 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
   // Only a practitioner's access depends on the family (its team); others need no fold.
   projections::FamilyState current;
   if (practitioner) current = projections::FoldFamily(all);
-  if (!MayReadFamily(*c.principal, current)) {
+  if (!MayReadFamily(*c.principal, current, ctx_.clock->NowMicros())) {
+    if (practitioner) return projections::NotOnTeam(c.principal->actor_id, out.id);
     return Status::PermissionDenied(std::string("role ") + RoleName(c.principal->role) + " actor " +
-                                    c.principal->actor_id + " may not read family " + out.id +
-                                    (c.principal->role == Role::kPractitioner
-                                         ? ": only its keyworker and TAF members may"
-                                         : ""));
+                                    c.principal->actor_id + " may not read family " + out.id);
   }
   CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store_, as_of));
   for (auto& e : all) {
@@ -195,9 +195,12 @@ Result<Reply> Server::Impl::SubjectAccess(const Call& c) {
     return Status::InvalidArgument("format must be json or html", "format");
   }
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "subjectAccessExport"));
-  CL_ASSIGN_OR_RETURN(projections::SubjectAccessExport exported,
-                      projections::BuildSubjectAccess(store_, *ctx_.calendar, ctx_.access, read.id,
-                                                      read.as_of_seq));
+  CL_ASSIGN_OR_RETURN(
+      projections::SubjectAccessExport exported,
+      projections::BuildSubjectAccess(store_, *ctx_.calendar,
+                                      // The reads only for the role that may read the access log.
+                                      c.principal->role == Role::kAuditor ? ctx_.access : nullptr,
+                                      read.id, read.as_of_seq));
   exported.as_of_text = read.as_of_text;
   exported.generated_at = ctx_.clock->NowMicros();
   Reply r;
@@ -361,8 +364,53 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
       return found.status();
     }
   }
-  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, recordings));
-  return Append(c, std::move(request));
+  const int64_t now = ctx_.clock->NowMicros();
+  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, recordings, now));
+  if (p.role == Role::kPractitioner &&
+      projections::RelationOf(p.actor_id, current, now) == projections::Relation::kNone) {
+    // Not on the team, they may only pass a concern on (permission.h); they are told nothing
+    // of the family: not its version, not whether it exists, was erased or holds a concern id.
+    return AppendAsOutsider(p, id, std::move(request));
+  }
+  auto appended = Append(c, std::move(request));
+  if (!appended.ok() && appended.status().rule() == "one-open-episode") {
+    // The refusal names the open episode's keyworker and how to reach them: what the
+    // open-episode check shows, recorded as that route records it.
+    CL_RETURN_IF_ERROR(RecordRead(p, {id}, "openEpisode", ""));
+  }
+  return appended;
+}
+
+Result<Reply> Server::Impl::AppendAsOutsider(const Principal& p, const std::string& family_id,
+                                             ledger::AppendRequest request) {
+  if (!request.expected.any) {
+    return Status::InvalidArgument(
+        "expectedVersion must be \"any\": a practitioner not on the family's team passes a "
+        "concern on without seeing the family's record, its version included",
+        "expectedVersion");
+  }
+  auto appended = store_.Append(std::move(request));
+  Appended();
+  if (!appended.ok()) {
+    // One answer, the same bytes whatever the reason (the family does not exist, was erased,
+    // already holds the concern id...): the reason goes to the server's log only.
+    spdlog::info("a concern from practitioner {} about family {} was not recorded: {}", p.actor_id,
+                 family_id, appended.status().ToString());
+    return Status::PermissionDenied(
+        "practitioner " + p.actor_id + " could not record this concern about family " + family_id +
+        ": a practitioner not on a family's team is told nothing of its record; pass the "
+        "concern on through the Families First Helpdesk (role helpdesk), who checks the family "
+        "and records it");
+  }
+  std::string out = "{\"version\":null,\"events\":[";
+  for (size_t i = 0; i < appended->events.size(); ++i) {
+    const auto& e = appended->events[i];
+    out += std::string(i ? "," : "") + "{\"seq\":" + std::to_string(e.seq) +
+           ",\"version\":null,\"eventId\":" + JsonQuote(e.event_id.ToString()) +
+           ",\"recordedAt\":" + JsonQuote(ledger::FormatRfc3339(e.recorded_at)) +
+           ",\"leafHash\":" + JsonQuote(ledger::ToHex(e.leaf_hash)) + "}";
+  }
+  return Json(out + "]}", appended->retry ? 200 : 201);
 }
 
 Result<Reply> Server::Impl::AppendPractitioner(const Call& c) {
@@ -404,7 +452,8 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
   // Before "not registered": a practitioner gets the same 403 for a family that does not
   // exist as for one they are not on (policy.h); only who may record documentUploaded may
   // store a document's bytes.
-  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, {{"documentUploaded"}}));
+  CL_RETURN_IF_ERROR(
+      MayAppendToFamily(p, current, {{"documentUploaded"}}, ctx_.clock->NowMicros()));
   if (!current.registered) return Status::NotFound("family " + id + " is not registered");
   const ledger::Hash sha = ledger::Sha256(c.req.body);
   const std::string sha_hex = ledger::ToHex(sha);

@@ -1,12 +1,14 @@
 // Policy: what each role may read and write (DOMAIN.md "Who reads and writes"). One place,
 // used by every route, so that the pages and the API decide alike. Who may record which kind
-// is the table of event kinds (projections/event_kinds.h); this file adds the family:
+// is the table of event kinds (projections/event_kinds.h); the actor's relation to the family
+// is projections/permission.h (the rules ask it again in the sequencer). In short:
 //
-//   practitioner    reads the families whose team they are on (keyworker or TAF member of an
-//                   episode); records the kinds the table allows practitioners, on those
-//                   families (team changes: as the keyworker only), and, while no episode is
-//                   open, on a family the Helpdesk checked for them (identity verified); passes
-//                   on a concern about any family
+//   practitioner    registered, trained and active (a deactivated one's tokens are refused);
+//                   reads the families whose team they are on (keyworker or TAF member of the
+//                   open episode, or of the latest for 30 days after its closure); records the
+//                   kinds the table allows practitioners, on those families (team changes: as the
+//                   keyworker only), and, while no episode is open, on a family the Helpdesk
+//                   checked for them (identity verified); passes on a concern about any family
 //   helpdesk        the open-episode check; registers families and opens episodes; passes on
 //                   concerns (the customer service centre); reads no record
 //   triage-manager  reads every family; records concerns, triage directions, step-ups, the
@@ -30,29 +32,23 @@
 #include "api/tokens.h"
 #include "ledger/status.h"
 #include "projections/family_state.h"
+#include "projections/permission.h"
 
 namespace caseledger::api {
 
-// True when `p` may read the record of `family` (its state now, whatever "as of" is asked).
-// For a practitioner, pass an empty state for a family that does not exist: it is refused like
-// one they are not on (reads of a family check this before saying it does not exist).
-bool MayReadFamily(const Principal& p, const projections::FamilyState& family);
+// True when `p` may read the record of `family` at `now` (its state now, whatever "as of" is
+// asked): projections::MayReadFamily. For a practitioner, pass an empty state for a family that
+// does not exist: it is refused like one they are not on.
+bool MayReadFamily(const Principal& p, const projections::FamilyState& family, int64_t now);
 
-// One event of a request, as the policy sees it: its kind and, for a correction, the seq it
-// corrects.
-struct Recording {
-  std::string type;
-  uint64_t corrects = 0;
-};
+using projections::Recording;
 
-// Whether `p` may append `events` to a family stream whose current state is `family`
-// (registered=false for a new one; its family_id set all the same; for a correction the state
-// must be read, to know the corrected kind). kPermissionDenied saying why and who may;
-// kInvalidArgument for a kind that is not a family's. For a practitioner, a family that does
-// not exist is refused with the very error of a family they are not on, so that the answer
-// does not tell whether it exists.
+// Whether `p` may append `events` to a family stream whose current state is `family`, at
+// `now`: projections::MayAppendToFamily (permission.h), which the rules ask again in the
+// sequencer. For a practitioner, a family that does not exist is refused with the very error
+// of a family they are not on, so that the answer does not tell whether it exists.
 Status MayAppendToFamily(const Principal& p, const projections::FamilyState& family,
-                         const std::vector<Recording>& events);
+                         const std::vector<Recording>& events, int64_t now);
 
 // Whether `p` may append to a practitioner stream.
 Status MayAppendToPractitioner(const Principal& p);

@@ -2,6 +2,7 @@
 // description made from it.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "api/internal/server_impl.h"
 #include "api/policy.h"
@@ -14,6 +15,34 @@ using ledger::JsonQuote;
 using namespace internal;
 
 // ---------------------------------------------------------------- the route table
+
+// A dashboard's figures "as of" go no finer than a day: asOfSeq is refused and asOf is taken at
+// the start of its London day, so that a change between two answers cannot be tied to one
+// family's event in the (redacted) feed. Other roles' calls are returned as they are.
+namespace {
+Result<Call> DayResolution(const Call& c) {
+  Call out{c.req, c.query, c.principal};
+  if (c.principal->role != Role::kDashboard) return out;
+  if (Query(c.query, "asOfSeq") != nullptr) {
+    return Status::InvalidArgument(
+        "a dashboard asks for figures as of a day (asOf=YYYY-MM-DDT00:00:00Z), not as of a seq: "
+        "figures one event apart could tell which family's event changed them",
+        "asOfSeq");
+  }
+  if (const std::string* at = Query(c.query, "asOf")) {
+    auto parsed = ledger::ParseRfc3339(*at);
+    if (!parsed.ok()) {
+      return Status::InvalidArgument(
+          "asOf must be an RFC 3339 time with an offset, e.g. 2026-03-02T00:00:00Z", "asOf");
+    }
+    const int64_t midnight = projections::LondonMidnight(projections::LondonDay(*parsed));
+    for (auto& [name, value] : out.query) {
+      if (name == "asOf") value = ledger::FormatRfc3339(midnight);
+    }
+  }
+  return out;
+}
+}  // namespace
 
 void Server::Impl::DefineRoutes() {
   using R = Role;
@@ -154,8 +183,17 @@ void Server::Impl::DefineRoutes() {
       {"GET", "/v1/triage/inbox", "Concerns awaiting a triage direction, and CP referrals",
        kOversight, AsOfOnly(), "", "application/json",
        [this](const Call& c) {
-         return WithOverview(c, [](const projections::Overview& o) -> Result<Reply> {
-           return Json(projections::InboxJson(o.Inbox(), o.Referrals(), o.valid_at()));
+         return WithOverview(c, [this, &c](const projections::Overview& o) -> Result<Reply> {
+           auto inbox = o.Inbox();
+           auto referrals = o.Referrals();
+           // A family's concern shown is a view of its record: one access record per family.
+           std::set<std::string> families;
+           for (const auto* list : {&inbox, &referrals}) {
+             for (const auto& item : *list) families.insert(item.family_id);
+           }
+           CL_RETURN_IF_ERROR(
+               RecordRead(*c.principal, {families.begin(), families.end()}, "triageInbox", ""));
+           return Json(projections::InboxJson(inbox, referrals, o.valid_at()));
          });
        }},
       {"GET", "/v1/reports/timescales",
@@ -173,8 +211,9 @@ void Server::Impl::DefineRoutes() {
          const bool items = c.principal->role == R::kTriageManager ||
                             c.principal->role == R::kCoordinator ||
                             c.principal->role == R::kAuditor;
+         CL_ASSIGN_OR_RETURN(Call asked, DayResolution(c));
          return WithOverview(
-             c, [on, period, items](const projections::Overview& o) -> Result<Reply> {
+             asked, [on, period, items](const projections::Overview& o) -> Result<Reply> {
                std::string json = o.CountsJson(on);
                if (period) {
                  json.pop_back();  // the closing brace: the period goes inside

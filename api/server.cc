@@ -178,6 +178,22 @@ Result<Principal> Server::Impl::Authenticate(const httplib::Request& req) {
         "the server cannot check tokens now (its token file is misconfigured); the "
         "operator's log says why: try again later");
   }
+  if (principal.ok() && principal->role == Role::kPractitioner) {
+    // Access follows the person: a practitioner who is not (or no longer) registered and
+    // active opens nothing, whatever their token says (DOMAIN.md: "while on the team and
+    // active").
+    CL_ASSIGN_OR_RETURN(projections::Practitioner who,
+                        projections::ReadPractitioner(store_, principal->actor_id));
+    if (!who.registered) {
+      return Status::Unauthenticated("the token's practitioner " + principal->actor_id +
+                                     " is not registered: ask an admin");
+    }
+    if (!who.active) {
+      return Status::Unauthenticated("the token's practitioner " + principal->actor_id +
+                                     " was deactivated (" + who.deactivation_reason +
+                                     "): their tokens open nothing");
+    }
+  }
   return principal;
 }
 

@@ -13,6 +13,7 @@
 
 #include "ledger/event.h"
 #include "ledger/merkle.h"
+#include "projections/permission.h"
 
 namespace caseledger::api {
 namespace {
@@ -20,16 +21,6 @@ namespace {
 constexpr std::string_view kPrefix = "cl_";
 constexpr size_t kIdHex = 16;
 constexpr size_t kSecretHex = 64;
-
-const std::array<std::pair<Role, const char*>, 7> kRoles = {{
-    {Role::kPractitioner, "practitioner"},
-    {Role::kHelpdesk, "helpdesk"},
-    {Role::kTriageManager, "triage-manager"},
-    {Role::kCoordinator, "coordinator"},
-    {Role::kAuditor, "auditor"},
-    {Role::kDashboard, "dashboard"},
-    {Role::kAdmin, "admin"},
-}};
 
 std::string Sha256Hex(std::string_view text) { return ledger::ToHex(ledger::Sha256(text)); }
 
@@ -51,16 +42,11 @@ bool IsHex(std::string_view s) {
 }  // namespace
 
 const char* RoleName(Role role) {
-  for (const auto& [r, name] : kRoles) {
-    if (r == role) return name;
-  }
-  return "unknown";
+  return projections::Name(role).data();  // a literal: null-terminated
 }
 
 Result<Role> ParseRole(std::string_view name) {
-  for (const auto& [r, n] : kRoles) {
-    if (name == n) return r;
-  }
+  if (auto role = projections::RoleNamed(name)) return *role;
   return Status::InvalidArgument(
       "role must be one of practitioner, helpdesk, triage-manager, coordinator, auditor, "
       "dashboard, admin",
@@ -68,11 +54,8 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 const std::vector<Role>& AllRoles() {
-  static const std::vector<Role> roles = [] {
-    std::vector<Role> out;
-    for (const auto& [r, name] : kRoles) out.push_back(r);
-    return out;
-  }();
+  static const std::vector<Role> roles(std::begin(projections::kAllRoles),
+                                       std::end(projections::kAllRoles));
   return roles;
 }
 

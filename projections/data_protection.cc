@@ -180,13 +180,22 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
                                                       : a.entry.seq < b.entry.seq;
   });
   if (access != nullptr) {
+    out.reads_included = true;
     CL_ASSIGN_OR_RETURN(auto reads, access->List(family_id, 0, SIZE_MAX));
     for (auto& r : reads) {
-      if (r.seq <= out.as_of_seq) out.reads.push_back(std::move(r));
+      if (r.seq > out.as_of_seq) continue;
+      // Why an auditor looked (other than to make this export the family asked for) is about
+      // staff, not the family: withheld.
+      if (r.actor.role == "auditor" && r.view != "subjectAccessExport") r.purpose.clear();
+      out.reads.push_back(std::move(r));
     }
   }
   return out;
 }
+
+constexpr const char* kReadsWithheld =
+    "Who read this record is not in this export: the access log is the auditor's. An auditor's "
+    "export lists every read (who, in which role, when, what and why).";
 
 std::string SubjectAccessJson(const SubjectAccessExport& e) {
   std::string out = "{\"familyId\":" + JsonQuote(e.family_id) +
@@ -207,6 +216,9 @@ std::string SubjectAccessJson(const SubjectAccessExport& e) {
            ",\"reviewBeforeDisclosure\":" + (s.review.empty() ? "false" : "true") +
            ",\"review\":" + (s.review.empty() ? "null" : JsonQuote(s.review)) +
            ",\"event\":" + s.event_json + "}";
+  }
+  if (!e.reads_included) {
+    return out + "],\"reads\":null,\"readsWithheld\":" + JsonQuote(kReadsWithheld) + "}";
   }
   out += "],\"reads\":[";
   for (size_t i = 0; i < e.reads.size(); ++i) {
@@ -282,7 +294,9 @@ std::string SubjectAccessHtml(const SubjectAccessExport& e) {
     out += "<pre>" + PrettyHtml(s.event_json) + "</pre></td></tr>\n";
   }
   out += "</tbody></table>\n<h2>Who read this record</h2>\n";
-  if (e.reads.empty()) {
+  if (!e.reads_included) {
+    out += "<p>" + HtmlEscape(kReadsWithheld) + "</p>\n";
+  } else if (e.reads.empty()) {
     out += "<p>No reads are recorded.</p>\n";
   } else {
     out +=

@@ -71,12 +71,18 @@ struct SubjectAccessExport {
   int64_t generated_at = 0;
   FamilyState state;
   std::vector<SubjectAccessEntry> entries;  // every event of the stream, by when it happened
-  std::vector<AccessEntry> reads;           // who read the record, when and why
-  size_t to_review = 0;                     // entries marked for review
+  // Who read the record, when and why: listed only in an export made by an auditor (the access
+  // log is the auditor's; /v1/audit/access). An auditor's reads show no purpose (but for the
+  // exports made for the family): why an auditor looked (an investigation of staff) is not the
+  // family's information.
+  bool reads_included = false;
+  std::vector<AccessEntry> reads;
+  size_t to_review = 0;  // entries marked for review
 };
 
 // The family's export up to `max_seq` (Store::Size() for now; 0 is before the first event).
-// `access` may be null (no reads listed). kNotFound when the family has no record by then.
+// `access` null: the reads are withheld (an export made by a role that may not read the access
+// log). kNotFound when the family has no record by then.
 Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calendar& calendar,
                                                AccessLog* access, const std::string& family_id,
                                                uint64_t max_seq);
@@ -84,8 +90,8 @@ Result<SubjectAccessExport> BuildSubjectAccess(ledger::Store& store, const Calen
 // {"familyId", "asOfSeq", "asOf", "generatedAt", "events", "entriesToReview",
 // "erased", "legalHold", "family": {state as GET /v1/families/{id}}, "entries": [{chronology
 // entry fields, "version", "thirdParty", "reviewBeforeDisclosure", "review", "event"}],
-// "reads": [{"seq", "recordedAt", "by", "view", "purpose"}]}. The family's documents are in
-// "family" (its episodes) and each has its documentUploaded entry.
+// "reads": [{"seq", "recordedAt", "by", "view", "purpose"}] or null with "readsWithheld" (why)}.
+// The family's documents are in "family" (its episodes) and each has its documentUploaded entry.
 std::string SubjectAccessJson(const SubjectAccessExport& e);
 // The same as a self-contained printable HTML page; every text is escaped.
 std::string SubjectAccessHtml(const SubjectAccessExport& e);

@@ -8,6 +8,7 @@
 #include "ledger/time_format.h"
 #include "projections/calendar.h"
 #include "projections/event_kinds.h"
+#include "projections/permission.h"
 
 namespace caseledger::projections {
 namespace {
@@ -548,6 +549,16 @@ Status DomainRules::CheckFamily(const ledger::AppendRequest& request, std::vecto
                                       : "both trainings (practice standards and recording "
                                         "system) must be recorded first"));
     }
+  }
+  if (options_.check_permission && request.actor.role == Name(Role::kPractitioner)) {
+    // The API asked when the request arrived; ask again against the state this batch is judged
+    // on, so that a practitioner taken off the team meanwhile gets nothing more through. Only
+    // a practitioner's rights depend on the family's state (permission.h).
+    std::vector<Recording> recordings;
+    recordings.reserve(request.events.size());
+    for (const auto& draft : request.events) recordings.push_back({draft.type(), draft.corrects()});
+    CL_RETURN_IF_ERROR(
+        MayAppendToFamily(Role::kPractitioner, request.actor.id, f, recordings, recorded_at));
   }
   std::vector<ev::Event> provisional;  // this request's events before the one judged
   for (size_t i = 0; i < bodies.size(); ++i) {

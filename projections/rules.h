@@ -59,6 +59,12 @@ struct RulesOptions {
   // known-references for documents: the bytes a documentUploaded names must have been stored
   // first. On for the HTTP API (which stores them); off for import, which carries no bytes.
   bool documents_must_be_stored = false;
+  // Who may record what (permission.h), asked again here against the state the batch is
+  // judged on, for a practitioner (the only role whose rights depend on the family's state):
+  // refused with kPermissionDenied, after registered-practitioner and before every other rule.
+  // On for the HTTP API, whose callers are principals; off for import, whose lines carry the
+  // actor the source recorded, and for the rules' own tests.
+  bool check_permission = false;
 };
 
 class DomainRules final : public ledger::AppendGuard {

@@ -26,6 +26,7 @@
 #include "ledger/time_format.h"
 #include "projections/access_log.h"
 #include "projections/overview.h"
+#include "projections/views.h"
 #include "tools/common.h"
 
 namespace caseledger::tools {
@@ -365,6 +366,32 @@ int Serve(const Common& common, const ServeOptions& options) {
   return 0;
 }
 
+namespace {
+
+// Rule registered-practitioner unless `id` is a registered practitioner, active, with both
+// trainings recorded (the ledger opened read-only: a server may hold it meanwhile).
+Status PractitionerMayHoldToken(const Common& common, ledger::Clock& clock, const std::string& id) {
+  auto opened = OpenLedger(common, clock, /*read_only=*/true);
+  if (!opened.ok()) {
+    return Status::Unavailable("a practitioner's token needs the ledger that registers them (" +
+                               opened.status().message() +
+                               "): register the practitioner first (practitionerRegistered)");
+  }
+  CL_ASSIGN_OR_RETURN(projections::Practitioner p,
+                      projections::ReadPractitioner(*opened->store, id));
+  if (p.MayRecord()) return Status();
+  return Status::RuleViolated(
+      "registered-practitioner",
+      "no token for practitioner " + id + ": " +
+          (!p.registered ? std::string("not a registered practitioner (an admin records "
+                                       "practitionerRegistered first)")
+           : !p.active   ? "deactivated (" + p.deactivation_reason + ")"
+                         : std::string("both trainings (practice standards and recording system) "
+                                         "must be recorded first (practitionerTrained)")));
+}
+
+}  // namespace
+
 int Token(const Common& common, const TokenOptions& options) {
   std::filesystem::create_directories(common.data_dir);
   api::TokenStore tokens(common.TokensFile());
@@ -373,6 +400,12 @@ int Token(const Common& common, const TokenOptions& options) {
   if (options.action == "create") {
     auto role = api::ParseRole(options.role);
     if (!role.ok()) return Fail(role.status());
+    if (*role == api::Role::kPractitioner) {
+      // A practitioner's token speaks for a registered, trained, active practitioner only
+      // (the server also refuses it once they are deactivated).
+      Status s = PractitionerMayHoldToken(common, clock, options.actor);
+      if (!s.ok()) return Fail(s);
+    }
     const int64_t expires =
         options.expires_days == 0
             ? 0

@@ -91,6 +91,7 @@ Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_
     std::filesystem::create_directories(common.data_dir);
     projections::RulesOptions rules;
     rules.documents_must_be_stored = serving;
+    rules.check_permission = serving;
     out.rules = std::make_unique<projections::DomainRules>(rules);
   }
   ledger::StoreOptions options;

@@ -224,6 +224,10 @@ class Server::Impl {
   Result<projections::FamilyState> CurrentFamily(const std::string& id);
 
   Result<Reply> AppendFamily(const Call& c);
+  // A practitioner's append to a family whose team they are not on (a concern passed on): no
+  // numeric expectedVersion, one refusal for every reason, no version in the answer.
+  Result<Reply> AppendAsOutsider(const Principal& p, const std::string& family_id,
+                                 ledger::AppendRequest request);
   Result<Reply> AppendPractitioner(const Call& c);
   Result<Reply> Append(const Call& c, ledger::AppendRequest request);
   Result<Reply> PutDocument(const Call& c);

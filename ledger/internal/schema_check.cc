@@ -28,9 +28,8 @@ constexpr uint64_t kSupersededBy = 0xe5484f8ae457d6e2ull;
 // The views a read records (api/handlers.cc), besides "document <sha256>": a fixed set, so
 // that the access log's clear `view` can never carry a name.
 constexpr std::string_view kViews[] = {
-    "state",      "chronology", "stepUpPack",   "subjectAccessExport",
-    "timescales", "events",     "events (raw)", "openEpisode",
-    "feed",       "live feed"};
+    "state",        "chronology",  "stepUpPack", "subjectAccessExport", "timescales", "events",
+    "events (raw)", "openEpisode", "feed",       "live feed",           "triageInbox"};
 
 bool Has(capnp::StructSchema::Field field, uint64_t annotation) {
   for (auto a : field.getProto().getAnnotations()) {

@@ -2,6 +2,7 @@
 // access export. The real server over a real, sealing ledger (tests/api/test_server.h).
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
 #include "ledger/merkle.h"
@@ -130,6 +131,47 @@ TEST_CASE(
   for (const char* personal : {kChildName, kParentName, kAddress, "sleeps badly"}) {
     CHECK(logs.find(personal) == std::string::npos);
   }
+}
+
+TEST_CASE(
+    "subject access export: who read the record is listed only for the auditor, whose own "
+    "reads show no purpose but for exports, and triage managers and coordinators see no reads "
+    "at all",
+    "[api][subject-access]") {
+  TestServer s;
+  s.Seed();
+  REQUIRE(s.Get("/v1/families/F1/chronology?purpose=triage-review", "triage-manager").status ==
+          200);
+  REQUIRE(s.Get("/v1/families/F1/chronology?purpose=investigating%20TM1%20for%20misuse", "auditor")
+              .status == 200);
+  REQUIRE(s.Get("/v1/families/F1/export?purpose=SAR-2026-18", "auditor").status == 200);
+
+  for (const char* role : {"triage-manager", "coordinator"}) {
+    INFO(role);
+    Response r = s.Get("/v1/families/F1/export", role);
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["reads"].is_null());
+    CHECK_THAT(r.json()["readsWithheld"].str(), Catch::Contains("the access log is the auditor's"));
+    CHECK(r.body.find("investigating") == std::string::npos);
+    CHECK(r.body.find("triage-review") == std::string::npos);
+    CHECK(r.body.find("SAR-2026-18") == std::string::npos);
+    Response html = s.Get("/v1/families/F1/export?format=html", role);
+    CHECK_THAT(html.body, Catch::Contains("Who read this record is not in this export"));
+    CHECK(html.body.find("investigating") == std::string::npos);
+  }
+
+  Response r = s.Get("/v1/families/F1/export?purpose=SAR-2026-18", "auditor");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("investigating") == std::string::npos);
+  const Json exported = r.json();
+  std::map<std::string, std::string> purposes;  // role/view -> purpose ("null" when withheld)
+  for (const Json& read : exported["reads"].items()) {
+    purposes[read["by"]["role"].str() + "/" + read["view"].str()] =
+        read["purpose"].is_null() ? "null" : read["purpose"].str();
+  }
+  CHECK(purposes["triage-manager/chronology"] == "triage-review");
+  CHECK(purposes["auditor/chronology"] == "null");
+  CHECK(purposes["auditor/subjectAccessExport"] == "SAR-2026-18");
 }
 
 TEST_CASE(

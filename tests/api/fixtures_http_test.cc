@@ -104,15 +104,17 @@ const std::string kFixturePdf =
     "%PDF-1.4\n% caseledger synthetic fixture F101/D1: not a real document\n"
     "1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-// Expected refusals the API makes with 403 before the rules are asked: the actor may not act
-// on the family at all, so the rule the fixture names (which import, with no roles, reaches)
-// cannot be reached over HTTP. File, line (1-based) and why.
-const std::set<std::pair<std::string, int>> kRefusedByRole = {
+// Expected refusals the API makes before the rules are asked: the actor may not act on the
+// family at all, so the rule the fixture names (which import, with no tokens, reaches) cannot
+// be reached over HTTP. File and line (1-based) -> the status and the start of the message.
+const std::map<std::pair<std::string, int>, std::pair<int, std::string>> kRefusedByRole = {
     // P9 (trained in practice standards only) is not on F110's team: a practitioner may
-    // write only to families whose team they are on (api/policy.h).
-    {"10-untrained-practitioner-refused.jsonl", 3},
-    // P8 (deactivated 30 Jan) is not on F110's team either.
-    {"10-untrained-practitioner-refused.jsonl", 4},
+    // write only to families whose team they are on (projections/permission.h).
+    {{"10-untrained-practitioner-refused.jsonl", 3},
+     {403, "practitioner P9 is not the keyworker or a TAF member of family F110"}},
+    // P8 was deactivated on 30 Jan: their token opens nothing (api/server.cc, Authenticate).
+    {{"10-untrained-practitioner-refused.jsonl", 4},
+     {401, "the token's practitioner P8 was deactivated"}},
 };
 
 // Replays 00 then `file` into a fresh server; checks each line's answer and, at the end, that
@@ -121,7 +123,8 @@ void ReplayOverHttp(const std::string& file) {
   TestServer s;
   std::map<std::pair<std::string, std::string>, std::string> tokens;  // (role, id) -> token
   std::string family;                                                 // the scenario's family id
-  int64_t family_events = 0;  // events of its accepted lines
+  int64_t family_events = 0;    // events of its accepted lines
+  uint64_t access_records = 0;  // appended by refusals that show what a read shows
   bool after_practitioners = false;
 
   for (const std::string& name : {std::string("00-practitioners.jsonl"), file}) {
@@ -195,16 +198,29 @@ void ReplayOverHttp(const std::string& file) {
         REQUIRE(r.status == 201);
         CHECK(s.store().Size() == before + line["events"].size());
         if (after_practitioners) family_events += static_cast<int64_t>(line["events"].size());
-      } else if (kRefusedByRole.count({name, number}) != 0) {
-        // Refused for not being on the family's team, nothing else.
-        Json error = RequireError(r, 403, "permissionDenied");
-        CHECK(error["message"].str() ==
-              "practitioner " + actor_id + " is not the keyworker or a TAF member of family " + id);
+      } else if (auto by_role = kRefusedByRole.find({name, number});
+                 by_role != kRefusedByRole.end()) {
+        // Refused for who the actor is, nothing else.
+        const auto& [status, message] = by_role->second;
+        Json error =
+            RequireError(r, status, status == 401 ? "unauthenticated" : "permissionDenied");
+        CHECK(error["message"].str().rfind(message, 0) == 0);
         CHECK(s.store().Size() == before);
       } else {
         REQUIRE(r.status == 422);
         CHECK(r.json()["error"]["rule"].str() == expect_refusal);
-        CHECK(s.store().Size() == before);
+        if (expect_refusal == "one-open-episode") {
+          // The refusal shows the open episode's keyworker contact: recorded in the access log
+          // as the open-episode check records it, and nothing else appended.
+          REQUIRE(s.store().Size() == before + 1);
+          auto last = s.store().ReadLog(before, 1);
+          REQUIRE(last.ok());
+          CHECK(last->at(0).type == "recordViewed");
+          CHECK(last->at(0).stream == projections::kAccessStream);
+          access_records += 1;
+        } else {
+          CHECK(s.store().Size() == before);
+        }
       }
     }
   }
@@ -218,7 +234,7 @@ void ReplayOverHttp(const std::string& file) {
   auto golden = Json::Parse(ReadText(golden_path));
   INFO("golden " << golden_path);
   REQUIRE(golden.has_value());
-  CHECK(s.store().Size() == static_cast<uint64_t>((*golden)["asOfSeq"].num()));
+  CHECK(s.store().Size() == static_cast<uint64_t>((*golden)["asOfSeq"].num()) + access_records);
   Response state = s.Get("/v1/families/" + family, "auditor");
   INFO("answer " << state.status << ": " << state.body);
   REQUIRE(state.status == 200);

@@ -86,6 +86,10 @@ projections::FamilyState Family() {
 
 api::Principal As(Role role, std::string actor) { return {"t", role, std::move(actor), 0}; }
 
+// 2026-06-01T12:00:00Z: when the policy is asked (a closed episode's team keeps its access for
+// 30 days after the closure is recorded).
+constexpr int64_t kNow = 1'780'315'200'000'000LL;
+
 TEST_CASE("policy: every role x every event kind is decided as DOMAIN.md's table says",
           "[policy]") {
   const projections::FamilyState family = Family();
@@ -106,14 +110,14 @@ TEST_CASE("policy: every role x every event kind is decided as DOMAIN.md's table
       // Through the policy, on F1: practitioners by their place on the team.
       const bool allowed = want.roles.count(api::RoleName(role)) > 0;
       if (role != Role::kPractitioner) {
-        CHECK(api::MayAppendToFamily(As(role, "X1"), family, {{type}}).ok() == allowed);
+        CHECK(api::MayAppendToFamily(As(role, "X1"), family, {{type}}, kNow).ok() == allowed);
         continue;
       }
       const bool keyworker = !want.practitioner.empty();
       const bool member = want.practitioner == "team" || want.practitioner == "any";
-      CHECK(api::MayAppendToFamily(As(role, "P1"), family, {{type}}).ok() == keyworker);
-      CHECK(api::MayAppendToFamily(As(role, "P2"), family, {{type}}).ok() == member);
-      CHECK(api::MayAppendToFamily(As(role, "P3"), family, {{type}}).ok() ==
+      CHECK(api::MayAppendToFamily(As(role, "P1"), family, {{type}}, kNow).ok() == keyworker);
+      CHECK(api::MayAppendToFamily(As(role, "P2"), family, {{type}}, kNow).ok() == member);
+      CHECK(api::MayAppendToFamily(As(role, "P3"), family, {{type}}, kNow).ok() ==
             (want.practitioner == "any"));
     }
   }
@@ -128,7 +132,7 @@ TEST_CASE("policy: a correction is recorded only by a role that may record the k
                    {3, "caseNoteAdded"},
                    {4, "triageDirectionGiven"}};
   auto correcting = [&](Role role, const std::string& actor, uint64_t seq) {
-    return api::MayAppendToFamily(As(role, actor), family, {{"recordCorrected", seq}});
+    return api::MayAppendToFamily(As(role, actor), family, {{"recordCorrected", seq}}, kNow);
   };
   CHECK(correcting(Role::kHelpdesk, "helpdesk1", 1).ok());  // its registration
   CHECK(correcting(Role::kPractitioner, "P1", 3).ok());     // the keyworker's note
@@ -144,10 +148,11 @@ TEST_CASE(
     "policy: the helpdesk records its check for an open FFA, and a practitioner, even the "
     "keyworker, does not",
     "[policy]") {
-  CHECK(api::MayAppendToFamily(As(Role::kHelpdesk, "helpdesk1"), Family(), {{"helpdeskCheckMade"}})
+  CHECK(api::MayAppendToFamily(As(Role::kHelpdesk, "helpdesk1"), Family(), {{"helpdeskCheckMade"}},
+                               kNow)
             .ok());
-  Status s =
-      api::MayAppendToFamily(As(Role::kPractitioner, "P1"), Family(), {{"helpdeskCheckMade"}});
+  Status s = api::MayAppendToFamily(As(Role::kPractitioner, "P1"), Family(),
+                                    {{"helpdeskCheckMade"}}, kNow);
   CHECK(s.code() == Code::kPermissionDenied);
   CHECK(s.message() ==
         "role practitioner may not record helpdeskCheckMade (events[0]): helpdesk may");
@@ -155,16 +160,16 @@ TEST_CASE(
 
 TEST_CASE("policy: a refusal says who may record the kind", "[policy]") {
   Status s = api::MayAppendToFamily(As(Role::kPractitioner, "P1"), Family(),
-                                    {{"caseNoteAdded"}, {"keyworkerAssigned"}});
+                                    {{"caseNoteAdded"}, {"keyworkerAssigned"}}, kNow);
   CHECK(s.code() == Code::kPermissionDenied);
   CHECK(s.message() ==
         "role practitioner may not record keyworkerAssigned (events[1]): "
         "coordinator may");
-  s = api::MayAppendToFamily(As(Role::kPractitioner, "P2"), Family(), {{"tafMemberAdded"}});
+  s = api::MayAppendToFamily(As(Role::kPractitioner, "P2"), Family(), {{"tafMemberAdded"}}, kNow);
   CHECK(s.message().find("only the keyworker") != std::string::npos);
-  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"familyErased"}});
+  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"familyErased"}}, kNow);
   CHECK(s.message().find("caseledger erase") != std::string::npos);
-  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"practitionerTrained"}});
+  s = api::MayAppendToFamily(As(Role::kAdmin, "admin"), Family(), {{"practitionerTrained"}}, kNow);
   CHECK(s.code() == Code::kInvalidArgument);
 }
 
@@ -178,17 +183,16 @@ TEST_CASE(
   family.registered = true;
   family.checked_for = {"P3"};
   const auto p3 = As(Role::kPractitioner, "P3");
-  CHECK(api::MayAppendToFamily(p3, family, {{"consentRefused"}, {"familyNoteAdded"}}).ok());
-  CHECK(
-      api::MayAppendToFamily(As(Role::kPractitioner, "P4"), family, {{"familyNoteAdded"}}).code() ==
-      Code::kPermissionDenied);
-  CHECK(api::MayAppendToFamily(p3, family, {{"keyworkerAssigned"}}).code() ==
+  CHECK(api::MayAppendToFamily(p3, family, {{"consentRefused"}, {"familyNoteAdded"}}, kNow).ok());
+  CHECK(api::MayAppendToFamily(As(Role::kPractitioner, "P4"), family, {{"familyNoteAdded"}}, kNow)
+            .code() == Code::kPermissionDenied);
+  CHECK(api::MayAppendToFamily(p3, family, {{"keyworkerAssigned"}}, kNow).code() ==
         Code::kPermissionDenied);
   projections::Episode ep;
   ep.id = "E1";
   ep.keyworker_id = "P1";
   family.episodes.push_back(ep);
-  CHECK(api::MayAppendToFamily(p3, family, {{"familyNoteAdded"}}).code() ==
+  CHECK(api::MayAppendToFamily(p3, family, {{"familyNoteAdded"}}, kNow).code() ==
         Code::kPermissionDenied);
 }
 

@@ -331,5 +331,134 @@ TEST_CASE(
   CHECK(s.Get("/v1/families/F3", "triage-manager").status == 200);
 }
 
+// ---------------------------------------------------------------- answers that do not tell
+
+// `body` with every family id of `ids` replaced by "F?": the rest must be byte for byte equal.
+std::string WithoutIds(std::string body, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    for (size_t at = body.find(id); at != std::string::npos; at = body.find(id, at)) {
+      body.replace(at, id.size(), "F?");
+    }
+  }
+  return body;
+}
+
+TEST_CASE(
+    "answers that do not tell: a practitioner on no family gets the same answer for a family "
+    "that exists, one that does not and one erased, and passes a concern on without learning "
+    "its version, its existence or its concern ids",
+    "[api][roles]") {
+  TestServer s;
+  s.Seed();  // P1 keyworker of F1; P2 on no family
+  s.RegisterFamily("F3");
+  REQUIRE(s.AppendFamily("F1", "triage-manager",
+                         {Event("concernReceived",
+                                R"({"concernId":"C1","source":"police","kind":"domesticAbuse",)"
+                                R"("summary":"A call-out","aboveThreshold":false})",
+                                s.Now(-kMinute))})
+              .status == 201);
+  REQUIRE(s.Post("/v1/families/F3/erasure", "admin",
+                 R"({"reason":"retention ended","authorisedBy":"DPO1"})")
+              .status == 200);
+  const std::vector<std::string> families = {"F1", "F9", "F3"};  // exists, never did, erased
+
+  auto same_for_all = [&](int status, const std::string& code,
+                          const std::function<Response(const std::string&)>& ask) {
+    std::set<std::string> answers;
+    for (const auto& f : families) {
+      INFO(f);
+      Json error = Refused(s, status, code, [&] { return ask(f); });
+      answers.insert(WithoutIds(ask(f).body, families));
+    }
+    INFO(*answers.begin());
+    CHECK(answers.size() == 1);
+  };
+  const std::string note = TestServer::Note("N9", "probe", s.Now());
+  // Work on a family: the same 403, before version, rule, erasure or duplicate checks.
+  same_for_all(403, "permissionDenied",
+               [&](const std::string& f) { return s.AppendFamily(f, "P2", {note}, "7"); });
+  same_for_all(403, "permissionDenied",
+               [&](const std::string& f) { return s.AppendFamily(f, "P2", {note}); });
+  same_for_all(403, "permissionDenied", [&](const std::string& f) {
+    return s.AppendFamily(
+        f, "P2", {Event("recordCorrected", R"({"correctsSeq":3,"reason":"probe"})", s.Now())});
+  });
+  // Reads: the same 403.
+  for (const char* view : {"", "/chronology", "/timescales", "/events"}) {
+    INFO(view);
+    same_for_all(403, "permissionDenied",
+                 [&](const std::string& f) { return s.Get("/v1/families/" + f + view, "P2"); });
+  }
+  // A concern passed on: no numeric expectedVersion (the same 400 for every family)...
+  const std::string concern = Event("concernReceived",
+                                    R"({"concernId":"C1","source":"school","kind":"neglect",)"
+                                    R"("summary":"Came in hungry","aboveThreshold":false})",
+                                    s.Now());
+  same_for_all(400, "invalidArgument",
+               [&](const std::string& f) { return s.AppendFamily(f, "P2", {concern}, "3"); });
+  // ...and every refusal the same 403: no such family, erased, the concern id already held.
+  same_for_all(403, "permissionDenied",
+               [&](const std::string& f) { return s.AppendFamily(f, "P2", {concern}); });
+  // Recorded, it says nothing of the family's version.
+  Response passed = s.AppendFamily(
+      "F1", "P2",
+      {Event("concernReceived",
+             R"({"concernId":"C2","source":"school","kind":"neglect","summary":"Came in hungry",)"
+             R"("aboveThreshold":false})",
+             s.Now())});
+  REQUIRE(passed.status == 201);
+  CHECK(passed.json()["version"].is_null());
+  CHECK(passed.json()["events"][0]["version"].is_null());
+}
+
+TEST_CASE(
+    "access follows the person: a deactivated practitioner's token opens nothing from the "
+    "deactivation on, and a token of an unregistered practitioner id opens nothing",
+    "[api][roles]") {
+  TestServer s;
+  s.Seed();
+  REQUIRE(s.Get("/v1/families/F1", "P1").status == 200);
+  REQUIRE(s.Post("/v1/practitioners/P1/events", "admin",
+                 AppendBody({Event("practitionerDeactivated", R"({"reason":"left the service"})",
+                                   s.Now())},
+                            "\"any\""))
+              .status == 201);
+  for (const std::string path : {"/v1/families/F1", "/v1/families/F1/chronology", "/v1/session"}) {
+    INFO(path);
+    Json error = Refused(s, 401, "unauthenticated", [&] { return s.Get(path, "P1"); });
+    CHECK_THAT(error["message"].str(), Catch::Contains("was deactivated (left the service)"));
+  }
+  Refused(s, 401, "unauthenticated", [&] {
+    return s.AppendFamily("F1", "P1", {TestServer::Note("N1", "after leaving", s.Now())});
+  });
+  // An id that is no practitioner's (here a helpdesk user's): nothing, whatever it registered.
+  auto token = s.tokens().Create(api::Role::kPractitioner, "helpdesk1", s.clock().NowMicros(), 0);
+  REQUIRE(token.ok());
+  Json error = Refused(s, 401, "unauthenticated", [&] {
+    return s.GetWith("/v1/families/F1", TestServer::Auth(token->token));
+  });
+  CHECK_THAT(error["message"].str(), Catch::Contains("is not registered"));
+}
+
+TEST_CASE(
+    "dashboard figures go no finer than a day: asOfSeq is refused and asOf is taken at the start "
+    "of its London day",
+    "[api][roles]") {
+  TestServer s;
+  s.Seed();  // every event recorded at 2026-05-01T12:00:00Z
+  const std::string later = "/v1/reports/timescales?asOf=2026-05-01T13:00:00Z";
+  Json error = Refused(s, 400, "invalidArgument",
+                       [&] { return s.Get("/v1/reports/timescales?asOfSeq=5", "dashboard"); });
+  CHECK(error["field"].str() == "asOfSeq");
+  // The triage manager sees the log at 13:00; the dashboard as it stood at 00:00 that day.
+  Response tm = s.Get(later, "triage-manager");
+  REQUIRE(tm.status == 200);
+  CHECK(tm.json()["asOfSeq"].str() == std::to_string(s.store().Size()));
+  Response dash = s.Get(later, "dashboard");
+  INFO(dash.body);
+  CHECK(dash.body == s.Get("/v1/reports/timescales?asOf=2026-04-30T23:00:00Z", "dashboard").body);
+  CHECK(dash.body != tm.body);
+}
+
 }  // namespace
 }  // namespace caseledger::testing

@@ -99,14 +99,23 @@ TEST_CASE(
   TestServer s;
   s.Seed();
 
-  Json open = Refused(s, 422, "ruleViolated", [&] {
-    return s.AppendFamily(
-        "F1", "helpdesk",
-        {Event("episodeOpened",
-               R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-01"})",
-               s.Now())});
-  });
+  const uint64_t before = s.store().Size();
+  Json open = RequireError(
+      s.AppendFamily(
+          "F1", "helpdesk",
+          {Event("episodeOpened",
+                 R"({"episodeId":"E2","keyworkerId":"P2","registrationCompletedOn":"2026-05-01"})",
+                 s.Now())}),
+      422, "ruleViolated");
   CHECK(open["rule"].str() == "one-open-episode");
+  // Nothing of the request appended; the keyworker's contact it shows is in the access log, as
+  // the open-episode check records it.
+  REQUIRE(s.store().Size() == before + 1);
+  auto shown = s.store().ReadLog(before, 1);
+  REQUIRE(shown.ok());
+  CHECK(shown->at(0).type == "recordViewed");
+  CHECK(shown->at(0).stream == projections::kAccessStream);
+  CHECK(shown->at(0).actor.role == "helpdesk");
   CHECK(open["details"]["episodeId"].str() == "E1");
   CHECK(open["details"]["keyworker"]["id"].str() == "P1");
   CHECK(open["details"]["keyworker"]["name"].str() == "Name P1");

@@ -154,6 +154,7 @@ class TestServer {
     CapturedLogs();
     projections::RulesOptions rules;
     rules.documents_must_be_stored = true;
+    rules.check_permission = true;
     rules_ = std::make_unique<projections::DomainRules>(rules);
     std::filesystem::create_directories(dir_ / "ledger");
     // Sealing as in production: family events sealed under family keys, so erasure works.

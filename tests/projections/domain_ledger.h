@@ -38,7 +38,10 @@ struct Ev {
 
 class DomainLedger {
  public:
-  DomainLedger() : clock_(At("2026-05-01T12:00:00Z")) {
+  explicit DomainLedger(projections::RulesOptions options = {})
+      : clock_(At("2026-05-01T12:00:00Z")),
+        options_(options),
+        rules_(std::make_unique<projections::DomainRules>(options)) {
     store_ = OpenStore(dir_.str(), clock_, rules_.get());
     rules_->Attach(store_.get());
   }
@@ -46,7 +49,7 @@ class DomainLedger {
   // Closes the store and opens it again with fresh rules, as a restart does.
   void Reopen() {
     store_.reset();
-    rules_ = std::make_unique<projections::DomainRules>();
+    rules_ = std::make_unique<projections::DomainRules>(options_);
     store_ = OpenStore(dir_.str(), clock_, rules_.get());
     rules_->Attach(store_.get());
   }
@@ -116,7 +119,8 @@ class DomainLedger {
  private:
   TempDir dir_;
   ledger::ManualClock clock_;
-  std::unique_ptr<projections::DomainRules> rules_ = std::make_unique<projections::DomainRules>();
+  projections::RulesOptions options_;
+  std::unique_ptr<projections::DomainRules> rules_;
   std::unique_ptr<ledger::Store> store_;
   uint64_t next_id_ = 0;
 };

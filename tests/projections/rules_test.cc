@@ -679,5 +679,67 @@ TEST_CASE(
                             {{"episodeClosed", R"({"episodeId":"E1","reason":"steppedUp"})"}}));
 }
 
+// ---------------------------------------------------------------- permission in the sequencer
+
+// A refusal for who the actor is (projections/permission.h), asked by the rules against the
+// state the batch is judged on: kPermissionDenied, nothing appended.
+#define REQUIRE_NOT_PERMITTED(ledger_, result)                          \
+  do {                                                                  \
+    auto size_before_ = (ledger_).store().Size();                       \
+    auto&& r_ = (result);                                               \
+    INFO((r_.ok() ? std::string("appended") : r_.status().ToString())); \
+    REQUIRE_FALSE(r_.ok());                                             \
+    CHECK(r_.status().code() == caseledger::Code::kPermissionDenied);   \
+    CHECK((ledger_).store().Size() == size_before_);                    \
+  } while (0)
+
+TEST_CASE(
+    "permission in the sequencer: a practitioner taken off the team gets nothing more through, "
+    "a TAF member never makes themselves keyworker or adds anyone, and a closed episode's team "
+    "keeps its access 30 days") {
+  DomainLedger w(projections::RulesOptions{.check_permission = true});
+  // helpdesk1 registers the family; a practitioner of the same id is another person.
+  for (const char* id : {"P1", "P2", "P3", "helpdesk1"}) w.Practitioner(id);
+  const ledger::Actor p1{"P1", "practitioner", "school", ""};
+  const ledger::Actor p2{"P2", "practitioner", "health", ""};
+  const ledger::Actor p3{"P3", "practitioner", "housing", ""};
+  const ledger::Actor coordinator{"CO1", "coordinator", "", ""};
+  auto note = [&](const ledger::Actor& actor, const std::string& id) {
+    return w.Append(
+        "family/F1", actor,
+        {{"caseNoteAdded", R"({"episodeId":"E1","noteId":")" + id +
+                               R"(","category":"contact","text":"t","significant":false})"}});
+  };
+  auto team = [&](const ledger::Actor& actor, const std::string& type, const std::string& who) {
+    return w.Append("family/F1", actor,
+                    {{type, R"({"episodeId":"E1","practitionerId":")" + who + R"("})"}});
+  };
+  REQUIRE_APPENDED(w.OpenFamily("F1", "E1", "P1"));
+
+  // The keyworker adds P2; P2 records; a coordinator removes P2: P2's next append is refused.
+  REQUIRE_APPENDED(team(p1, "tafMemberAdded", "P2"));
+  REQUIRE_APPENDED(note(p2, "N1"));
+  REQUIRE_NOT_PERMITTED(w, team(p2, "keyworkerAssigned", "P2"));  // never themselves keyworker
+  REQUIRE_NOT_PERMITTED(w, team(p2, "tafMemberAdded", "P3"));     // nor add anyone
+  REQUIRE_APPENDED(team(coordinator, "tafMemberRemoved", "P2"));
+  REQUIRE_NOT_PERMITTED(w, note(p2, "N2"));
+  // A practitioner the family has never had, and one whose id is the registering actor's.
+  REQUIRE_NOT_PERMITTED(w, note(p3, "N2"));
+  REQUIRE_NOT_PERMITTED(w, note({"helpdesk1", "practitioner", "", ""}, "N2"));
+
+  // Reassigned: the old keyworker is off the team, the new one on it.
+  REQUIRE_APPENDED(team(coordinator, "keyworkerAssigned", "P3"));
+  REQUIRE_NOT_PERMITTED(w, note(p1, "N2"));
+  REQUIRE_APPENDED(note(p3, "N2"));
+
+  // Closed: its team records for 30 days after the closure is recorded, then no longer.
+  REQUIRE_APPENDED(
+      w.Append("family/F1", p3, {{"episodeClosed", R"({"episodeId":"E1","reason":"needsMet"})"}}));
+  w.clock().Advance(29LL * 24 * 3600 * 1'000'000);
+  REQUIRE_APPENDED(note(p3, "N3"));
+  w.clock().Advance(2LL * 24 * 3600 * 1'000'000);
+  REQUIRE_NOT_PERMITTED(w, note(p3, "N4"));
+}
+
 }  // namespace
 }  // namespace caseledger::testing
