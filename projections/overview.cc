@@ -15,7 +15,7 @@ using ledger::JsonQuote;
 
 constexpr size_t kLiveFamiliesKept = 10000;  // full states kept between catch-ups
 // 2: action plan updates, the step-up's day and the actions (ids, due days, status).
-constexpr uint32_t kFactsFormat = 2;
+constexpr uint32_t kFactsFormat = 3;  // 3: no concern kind (sealed since issue 19)
 
 // ---------------------------------------------------------------- the saved form
 // A family's facts: varints (u64), zigzag varints (i64), length-prefixed strings, in the
@@ -139,6 +139,7 @@ FamilyState Facts(const FamilyState& f) {
   }
   for (const Concern& c : f.concerns) {
     Concern k = c;
+    k.kind.clear();  // sealed: read from its event when shown (Inbox), never saved
     k.summary.clear();
     k.direction.clear();
     k.directions.clear();
@@ -461,14 +462,32 @@ std::vector<InboxItem> Overview::Concerns(bool above) const {
   return out;
 }
 
+std::vector<InboxItem> Overview::WithKinds(std::vector<InboxItem> items) const {
+  for (InboxItem& item : items) {
+    if (item.seq == 0) continue;
+    auto read = store_.ReadLog(item.seq - 1, 1);
+    if (!read.ok() || read->empty()) continue;
+    auto event = ev::Decode(read->front());
+    if (!event.ok()) continue;
+    if (const auto* concern = std::get_if<ev::ConcernReceived>(&event->body)) {
+      item.kind = concern->kind;
+    }
+  }
+  return items;
+}
+
 std::vector<InboxItem> Overview::Inbox() const {
-  std::lock_guard lock(mu_);
-  return Concerns(false);
+  std::unique_lock lock(mu_);
+  auto items = Concerns(false);
+  lock.unlock();
+  return WithKinds(std::move(items));
 }
 
 std::vector<InboxItem> Overview::Referrals() const {
-  std::lock_guard lock(mu_);
-  return Concerns(true);
+  std::unique_lock lock(mu_);
+  auto items = Concerns(true);
+  lock.unlock();
+  return WithKinds(std::move(items));
 }
 
 std::vector<OverdueItem> Overview::Overdue(Day on) const {

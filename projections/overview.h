@@ -3,7 +3,7 @@
 //
 // It folds the whole log in seq order. For each family it keeps what these views need and no
 // personal data: each episode's timescale facts (days, meetings, status) and each concern's
-// references (family, concern id, source, kind, times, seq); a concern's summary is read from
+// references (family, concern id, source, times, seq); a concern's kind (sealed) is read from
 // its event when shown. This is saved in the store's projections column family under
 // "overview", with the seq it is valid at, so start-up loads it and folds only the events
 // after that seq.
@@ -107,6 +107,9 @@ class Overview {
   Status FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint64_t)>& progress);
   Result<FamilyState*> Family(const std::string& family_id, uint64_t before_seq);
   std::vector<InboxItem> Concerns(bool above) const;
+  // `items` with each concern's kind read from its event (sealed: the overview keeps none, so
+  // an erased family's kinds are gone with its key).
+  std::vector<InboxItem> WithKinds(std::vector<InboxItem> items) const;
 
   ledger::Store& store_;
   const Calendar& calendar_;

@@ -181,9 +181,12 @@ TEST_CASE(
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(w.OpenFamily("F1"));
   {
-    // Format 1 (before the compliance history): rebuilt from the first event at start.
-    REQUIRE(
-        w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x01older"}}, true).ok());
+    // Format 1 (before the compliance history) and 2 (with concern kinds, sealed since): rebuilt
+    // from the first event at start.
+    REQUIRE(w.store()
+                .SaveProjection(projections::kOverviewName, 1,
+                                {{"F1", "\x01older"}, {"F2", "\x02older"}}, true)
+                .ok());
     projections::Overview overview(w.store(), calendar);
     REQUIRE(overview.Open().ok());
     CHECK(overview.valid_at() == w.store().Size());
@@ -191,7 +194,7 @@ TEST_CASE(
           std::string::npos);
   }
   REQUIRE(
-      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x02garbage"}}, true).ok());
+      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x03garbage"}}, true).ok());
   projections::Overview overview(w.store(), calendar);
   Status s = overview.Open();
   CHECK(s.code() == Code::kDataLoss);
