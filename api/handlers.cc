@@ -350,9 +350,21 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
                                               "family/" + id, actor));
   std::vector<Recording> recordings;
   bool corrects = false;
-  for (const auto& e : request.events) {
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const auto& e = request.events[i];
     recordings.push_back({e.type(), e.corrects()});
     corrects = corrects || e.corrects() != 0;
+    if (e.type() == "documentUploaded") {
+      // The media type it records is the one the document is served with: the allow-list's.
+      CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(e));
+      const auto& doc = std::get<ev::DocumentUploaded>(body);
+      if (!AllowedMediaType(doc.media_type)) {
+        std::string allowed;
+        for (const auto& t : AllowedMediaTypes()) allowed += (allowed.empty() ? "" : ", ") + t;
+        return Status::InvalidArgument("a document's mediaType must be one of " + allowed,
+                                       "events[" + std::to_string(i) + "].data.mediaType");
+      }
+    }
   }
   projections::FamilyState current;
   current.family_id = id;

@@ -196,5 +196,63 @@ TEST_CASE(
         Code::kPermissionDenied);
 }
 
+TEST_CASE(
+    "policy: a practitioner's rights follow their relation to the family, kind by kind: "
+    "keyworker, TAF member, checked for, none, the id that registered it, a removed member, and "
+    "a closed episode's team 30 days after the closure",
+    "[policy]") {
+  constexpr int64_t kDay = 24LL * 3600 * 1'000'000;
+  projections::FamilyState open = Family();  // E1 open: keyworker P1, TAF member P2
+  open.registered_by = "P4";                 // P4 registered it (as another role)
+  projections::FamilyState checked;          // no episode; the Helpdesk checked it for P5
+  checked.family_id = "F2";
+  checked.registered = true;
+  checked.checked_for = {"P5"};
+  auto closed_days_ago = [&](int days) {
+    projections::FamilyState f = Family();
+    f.episodes.back().closed = true;
+    f.episodes.back().closed_recorded_at = kNow - days * kDay;
+    return f;
+  };
+  const projections::FamilyState closed_29 = closed_days_ago(29);
+  const projections::FamilyState closed_31 = closed_days_ago(31);
+  for (const auto& kind : AllKinds()) {
+    if (kind.stream != projections::StreamKind::kFamily) continue;
+    const std::string type(kind.type);
+    INFO(type);
+    const std::string& by = Table().at(type).practitioner;
+    const bool team = by == "team" || by == "any";
+    auto may = [&](const std::string& actor, const projections::FamilyState& f) {
+      return api::MayAppendToFamily(As(Role::kPractitioner, actor), f, {{type}}, kNow).ok();
+    };
+    CHECK(may("P1", open) == !by.empty());       // keyworker
+    CHECK(may("P2", open) == team);              // TAF member
+    CHECK(may("P3", open) == (by == "any"));     // none
+    CHECK(may("P4", open) == (by == "any"));     // registered it, not on the team
+    CHECK(may("P5", checked) == team);           // checked for, no episode open
+    CHECK(may("P1", closed_29) == !by.empty());  // closed 29 days ago: still the team
+    CHECK(may("P2", closed_29) == team);
+    CHECK(may("P1", closed_31) == (by == "any"));  // 31 days: no longer
+    CHECK(may("P2", closed_31) == (by == "any"));
+  }
+  // Reads: the team only, and as long as it is the team.
+  auto reads = [&](const std::string& actor, const projections::FamilyState& f) {
+    return api::MayReadFamily(As(Role::kPractitioner, actor), f, kNow);
+  };
+  CHECK(reads("P1", open));
+  CHECK(reads("P2", open));
+  CHECK_FALSE(reads("P3", open));
+  CHECK_FALSE(reads("P4", open));
+  CHECK_FALSE(reads("P5", checked));
+  CHECK(reads("P2", closed_29));
+  CHECK_FALSE(reads("P1", closed_31));
+  projections::FamilyState removed = open;  // P2 removed from the TAF
+  removed.episodes.back().taf_members.clear();
+  CHECK_FALSE(reads("P2", removed));
+  CHECK_FALSE(
+      api::MayAppendToFamily(As(Role::kPractitioner, "P2"), removed, {{"caseNoteAdded"}}, kNow)
+          .ok());
+}
+
 }  // namespace
 }  // namespace caseledger::testing
