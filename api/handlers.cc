@@ -52,6 +52,17 @@ Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::strin
   return Status();
 }
 
+Status Server::Impl::FirstByTeam(
+    const Principal& p, const std::string& id,
+    const std::function<Status(const projections::FamilyState&)>& decide) {
+  if (p.role != Role::kPractitioner) return Status();
+  Status s = decide(ctx_.overview->Team(id));
+  if (s.ok()) return s;
+  // The overview may lag the log (a practitioner just added): asked again once caught up.
+  CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
+  return decide(ctx_.overview->Team(id));
+}
+
 Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
     const Call& c, const std::string& view,
     const std::function<Status(const std::string&)>& exists) {
@@ -63,6 +74,11 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
   const bool practitioner = c.principal->role == Role::kPractitioner;
+  CL_RETURN_IF_ERROR(FirstByTeam(*c.principal, out.id, [&](const projections::FamilyState& team) {
+    return MayReadFamily(*c.principal, team, ctx_.clock->NowMicros())
+               ? Status()
+               : projections::NotOnTeam(c.principal->actor_id, out.id);
+  }));
   auto read = projections::ReadFamily(store_, out.id, store_.Size());
   // A practitioner asking for a family that does not exist is refused as for one they are not
   // on (the same 403), so that the answers do not tell which family ids exist; other roles,
@@ -366,6 +382,9 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
       }
     }
   }
+  CL_RETURN_IF_ERROR(FirstByTeam(p, id, [&](const projections::FamilyState& team) {
+    return MayAppendToFamily(p, team, recordings, ctx_.clock->NowMicros());
+  }));
   projections::FamilyState current;
   current.family_id = id;
   if (p.role == Role::kPractitioner || corrects) {
@@ -453,6 +472,9 @@ Result<Reply> Server::Impl::PutDocument(const Call& c) {
   }
   if (!AllowedMediaType(type)) return Json(UnsupportedMediaTypeJson(), 415);
   if (c.req.body.empty()) return Status::InvalidArgument("the document is empty", "body");
+  CL_RETURN_IF_ERROR(FirstByTeam(*c.principal, id, [&](const projections::FamilyState& team) {
+    return MayAppendToFamily(*c.principal, team, {{"documentUploaded"}}, ctx_.clock->NowMicros());
+  }));
   projections::FamilyState current;
   if (auto found = CurrentFamily(id); found.ok()) {
     current = std::move(found).value();

@@ -15,7 +15,7 @@ using ledger::JsonQuote;
 
 constexpr size_t kLiveFamiliesKept = 10000;  // full states kept between catch-ups
 // 2: action plan updates, the step-up's day and the actions (ids, due days, status).
-constexpr uint32_t kFactsFormat = 3;  // 3: no concern kind (sealed since issue 19)
+constexpr uint32_t kFactsFormat = 3;  // 3: no concern kind (sealed), the team (issue 19)
 
 // ---------------------------------------------------------------- the saved form
 // A family's facts: varints (u64), zigzag varints (i64), length-prefixed strings, in the
@@ -99,11 +99,13 @@ FamilyState Facts(const FamilyState& f) {
   out.registered = f.registered;
   out.version = f.version;
   out.last_seq = f.last_seq;
+  out.checked_for = f.checked_for;
   for (const Episode& ep : f.episodes) {
     Episode e;
     e.id = ep.id;
     e.status = ep.status;
     e.keyworker_id = ep.keyworker_id;
+    e.taf_members = ep.taf_members;  // practitioner ids: who may act on the family (Team)
     e.registration_completed_on = ep.registration_completed_on;
     e.opened_seq = ep.opened_seq;
     e.consent.given = ep.consent.given;
@@ -155,11 +157,15 @@ std::string Encode(const FamilyState& f) {
   w.Bool(f.registered);
   w.U64(f.version);
   w.U64(f.last_seq);
+  w.U64(f.checked_for.size());
+  for (const std::string& id : f.checked_for) w.Str(id);
   w.U64(f.episodes.size());
   for (const Episode& e : f.episodes) {
     w.Str(e.id);
     w.U64(static_cast<uint64_t>(e.status));
     w.Str(e.keyworker_id);
+    w.U64(e.taf_members.size());
+    for (const std::string& m : e.taf_members) w.Str(m);
     w.Str(e.registration_completed_on);
     w.U64(e.opened_seq);
     w.Bool(e.consent.given);
@@ -226,11 +232,13 @@ Result<FamilyState> Decode(std::string_view bytes) {
   f.registered = r.Bool();
   f.version = static_cast<uint32_t>(r.U64());
   f.last_seq = r.U64();
+  for (size_t n = r.Count(); n > 0 && r.ok(); --n) f.checked_for.insert(r.Str());
   for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
     Episode e;
     e.id = r.Str();
     e.status = r.Enum<EpisodeStatus>(6);
     e.keyworker_id = r.Str();
+    for (size_t m = r.Count(); m > 0 && r.ok(); --m) e.taf_members.insert(r.Str());
     e.registration_completed_on = r.Str();
     e.opened_seq = r.U64();
     e.consent.given = r.Bool();
@@ -474,6 +482,27 @@ std::vector<InboxItem> Overview::WithKinds(std::vector<InboxItem> items) const {
     }
   }
   return items;
+}
+
+FamilyState Overview::Team(const std::string& family_id) const {
+  FamilyState out;
+  out.family_id = family_id;
+  std::lock_guard lock(mu_);
+  auto it = facts_.find(family_id);
+  if (it == facts_.end()) return out;
+  const FamilyState& f = it->second;
+  out.registered = f.registered;
+  out.checked_for = f.checked_for;
+  for (const Episode& ep : f.episodes) {
+    Episode e;
+    e.id = ep.id;
+    e.keyworker_id = ep.keyworker_id;
+    e.taf_members = ep.taf_members;
+    e.closed = ep.closed;
+    e.closed_recorded_at = ep.closed_recorded_at;
+    out.episodes.push_back(std::move(e));
+  }
+  return out;
 }
 
 std::vector<InboxItem> Overview::Inbox() const {

@@ -70,6 +70,11 @@ class Overview {
   Status Save();
   uint64_t valid_at() const;
 
+  // The family's team as of the last fold: each episode's id, keyworker, TAF members and
+  // closure, and whom the Helpdesk checked it for; an unregistered state (family_id set) for a
+  // family it does not know. The same small work for every family id, so that the API can
+  // refuse a practitioner without reading the family (permission.h).
+  FamilyState Team(const std::string& family_id) const;
   // Concerns below the threshold awaiting a triage direction, oldest first; those received
   // while no episode was open too, with no episode ("openEpisode": false in the JSON), so that
   // they are routed, not lost.

@@ -222,6 +222,12 @@ class Server::Impl {
   Result<Reply> WithOverview(
       const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
   Result<projections::FamilyState> CurrentFamily(const std::string& id);
+  // For a practitioner, `decide` on the family's team as the overview knows it (Overview::Team),
+  // before the family is read: a family that exists and one that does not take the same small
+  // work to refuse (permission.h). A refusal is asked again once the overview has caught up.
+  // Other roles: ok (their rights do not depend on the family).
+  Status FirstByTeam(const Principal& p, const std::string& id,
+                     const std::function<Status(const projections::FamilyState&)>& decide);
 
   Result<Reply> AppendFamily(const Call& c);
   // A practitioner's append to a family whose team they are not on (a concern passed on): no
