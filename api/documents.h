@@ -6,8 +6,8 @@
 // (handlers.cc, GetDocument). Bytes that no documentUploaded of their family names within
 // `keep` of their storing are removed: each storing is noted under the saved projection
 // "pending-documents" (key: family id, 0x00, SHA-256 hex; value: when, µs, decimal), and
-// Sweep removes the expired ones. The server sweeps at start (after Adopt) and on every
-// upload; nothing sweeps in between.
+// Sweep removes the expired ones. The server sweeps at start (after Adopt), on every upload and
+// every ServerOptions::document_sweep_seconds while it runs (Server::Run).
 //
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once

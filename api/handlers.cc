@@ -23,7 +23,8 @@ Result<projections::FamilyState> Server::Impl::CurrentFamily(const std::string& 
 }
 
 Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
-                                const std::string& view, const std::string& purpose) {
+                                ledger::AccessView view, const std::string& purpose,
+                                std::string_view sha256_hex) {
   if (family_ids.empty()) return Status();
   if (!store_.replica_of().empty()) {
     // A replica cannot append the read to the access log, and a read not recorded is not
@@ -40,7 +41,8 @@ Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::strin
     CL_ASSIGN_OR_RETURN(ledger::EventId event_id, ledger::EventId::Random());
     CL_ASSIGN_OR_RETURN(
         ledger::AppendRequest one,
-        projections::RecordViewedRequest(request.actor, event_id, now, id, view, purpose));
+        projections::RecordViewedRequest(request.actor, event_id, now, id,
+                                         ledger::AccessViewText(view, sha256_hex), purpose));
     request.events.push_back(std::move(one.events.front()));
   }
   auto appended = store_.Append(std::move(request));
@@ -64,8 +66,8 @@ Status Server::Impl::FirstByTeam(
 }
 
 Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
-    const Call& c, const std::string& view,
-    const std::function<Status(const std::string&)>& exists) {
+    const Call& c, ledger::AccessView view, const std::function<Status(const std::string&)>& exists,
+    std::string_view sha256_hex) {
   FamilyRead out;
   CL_ASSIGN_OR_RETURN(out.id, IdParam(c.Path(1), "familyId"));
   CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &out.as_of_text));
@@ -103,12 +105,13 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
     return Status::NotFound("family " + out.id + " had no events " + out.as_of_text);
   }
   if (exists) CL_RETURN_IF_ERROR(exists(out.id));
-  CL_RETURN_IF_ERROR(RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : ""));
+  CL_RETURN_IF_ERROR(
+      RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : "", sha256_hex));
   return out;
 }
 
 Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "state"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kState));
   return Json(projections::FamilyStateJson(projections::FoldFamily(read.events), read.as_of_seq));
 }
 
@@ -149,7 +152,7 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
   if (Query(c.query, "computed") != nullptr) {
     CL_ASSIGN_OR_RETURN(computed, BoolParam(c.query, "computed"));
   }
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "chronology"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kChronology));
   CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
   auto names = projections::StoreNames(store_, read.as_of_seq);
   auto entries = projections::FilterChronology(
@@ -183,7 +186,7 @@ Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& re
 }
 
 Result<Reply> Server::Impl::StepUpPack(const Call& c) {
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "stepUpPack"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kStepUpPack));
   CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
   const projections::FamilyState state = projections::FoldFamily(read.events);
   const auto chronology = projections::ChronologyWithComputed(
@@ -210,7 +213,7 @@ Result<Reply> Server::Impl::SubjectAccess(const Call& c) {
   if (format != "json" && format != "html") {
     return Status::InvalidArgument("format must be json or html", "format");
   }
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "subjectAccessExport"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kSubjectAccessExport));
   CL_ASSIGN_OR_RETURN(
       projections::SubjectAccessExport exported,
       projections::BuildSubjectAccess(store_, *ctx_.calendar,
@@ -263,7 +266,7 @@ Result<Reply> Server::Impl::EraseFamily(const Call& c) {
 
 Result<Reply> Server::Impl::Timescales(const Call& c) {
   CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, "timescales"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kTimescales));
   auto state = projections::FoldFamily(read.events);
   return Json(projections::TimescalesJson(
       read.id, on, projections::EvaluateTimescales(state, *ctx_.calendar, on)));
@@ -276,7 +279,8 @@ Result<Reply> Server::Impl::FamilyEvents(const Call& c) {
   if (raw && c.principal->role != Role::kAuditor) {
     return Status::PermissionDenied("raw=true (the stored bytes) is for the auditor role");
   }
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, raw ? "events (raw)" : "events"));
+  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, raw ? ledger::AccessView::kEventsRaw
+                                                            : ledger::AccessView::kEvents));
   CL_ASSIGN_OR_RETURN(auto events,
                       store_.ReadStream("family/" + read.id, static_cast<uint32_t>(from), limit + 1,
                                         read.as_of_seq));
@@ -300,27 +304,32 @@ Result<Reply> Server::Impl::GetDocument(const Call& c) {
   // only if it was recorded by then (documents.h); checked before the read is logged.
   projections::Document recorded;
   CL_ASSIGN_OR_RETURN(
-      FamilyRead read, ReadFamilyFor(c, "document " + sha_hex, [&](const std::string& id) {
-        CL_ASSIGN_OR_RETURN(projections::FamilyState now, CurrentFamily(id));
-        const projections::Document* d = RecordedDocument(now, sha_hex);
-        if (d == nullptr) {
-          return Status::NotFound("family " + id + " has no document " + sha_hex +
-                                  " recorded (bytes are served once a documentUploaded event "
-                                  "names them)");
-        }
-        std::string as_of_text;
-        CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
-        if (!as_of.now()) {
-          CL_ASSIGN_OR_RETURN(uint64_t as_of_seq, projections::ResolveAsOf(store_, as_of));
-          if (d->seq > as_of_seq) {
-            return Status::NotFound("document " + sha_hex + " of family " + id +
-                                    " was not yet recorded " + as_of_text);
-          }
-        }
-        recorded = *d;
-        CL_ASSIGN_OR_RETURN(bool stored, store_.HasBlob(id, sha));
-        return stored ? Status() : Status::NotFound("family " + id + " has no document " + sha_hex);
-      }));
+      FamilyRead read,
+      ReadFamilyFor(
+          c, ledger::AccessView::kDocument,
+          [&](const std::string& id) {
+            CL_ASSIGN_OR_RETURN(projections::FamilyState now, CurrentFamily(id));
+            const projections::Document* d = RecordedDocument(now, sha_hex);
+            if (d == nullptr) {
+              return Status::NotFound("family " + id + " has no document " + sha_hex +
+                                      " recorded (bytes are served once a documentUploaded event "
+                                      "names them)");
+            }
+            std::string as_of_text;
+            CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
+            if (!as_of.now()) {
+              CL_ASSIGN_OR_RETURN(uint64_t as_of_seq, projections::ResolveAsOf(store_, as_of));
+              if (d->seq > as_of_seq) {
+                return Status::NotFound("document " + sha_hex + " of family " + id +
+                                        " was not yet recorded " + as_of_text);
+              }
+            }
+            recorded = *d;
+            CL_ASSIGN_OR_RETURN(bool stored, store_.HasBlob(id, sha));
+            return stored ? Status()
+                          : Status::NotFound("family " + id + " has no document " + sha_hex);
+          },
+          sha_hex));
   CL_ASSIGN_OR_RETURN(std::string bytes, store_.GetBlob(read.id, sha));
   Reply r;
   // The media type recorded by the event, if on the allow-list; the client's at upload is
@@ -407,7 +416,7 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
   if (!appended.ok() && appended.status().rule() == "one-open-episode") {
     // The refusal names the open episode's keyworker and how to reach them: what the
     // open-episode check shows, recorded as that route records it.
-    CL_RETURN_IF_ERROR(RecordRead(p, {id}, "openEpisode", ""));
+    CL_RETURN_IF_ERROR(RecordRead(p, {id}, ledger::AccessView::kOpenEpisode, ""));
   }
   return appended;
 }
@@ -509,7 +518,8 @@ Result<Reply> Server::Impl::OpenEpisode(const Call& c) {
   if (!current.ok() && current.status().code() != Code::kNotFound) return current.status();
   const projections::Episode* open = current.ok() ? current->OpenEpisode() : nullptr;
   std::string out = "{\"familyId\":" + JsonQuote(id) + ",\"open\":" + (open ? "true" : "false");
-  if (current.ok()) CL_RETURN_IF_ERROR(RecordRead(*c.principal, {id}, "openEpisode", ""));
+  if (current.ok())
+    CL_RETURN_IF_ERROR(RecordRead(*c.principal, {id}, ledger::AccessView::kOpenEpisode, ""));
   if (open != nullptr) {
     CL_ASSIGN_OR_RETURN(projections::Practitioner kw,
                         projections::ReadPractitioner(store_, open->keyworker_id));
@@ -529,7 +539,7 @@ Result<Reply> Server::Impl::Feed(const Call& c) {
   }
   CL_ASSIGN_OR_RETURN(auto events, store_.ReadLog(after, limit));
   if (full) {
-    CL_RETURN_IF_ERROR(RecordRead(*c.principal, FamiliesOf(events), "feed", ""));
+    CL_RETURN_IF_ERROR(RecordRead(*c.principal, FamiliesOf(events), ledger::AccessView::kFeed, ""));
   }
   std::string out = "{\"events\":[";
   for (size_t i = 0; i < events.size(); ++i) {
@@ -579,7 +589,7 @@ Result<Reply> Server::Impl::Live(const Call& c) {
           if (!events.ok()) return false;
           const bool full = p.role == Role::kAuditor;
           if (full && !events->empty()) {
-            if (!RecordRead(p, FamiliesOf(*events), "live feed", "").ok()) {
+            if (!RecordRead(p, FamiliesOf(*events), ledger::AccessView::kLiveFeed, "").ok()) {
               return false;
             }
           }

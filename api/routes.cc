@@ -191,8 +191,8 @@ void Server::Impl::DefineRoutes() {
            for (const auto* list : {&inbox, &referrals}) {
              for (const auto& item : *list) families.insert(item.family_id);
            }
-           CL_RETURN_IF_ERROR(
-               RecordRead(*c.principal, {families.begin(), families.end()}, "triageInbox", ""));
+           CL_RETURN_IF_ERROR(RecordRead(*c.principal, {families.begin(), families.end()},
+                                         ledger::AccessView::kTriageInbox, ""));
            return Json(projections::InboxJson(inbox, referrals, o.valid_at()));
          });
        }},

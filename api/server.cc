@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <functional>
 #include <regex>
+#include <thread>
 
 #include "api/internal/server_impl.h"
 #include "api/metrics.h"
@@ -321,7 +322,23 @@ Result<int> Server::Bind() {
   return o.port;
 }
 
-void Server::Run() { impl_->http_->listen_after_bind(); }
+void Server::Run() {
+  // Bytes stored and never recorded are looked for now and then while the server runs, not
+  // only on the next upload (documents.h).
+  std::thread sweeper([this] {
+    Impl& s = *impl_;
+    std::unique_lock lock(s.feed_mu_);
+    while (!s.feed_cv_.wait_for(lock, std::chrono::seconds(s.options_.document_sweep_seconds),
+                                [&] { return s.stopping_; })) {
+      lock.unlock();
+      s.pending_documents_.SweepAndLog();
+      lock.lock();
+    }
+  });
+  impl_->http_->listen_after_bind();
+  impl_->Stop();  // wakes the sweeper if Run ended another way
+  sweeper.join();
+}
 
 void Server::Stop() { impl_->Stop(); }
 

@@ -60,6 +60,9 @@ struct ServerOptions {
   // Document bytes that no documentUploaded event names within this time are removed
   // (api/documents.h).
   int64_t unrecorded_document_seconds = 24 * 3600;
+  // How often, while the server runs, such bytes are looked for (besides at start and on each
+  // upload).
+  int64_t document_sweep_seconds = 600;
   std::string tls_cert, tls_key;  // both set: HTTPS only
 };
 

@@ -21,6 +21,7 @@
 #include "api/limits.h"
 #include "api/metrics.h"
 #include "api/server.h"
+#include "ledger/access_view.h"
 #include "ledger/domain_event.h"
 #include "ledger/json_codec.h"
 #include "projections/overview_checkpoints.h"
@@ -204,8 +205,10 @@ class Server::Impl {
   void RequestTimedOut(double seconds);
 
   // Appends the read to the access log; durable before the record is shown.
+  // `view` names what was shown (ledger/access_view.h); `sha256_hex` a document's.
   Status RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
-                    const std::string& view, const std::string& purpose);
+                    ledger::AccessView view, const std::string& purpose,
+                    std::string_view sha256_hex = {});
   struct FamilyRead {
     std::string id;
     std::vector<ledger::ev::Event> events;  // as of
@@ -214,8 +217,9 @@ class Server::Impl {
   };
   // The family as of the request, once the caller may read it and the read is in the access
   // log. `exists`, when given, is checked before the read is recorded (e.g. a document).
-  Result<FamilyRead> ReadFamilyFor(const Call& c, const std::string& view,
-                                   const std::function<Status(const std::string&)>& exists = {});
+  Result<FamilyRead> ReadFamilyFor(const Call& c, ledger::AccessView view,
+                                   const std::function<Status(const std::string&)>& exists = {},
+                                   std::string_view sha256_hex = {});
   // `answer` given the overview as of the request: the live one, caught up, or (asOf /
   // asOfSeq) a fresh one folded to that seq from the nearest checkpoint below it
   // (checkpoints_).

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "ledger/access_view.h"
 #include "ledger/event.capnp.h"
 #include "ledger/event.h"
 #include "ledger/internal/json_text.h"
@@ -24,12 +25,6 @@ constexpr uint64_t kSha256 = 0xc999e0d8a5185886ull;
 constexpr uint64_t kMediaType = 0xefe73892ad20d5e1ull;
 constexpr uint64_t kAccessView = 0xf81924a3f587f063ull;
 constexpr uint64_t kSupersededBy = 0xe5484f8ae457d6e2ull;
-
-// The views a read records (api/handlers.cc), besides "document <sha256>": a fixed set, so
-// that the access log's clear `view` can never carry a name.
-constexpr std::string_view kViews[] = {
-    "state",        "chronology",  "stepUpPack", "subjectAccessExport", "timescales", "events",
-    "events (raw)", "openEpisode", "feed",       "live feed",           "triageInbox"};
 
 bool Has(capnp::StructSchema::Field field, uint64_t annotation) {
   for (auto a : field.getProto().getAnnotations()) {
@@ -65,11 +60,6 @@ bool IsMediaType(std::string_view s) {
   const size_t slash = s.find('/');
   return slash != s.npos && IsRestrictedName(s.substr(0, slash)) &&
          IsRestrictedName(s.substr(slash + 1));
-}
-
-bool IsAccessView(std::string_view s) {
-  if (s.starts_with("document ")) return IsSha256Hex(s.substr(9));
-  return std::find(std::begin(kViews), std::end(kViews), s) != std::end(kViews);
 }
 
 }  // namespace

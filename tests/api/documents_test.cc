@@ -4,7 +4,9 @@
 // named in time are removed.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "ledger/json_codec.h"
 #include "tests/api/test_server.h"
@@ -178,6 +180,28 @@ TEST_CASE(
   Json e = Refused(s, 422, "ruleViolated",
                    [&] { return s.AppendFamily("F1", "P1", {Uploaded(s, "D2", orphan)}); });
   CHECK(e["rule"].str() == "known-references");
+}
+
+TEST_CASE(
+    "documents: while the server runs, bytes never recorded are removed by the periodic sweep "
+    "with no further upload",
+    "[api]") {
+  api::ServerOptions options;
+  options.unrecorded_document_seconds = 3600;
+  options.document_sweep_seconds = 1;
+  TestServer s(options);
+  s.Seed();
+  const std::string orphan = "%PDF-1.4 stored, never recorded, no upload after it";
+  REQUIRE(Store(s, orphan).status == 201);
+  auto has = [&] {
+    auto stored = s.store().HasBlob("F1", ledger::Sha256(orphan));
+    REQUIRE(stored.ok());
+    return *stored;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(has());  // a sweep has run, but within the hour it waits
+  s.clock().Advance(61 * kMinute);
+  CHECK(Eventually([&] { return !has(); }, std::chrono::seconds(5)));
 }
 
 }  // namespace
