@@ -157,12 +157,13 @@ std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& mor
   return params;
 }
 
-std::string AppendResultJson(const ledger::AppendResult& r) {
-  std::string out = "{\"version\":" + std::to_string(r.version) + ",\"events\":[";
+std::string AppendResultJson(const ledger::AppendResult& r, bool with_versions) {
+  auto version = [&](uint32_t v) { return with_versions ? std::to_string(v) : "null"; };
+  std::string out = "{\"version\":" + version(r.version) + ",\"events\":[";
   for (size_t i = 0; i < r.events.size(); ++i) {
     const auto& e = r.events[i];
     out += (i ? "," : "");
-    out += "{\"seq\":" + std::to_string(e.seq) + ",\"version\":" + std::to_string(e.version) +
+    out += "{\"seq\":" + std::to_string(e.seq) + ",\"version\":" + version(e.version) +
            ",\"eventId\":" + JsonQuote(e.event_id.ToString()) +
            ",\"recordedAt\":" + JsonQuote(ledger::FormatRfc3339(e.recorded_at)) +
            ",\"leafHash\":" + JsonQuote(ledger::ToHex(e.leaf_hash)) + "}";

@@ -327,9 +327,9 @@ void Server::Run() {
   // only on the next upload (documents.h).
   std::thread sweeper([this] {
     Impl& s = *impl_;
-    std::unique_lock lock(s.feed_mu_);
-    while (!s.feed_cv_.wait_for(lock, std::chrono::seconds(s.options_.document_sweep_seconds),
-                                [&] { return s.stopping_; })) {
+    std::unique_lock lock(s.sweep_mu_);
+    while (!s.sweep_cv_.wait_for(lock, std::chrono::seconds(s.options_.document_sweep_seconds),
+                                 [&] { return s.sweep_stopping_; })) {
       lock.unlock();
       s.pending_documents_.SweepAndLog();
       lock.lock();

@@ -117,7 +117,8 @@ const std::vector<Param>& AsOfOnly();
 const std::vector<Param>& AsOfDocs();
 std::vector<Param> With(std::vector<Param> params, const std::vector<Param>& more);
 
-std::string AppendResultJson(const ledger::AppendResult& r);
+// `with_versions` false: every version null (an answer that must not tell a stream's length).
+std::string AppendResultJson(const ledger::AppendResult& r, bool with_versions = true);
 // The 408's JSON error: the request did not arrive whole within `seconds` of its first byte.
 std::string RequestTimeoutJson(int seconds);
 // An event without its data or actor: what a dashboard may see of the feed.
@@ -170,6 +171,11 @@ class Server::Impl {
       stopping_ = true;
     }
     feed_cv_.notify_all();
+    {
+      std::lock_guard lock(sweep_mu_);
+      sweep_stopping_ = true;
+    }
+    sweep_cv_.notify_all();
     http_->stop();
   }
 
@@ -184,6 +190,11 @@ class Server::Impl {
   std::condition_variable feed_cv_;
   bool stopping_ = false;
   std::atomic<int> live_streams_{0};
+  // The periodic sweep of documents never recorded (Server::Run): its own wake-up, so that
+  // appends (which wake the live feeds) do not wake it.
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stopping_ = false;
   // Bounded work per caller (limits.h) and documents not yet recorded (documents.h).
   internal::RateLimiter rate_limiter_;
   internal::LiveSlots live_slots_;
