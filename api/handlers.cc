@@ -14,11 +14,27 @@ namespace caseledger::api {
 using ledger::JsonQuote;
 using namespace internal;
 
+namespace {
+
+// What a chronology's entries depend on besides the family's version and the names in them.
+std::string ChronologyKey(const projections::ChronologyFilter& f, bool computed,
+                          projections::Day on) {
+  std::string key = "chronology|" + std::string(computed ? "computed|" : "recorded|") +
+                    projections::FormatDay(on) + "|" + f.episode + "|" +
+                    (f.from ? projections::FormatDay(*f.from) : "") + "|" +
+                    (f.to ? projections::FormatDay(*f.to) : "") + "|" +
+                    (f.significant_only ? "significant|" : "all|");
+  for (const std::string& category : f.categories) key += category + ",";
+  return key;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------- reads of a family
 
 Result<projections::FamilyState> Server::Impl::CurrentFamily(const std::string& id) {
-  CL_ASSIGN_OR_RETURN(auto events, projections::ReadFamily(store_, id, store_.Size()));
-  return projections::FoldFamily(events);
+  CL_ASSIGN_OR_RETURN(auto model, cache_->Current(id));
+  return model->state;
 }
 
 Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
@@ -80,29 +96,31 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
                ? Status()
                : projections::NotOnTeam(c.principal->actor_id, out.id);
   }));
-  auto read = projections::ReadFamily(store_, out.id, store_.Size());
+  auto current = cache_->Current(out.id);
   // A practitioner asking for a family that does not exist is refused as for one they are not
   // on (the same 403), so that the answers do not tell which family ids exist; other roles,
   // who may read every family, learn that it does not (404).
-  if (!read.ok() && (!practitioner || read.status().code() != Code::kNotFound)) {
-    return read.status();
+  if (!current.ok() && (!practitioner || current.status().code() != Code::kNotFound)) {
+    return current.status();
   }
-  std::vector<ev::Event> all = read.ok() ? std::move(read).value() : std::vector<ev::Event>{};
-  // Only a practitioner's access depends on the family (its team); others need no fold.
-  projections::FamilyState current;
-  if (practitioner) current = projections::FoldFamily(all);
-  if (!MayReadFamily(*c.principal, current, ctx_.clock->NowMicros())) {
+  // Only a practitioner's access depends on the family (its team); others are judged alone.
+  const projections::FamilyState none;
+  if (!MayReadFamily(*c.principal, practitioner && current.ok() ? (*current)->state : none,
+                     ctx_.clock->NowMicros())) {
     if (practitioner) return projections::NotOnTeam(c.principal->actor_id, out.id);
     return Status::PermissionDenied(std::string("role ") + RoleName(c.principal->role) + " actor " +
                                     c.principal->actor_id + " may not read family " + out.id);
   }
   CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store_, as_of));
-  for (auto& e : all) {
-    if (e.seq <= out.as_of_seq) out.events.push_back(std::move(e));
-  }
-  if (out.events.empty()) {
+  // The current model holds every event up to now; an earlier moment cuts it (not kept).
+  out.current = as_of.now();
+  auto model = (*current)->last_seq <= out.as_of_seq ? std::move(current)
+                                                     : cache_->AsOf(out.id, out.as_of_seq);
+  if (!model.ok()) {
+    if (model.status().code() != Code::kNotFound) return model.status();
     return Status::NotFound("family " + out.id + " had no events " + out.as_of_text);
   }
+  out.model = std::move(model).value();
   if (exists) CL_RETURN_IF_ERROR(exists(out.id));
   CL_RETURN_IF_ERROR(
       RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : "", sha256_hex));
@@ -111,7 +129,7 @@ Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
 
 Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kState));
-  return Json(projections::FamilyStateJson(projections::FoldFamily(read.events), read.as_of_seq));
+  return Json(projections::FamilyStateJson(read.model->state, read.as_of_seq));
 }
 
 Result<Reply> Server::Impl::Chronology(const Call& c) {
@@ -153,27 +171,60 @@ Result<Reply> Server::Impl::Chronology(const Call& c) {
   }
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kChronology));
   CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
-  auto names = projections::StoreNames(store_, read.as_of_seq);
-  auto entries = projections::FilterChronology(
-      computed ? projections::ChronologyWithComputed(read.events, *ctx_.calendar, names, on)
-               : projections::BuildChronology(read.events, *ctx_.calendar, names),
-      filter);
+  // The entries name practitioners: the streams (and versions) they were named from go with a
+  // kept answer, so that a practitioner's change is never served stale.
+  std::vector<std::pair<std::string, uint32_t>> depends;
+  const auto entries = [&] {
+    auto names = NamesNoting(read.as_of_seq, &depends);
+    return projections::FilterChronology(
+        computed
+            ? projections::ChronologyWithComputed(read.model->events, *ctx_.calendar, names, on)
+            : projections::BuildChronology(read.model->events, *ctx_.calendar, names),
+        filter);
+  };
   projections::ChronologyHeading heading{read.id, read.as_of_seq, read.as_of_text};
   Reply r;
   if (format == "csv") {
     r.type = "text/csv; charset=utf-8";
-    r.body = projections::ChronologyCsv(entries);
+    r.body = projections::ChronologyCsv(entries());
     r.headers.emplace_back("Content-Disposition",
                            "attachment; filename=\"chronology-" + read.id + ".csv\"");
   } else if (format == "html") {
     r.type = "text/html; charset=utf-8";
-    r.body = projections::ChronologyHtml(heading, entries);
+    r.body = projections::ChronologyHtml(heading, entries());
     r.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; style-src 'unsafe-inline'");
+  } else if (!read.current) {
+    r.body = projections::ChronologyJson(heading, entries());
   } else {
-    r.body = projections::ChronologyJson(heading, entries);
+    // Rendered once per family version, filters and day; the heading (asOfSeq) each time.
+    CL_ASSIGN_OR_RETURN(
+        auto list, cache_->Rendered(read.model, ChronologyKey(filter, computed, on),
+                                    [&]() -> Result<projections::RenderedAnswer> {
+                                      return projections::RenderedAnswer{
+                                          projections::ChronologyEntriesJson(entries()), depends};
+                                    }));
+    r.body = projections::ChronologyJson(heading, *list);
   }
   return r;
+}
+
+projections::PractitionerNames Server::Impl::NamesNoting(
+    uint64_t as_of_seq, std::vector<std::pair<std::string, uint32_t>>* depends) {
+  return [this, as_of_seq, depends,
+          names = projections::StoreNames(store_, as_of_seq)](const std::string& id) {
+    if (ledger::IsValidId(id)) {
+      std::string stream = "practitioner/" + id;
+      bool noted = false;
+      for (const auto& [s, v] : *depends) noted = noted || s == stream;
+      if (!noted) {
+        auto version = store_.StreamVersionAt(stream, as_of_seq);
+        // An unreadable version is noted as one no stream has: never served again.
+        depends->emplace_back(std::move(stream), version.ok() ? *version : UINT32_MAX);
+      }
+    }
+    return names(id);
+  };
 }
 
 Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& read) {
@@ -187,11 +238,10 @@ Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& re
 Result<Reply> Server::Impl::StepUpPack(const Call& c) {
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kStepUpPack));
   CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
-  const projections::FamilyState state = projections::FoldFamily(read.events);
   const auto chronology = projections::ChronologyWithComputed(
-      read.events, *ctx_.calendar, projections::StoreNames(store_, read.as_of_seq), on);
+      read.model->events, *ctx_.calendar, projections::StoreNames(store_, read.as_of_seq), on);
   projections::StepUpPackInput in;
-  in.family = &state;
+  in.family = &read.model->state;
   in.chronology = &chronology;
   in.calendar = ctx_.calendar;
   in.on = on;
@@ -253,7 +303,8 @@ Result<Reply> Server::Impl::EraseFamily(const Call& c) {
   request.actor = {c.principal->actor_id, RoleName(c.principal->role), "", c.principal->token_id};
   request.now = ctx_.clock->NowMicros();
   auto erased = projections::EraseFamily(store_, request);
-  Appended();  // the familyErased event may be in the log even if the keys could not go
+  cache_->Drop(id);  // nothing read of the family stays in memory
+  Appended();        // the familyErased event may be in the log even if the keys could not go
   if (!erased.ok()) return erased.status();
   return Json("{\"familyId\":" + JsonQuote(id) +
               ",\"erased\":true,\"seq\":" + std::to_string(erased->seq) +
@@ -266,9 +317,8 @@ Result<Reply> Server::Impl::EraseFamily(const Call& c) {
 Result<Reply> Server::Impl::Timescales(const Call& c) {
   CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kTimescales));
-  auto state = projections::FoldFamily(read.events);
   return Json(projections::TimescalesJson(
-      read.id, on, projections::EvaluateTimescales(state, *ctx_.calendar, on)));
+      read.id, on, projections::EvaluateTimescales(read.model->state, *ctx_.calendar, on)));
 }
 
 Result<Reply> Server::Impl::FamilyEvents(const Call& c) {

@@ -23,6 +23,7 @@
 #include "ledger/store.h"
 #include "projections/access_log.h"
 #include "projections/calendar.h"
+#include "projections/family_cache.h"
 #include "projections/overview.h"
 
 namespace caseledger::api {
@@ -74,6 +75,9 @@ struct ServerContext {
   projections::AccessLog* access = nullptr;
   ledger::Clock* clock = nullptr;
   const ledger::NoteSigner* signer = nullptr;  // signs /v1/ledger/checkpoint
+  // The cache of families read (shared with the rules that check appends); null: the server
+  // keeps one of its own, of the default bound.
+  projections::FamilyCache* cache = nullptr;
 };
 
 // The HTTP status for a library status (EVENTS.md "answer" tables).

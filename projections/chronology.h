@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/domain_event.h"
@@ -121,6 +122,10 @@ struct ChronologyHeading {
 // "episodeId", "category", "summary", "sourceAgency", "significant", "late", ...}]}.
 std::string ChronologyJson(const ChronologyHeading& heading,
                            const std::vector<ChronologyEntry>& entries);
+// The same, with the entries already written by ChronologyEntriesJson (a kept answer).
+std::string ChronologyJson(const ChronologyHeading& heading, std::string_view entries_json);
+// The entries of ChronologyJson: [{...}, ...].
+std::string ChronologyEntriesJson(const std::vector<ChronologyEntry>& entries);
 // One entry of ChronologyJson: {"seq", "type", "occurredAt", ...}.
 std::string ChronologyEntryJson(const ChronologyEntry& entry);
 // RFC 4180 CSV with a header row, CRLF line ends and a UTF-8 byte-order mark, so spreadsheets

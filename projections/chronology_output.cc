@@ -65,13 +65,24 @@ std::string HtmlEscape(std::string_view text) {
 
 std::string ChronologyJson(const ChronologyHeading& heading,
                            const std::vector<ChronologyEntry>& entries) {
+  return ChronologyJson(heading, ChronologyEntriesJson(entries));
+}
+
+std::string ChronologyJson(const ChronologyHeading& heading, std::string_view entries_json) {
   std::string out = "{\"familyId\":" + JsonQuote(heading.family_id) +
-                    ",\"asOfSeq\":" + std::to_string(heading.as_of_seq) + ",\"entries\":[";
+                    ",\"asOfSeq\":" + std::to_string(heading.as_of_seq) + ",\"entries\":";
+  out.reserve(out.size() + entries_json.size() + 1);
+  out += entries_json;
+  return out + "}";
+}
+
+std::string ChronologyEntriesJson(const std::vector<ChronologyEntry>& entries) {
+  std::string out = "[";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out += ",";
     out += ChronologyEntryJson(entries[i]);
   }
-  return out + "]}";
+  return out + "]";
 }
 
 std::string ChronologyEntryJson(const ChronologyEntry& e) {

@@ -495,6 +495,15 @@ std::map<uint64_t, Status> Rejudge(const std::vector<ev::Event>& events,
 
 }  // namespace
 
+void DomainRules::Attach(ledger::Store* store, FamilyCache* cache) {
+  store_ = store;
+  if (cache == nullptr && store != nullptr) {
+    own_cache_ = std::make_unique<FamilyCache>(*store);
+    cache = own_cache_.get();
+  }
+  cache_ = cache;
+}
+
 Status DomainRules::Check(const ledger::AppendRequest& request, int64_t recorded_at) {
   StreamKind stream_kind = StreamKindOf(request.stream);
   std::vector<ev::Body> bodies;
@@ -629,13 +638,9 @@ Status DomainRules::JudgeCorrection(const std::vector<ev::Event>& events,
 
 Result<std::vector<ev::Event>> DomainRules::StreamEvents(const std::string& stream) {
   std::vector<ev::Event> out;
-  if (store_ != nullptr) {
-    CL_ASSIGN_OR_RETURN(auto recorded, store_->ReadStream(stream, 1, SIZE_MAX));
-    out.reserve(recorded.size());
-    for (const auto& r : recorded) {
-      CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
-      out.push_back(std::move(e));
-    }
+  if (cache_ != nullptr) {
+    CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed, CommittedModel(stream));
+    out = committed->events;
   }
   if (auto it = staged_events_.find(stream); it != staged_events_.end()) {
     out.insert(out.end(), it->second.begin(), it->second.end());
@@ -666,9 +671,23 @@ Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
 
 Result<const FamilyState*> DomainRules::Family(const std::string& stream) {
   if (auto it = staged_families_.find(stream); it != staged_families_.end()) return &it->second;
-  if (auto it = families_.find(stream); it != families_.end()) return &it->second;
-  CL_ASSIGN_OR_RETURN(std::vector<ev::Event> events, StreamEvents(stream));
-  return &families_.emplace(stream, FoldFamily(std::move(events))).first->second;
+  CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed, CommittedModel(stream));
+  return &committed->state;
+}
+
+Result<std::shared_ptr<const FamilyModel>> DomainRules::CommittedModel(const std::string& stream) {
+  if (auto it = held_.find(stream); it != held_.end()) return it->second;
+  std::shared_ptr<const FamilyModel> model;
+  if (cache_ != nullptr) {
+    auto current = cache_->Current(std::string(FamilyIdOf(stream)));
+    if (current.ok()) {
+      model = std::move(current).value();
+    } else if (current.status().code() != Code::kNotFound) {
+      return current.status();
+    }
+  }
+  if (model == nullptr) model = std::make_shared<const FamilyModel>();  // no events yet
+  return held_.emplace(stream, std::move(model)).first->second;
 }
 
 Result<const Practitioner*> DomainRules::FindPractitioner(const std::string& id) {
@@ -710,11 +729,8 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
         if (std::holds_alternative<ev::RecordCorrected>(clear.body)) {
           // Stored sealed: the replacement as the request gave it, judged by Check.
           auto found = checked_corrections_.find(clear.event_id);
-          if (found != checked_corrections_.end()) {
-            clear.body = found->second;
-          } else {
-            reread_.insert(clear.stream);  // not judged here (a recovered batch): reread it
-          }
+          // Not judged here (a recovered batch): the staged state is dropped at Committed().
+          if (found != checked_corrections_.end()) clear.body = found->second;
         }
         staged_events_[clear.stream].push_back(clear);
         if (Apply(it->second, clear) == Applied::kRefoldNeeded) {
@@ -744,9 +760,8 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
 }
 
 void DomainRules::Committed() {
-  for (auto& [stream, state] : staged_families_) families_[stream] = std::move(state);
+  // A family's committed state is the log's, read through the cache when next met.
   for (auto& [id, p] : staged_practitioners_) practitioners_[id] = std::move(p);
-  for (const std::string& stream : reread_) families_.erase(stream);  // read again when met
   Abandoned();
 }
 
@@ -755,7 +770,7 @@ void DomainRules::Abandoned() {
   staged_practitioners_.clear();
   staged_events_.clear();
   checked_corrections_.clear();
-  reread_.clear();
+  held_.clear();
 }
 
 }  // namespace caseledger::projections

@@ -35,20 +35,24 @@
 // Each event of a request is judged against the state left by the events before it, so a
 // request may register a family and open its episode at once.
 //
-// State: the guard folds each family and practitioner stream it meets on first use (reading
-// it from the store) and keeps it, updated from Staged/Committed. Thread-safety: the
-// AppendGuard calls come from the sequencer thread only; do not call them yourself.
+// State: a family's committed state comes from the bounded cache of read models
+// (family_cache.h), current with the log at each batch; the guard keeps only what the batch in
+// hand staged on top of it, and the practitioners (a few hundred, not growing with the log).
+// Thread-safety: the AppendGuard calls come from the sequencer thread only; do not call them
+// yourself.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "ledger/store.h"
+#include "projections/family_cache.h"
 #include "projections/family_state.h"
 
 namespace caseledger::projections {
@@ -70,8 +74,10 @@ struct RulesOptions {
 class DomainRules final : public ledger::AppendGuard {
  public:
   explicit DomainRules(RulesOptions options = {}) : options_(options) {}
-  // Where the streams are read from on first use; call once, before the first append.
-  void Attach(ledger::Store* store) { store_ = store; }
+  // Where the streams are read from; call once, before the first append. Families are taken
+  // through `cache` (shared with the readers), or through a cache of the rules' own of the
+  // default bound.
+  void Attach(ledger::Store* store, FamilyCache* cache = nullptr);
 
   Status Check(const ledger::AppendRequest& request, int64_t recorded_at) override;
   void Staged(const std::vector<ledger::RecordedEvent>& events) override;
@@ -80,6 +86,8 @@ class DomainRules final : public ledger::AppendGuard {
 
  private:
   Result<const FamilyState*> Family(const std::string& stream);
+  // The family's committed model, held for the batch (an empty one for a new family).
+  Result<std::shared_ptr<const FamilyModel>> CommittedModel(const std::string& stream);
   Result<const Practitioner*> FindPractitioner(const std::string& id);
   // `bodies` are the request's events, decoded (one per event).
   Status CheckFamily(const ledger::AppendRequest& request, std::vector<ev::Body> bodies,
@@ -96,14 +104,16 @@ class DomainRules final : public ledger::AppendGuard {
 
   RulesOptions options_;
   ledger::Store* store_ = nullptr;
-  std::unordered_map<std::string, FamilyState> families_;  // by stream, committed
+  FamilyCache* cache_ = nullptr;
+  std::unique_ptr<FamilyCache> own_cache_;
+  // The committed models this batch judged against, by stream (kept to its end).
+  std::unordered_map<std::string, std::shared_ptr<const FamilyModel>> held_;
   std::unordered_map<std::string, Practitioner> practitioners_;
   std::unordered_map<std::string, FamilyState> staged_families_;  // this batch, on top
   std::unordered_map<std::string, Practitioner> staged_practitioners_;
   std::unordered_map<std::string, std::vector<ev::Event>> staged_events_;  // by stream
   // The corrections Check judged, as the request gave them (they are staged sealed).
   std::map<ledger::EventId, ev::Body> checked_corrections_;
-  std::set<std::string> reread_;  // streams whose staged correction could not be read
 };
 
 }  // namespace caseledger::projections

@@ -327,7 +327,8 @@ int Serve(const Common& common, const ServeOptions& options) {
                              &tokens,
                              &access,
                              &clock,
-                             opened->has_signer ? &opened->signer : nullptr};
+                             opened->has_signer ? &opened->signer : nullptr,
+                             opened->cache.get()};
   api::Server server(context, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());

@@ -110,7 +110,8 @@ Result<Ledger> OpenLedger(const Common& common, ledger::Clock& clock, bool read_
         common.MasterKeyFile() + " && chmod 600 " + common.MasterKeyFile());
   }
   CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
-  if (out.rules) out.rules->Attach(out.store.get());
+  out.cache = std::make_unique<projections::FamilyCache>(*out.store, common.cache_mib << 20);
+  if (out.rules) out.rules->Attach(out.store.get(), out.cache.get());
   if (!read_only) {
     CL_ASSIGN_OR_RETURN(out.signer,
                         SigningKey(common, out.store->CurrentCheckpoint().origin, true));
@@ -133,6 +134,7 @@ Result<Ledger> OpenReplica(const Common& common, const std::string& primary_dir,
   options.clock = &clock;
   options.replica_of = primary_dir;
   CL_ASSIGN_OR_RETURN(out.store, ledger::Store::Open(common.data_dir, options));
+  out.cache = std::make_unique<projections::FamilyCache>(*out.store, common.cache_mib << 20);
   Common primary = common;
   if (primary.key_file.empty()) primary.key_file = primary_dir + "/checkpoint.key";
   auto signer = SigningKey(primary, out.store->CurrentCheckpoint().origin, false);

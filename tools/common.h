@@ -29,12 +29,14 @@ Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& n
 // nothing personal can be read: keep a copy offline, apart from the data.
 Result<std::optional<ledger::Key256>> MasterKey(const Common& common, bool create);
 
-// An open ledger. Writable ledgers check the DOMAIN.md rules on every append. The store is
-// declared last so it closes before the rules it calls.
+// An open ledger. Writable ledgers check the DOMAIN.md rules on every append, taking families
+// through `cache` (bounded by --cache-mib), which the readers share. The store is declared
+// before the cache (which reads it) and after the rules: it closes first, the cache last.
 struct Ledger {
   ledger::NoteSigner signer;  // writable ledgers: the checkpoint key (made on first write)
   bool has_signer = false;    // signer holds a key
   std::unique_ptr<projections::DomainRules> rules;
+  std::unique_ptr<projections::FamilyCache> cache;
   std::unique_ptr<ledger::Store> store;
 };
 

@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   app.add_option("--master-key", common.master_key_file,
                  "the master key of the families' keys (default: <data>/master.key; made on "
                  "first write; keep a copy offline)");
+  app.add_option("--cache-mib", common.cache_mib,
+                 "memory for the families read or checked most recently (their events, state "
+                 "and rendered answers), MiB; least recently used out first")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   common.calendar_file =

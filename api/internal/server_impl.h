@@ -24,6 +24,7 @@
 #include "ledger/access_view.h"
 #include "ledger/domain_event.h"
 #include "ledger/json_codec.h"
+#include "projections/family_cache.h"
 #include "projections/overview_checkpoints.h"
 #include "projections/views.h"
 
@@ -150,7 +151,10 @@ class Server::Impl {
                                                    : std::max(1, options_.max_live_streams / 2)),
         pending_documents_(*ctx.store, *ctx.clock,
                            options_.unrecorded_document_seconds * int64_t{1'000'000}),
-        checkpoints_(*ctx.store, *ctx.calendar, options_.overview_checkpoint_interval) {
+        checkpoints_(*ctx.store, *ctx.calendar, options_.overview_checkpoint_interval),
+        own_cache_(ctx.cache != nullptr ? nullptr
+                                        : std::make_unique<projections::FamilyCache>(*ctx.store)),
+        cache_(ctx.cache != nullptr ? ctx.cache : own_cache_.get()) {
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);
@@ -200,6 +204,10 @@ class Server::Impl {
   internal::LiveSlots live_slots_;
   internal::PendingDocuments pending_documents_;
   projections::OverviewCheckpoints checkpoints_;
+  // The families read (projections/family_cache.h): the context's, shared with the rules, or
+  // one of the server's own.
+  std::unique_ptr<projections::FamilyCache> own_cache_;
+  projections::FamilyCache* cache_;
 
  private:
   static void SendError(httplib::Response& res, const Status& status) {
@@ -222,7 +230,8 @@ class Server::Impl {
                     std::string_view sha256_hex = {});
   struct FamilyRead {
     std::string id;
-    std::vector<ledger::ev::Event> events;  // as of
+    std::shared_ptr<const projections::FamilyModel> model;  // as of: its events and state
+    bool current = false;  // as of now: answers rendered from it may be kept with it
     uint64_t as_of_seq = 0;
     std::string as_of_text;
   };
@@ -237,6 +246,10 @@ class Server::Impl {
   Result<Reply> WithOverview(
       const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
   Result<projections::FamilyState> CurrentFamily(const std::string& id);
+  // Practitioner names as of `as_of_seq` (StoreNames) that note each practitioner stream named,
+  // with its version, in `depends` (for answers kept in the cache).
+  projections::PractitionerNames NamesNoting(
+      uint64_t as_of_seq, std::vector<std::pair<std::string, uint32_t>>* depends);
   // For a practitioner, `decide` on the family's team as the overview knows it (Overview::Team),
   // before the family is read: a family that exists and one that does not take the same small
   // work to refuse (permission.h). A refusal is asked again once the overview has caught up.
