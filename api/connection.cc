@@ -3,6 +3,8 @@
 #include "api/internal/connection.h"
 
 #include "api/internal/deadline_stream.h"
+#include "api/internal/httplib_seam.h"
+#include "api/internal/security_headers.h"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -12,7 +14,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
@@ -341,62 +342,49 @@ class Room {
   std::vector<std::thread> workers_;
 };
 
-// httplib's task queue, made the room's: the accepting thread hands each new connection to
-// the room (process_and_close_socket returns at once); shutdown stops the room.
-class RoomQueue final : public httplib::TaskQueue {
- public:
-  explicit RoomQueue(std::unique_ptr<Room> room) : room_(std::move(room)) {}
-  void enqueue(std::function<void()> fn) override { fn(); }
-  void shutdown() override { room_->Stop(); }
-  Room& room() { return *room_; }
-
- private:
-  std::unique_ptr<Room> room_;
-};
-
+// The library's server (Base: httplib::Server or httplib::SSLServer) with the room in place of
+// its per-connection loop and thread pool: made when listening starts, handed each accepted
+// connection, stopped when listening ends (internal/httplib_seam.h).
 template <class Base>
-class DeadlineServer final : public Base {
+class DeadlineServer final : public OwnConnections<Base> {
  public:
   template <class... Args>
   DeadlineServer(size_t threads, milliseconds request_deadline, TimeoutAnswer timeout,
                  Args&&... args)
-      : Base(std::forward<Args>(args)...),
+      : OwnConnections<Base>(std::forward<Args>(args)...),
+        threads_(threads),
         request_deadline_(request_deadline),
-        timeout_(std::move(timeout)) {
-    this->new_task_queue = [this, threads] {
-      auto room = std::make_unique<Room>(
-          threads,
-          [this](httplib::Stream& s, bool close, bool& closed) {
-            return this->process_request(s, close, closed, nullptr);
-          },
-          timeout_);
-      auto* queue = new RoomQueue(std::move(room));
-      room_.store(&queue->room());
-      return queue;
-    };
-  }
+        timeout_(std::move(timeout)) {}
 
  private:
-  bool process_and_close_socket(socket_t sock) override {
-    SSL_CTX* tls = nullptr;
-    if constexpr (std::is_base_of_v<httplib::SSLServer, Base>) tls = this->ssl_context();
-    auto ms = [](time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); };
-    const Limits limits{ms(this->keep_alive_timeout_sec_, 0), request_deadline_,
-                        ms(this->read_timeout_sec_, this->read_timeout_usec_),
-                        ms(this->write_timeout_sec_, this->write_timeout_usec_),
-                        std::max<size_t>(1, this->keep_alive_max_count_)};
-    Room* room = room_.load();
-    if (room == nullptr) {
-      ::close(sock);
-      return false;
-    }
-    room->Admit(sock, tls, limits);
-    return true;
+  void Started() override {
+    room_ = std::make_unique<Room>(
+        threads_,
+        [this](httplib::Stream& s, bool last, bool& closed) {
+          return this->ServeRequest(s, last, closed);
+        },
+        timeout_);
   }
 
+  void Accept(socket_t sock) override {
+    if (room_ == nullptr) {
+      ::close(sock);
+      return;
+    }
+    SSL_CTX* tls = nullptr;
+    if constexpr (std::is_base_of_v<httplib::SSLServer, Base>) tls = this->ssl_context();
+    const auto s = this->settings();
+    room_->Admit(sock, tls,
+                 Limits{s.keep_alive, request_deadline_, s.read, s.write,
+                        std::max<size_t>(1, s.max_requests)});
+  }
+
+  void Stopped() override { room_.reset(); }  // ~Room stops it
+
+  const size_t threads_;
   const milliseconds request_deadline_;
   const TimeoutAnswer timeout_;
-  std::atomic<Room*> room_{nullptr};
+  std::unique_ptr<Room> room_;  // while listening; on the listening thread only
 };
 
 }  // namespace
@@ -410,10 +398,11 @@ std::unique_ptr<httplib::Server> NewDeadlineServer(const std::string& tls_cert,
   timeout.response =
       "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
       "Content-Length: " +
-      std::to_string(timeout_body.size()) +
-      "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-      "Referrer-Policy: no-referrer\r\n\r\n" +
-      timeout_body;
+      std::to_string(timeout_body.size()) + "\r\n";
+  for (const auto& [name, value] : SecurityHeaders()) {
+    timeout.response += name + ": " + value + "\r\n";
+  }
+  timeout.response += "\r\n" + timeout_body;
   timeout.told = std::move(on_timeout);
   request_deadline = std::max(request_deadline, milliseconds(1));
   if (tls_cert.empty()) {

@@ -2,14 +2,19 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <regex>
 #include <thread>
 
+#include "api/internal/httplib_seam.h"
+#include "api/internal/security_headers.h"
 #include "api/internal/server_impl.h"
 #include "api/metrics.h"
 #include "api/web_assets.h"
@@ -72,12 +77,17 @@ void Server::Impl::Configure() {
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // until the client's delayed ACK (40 ms on Linux) on every keep-alive request.
   http_->set_tcp_nodelay(true);
+  // One server per address: SO_REUSEADDR only, so that a restart binds beside its old
+  // connections' TIME_WAIT but a second server on a served port fails to bind. (The library's
+  // default sets SO_REUSEPORT, with which the second binds and takes a share of the
+  // connections.)
+  http_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http_->set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
     t_note = RequestNote{Clock::now()};
-    // Records of children: never cached, never sniffed, never sent as a referrer.
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
+    SetSecurityHeaders(res);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_->set_exception_handler(
@@ -97,9 +107,7 @@ void Server::Impl::Configure() {
       // Reported by the library as a 400: the request did not arrive whole in time.
       res.status = 408;
       res.set_header("Connection", "close");
-      res.set_header("Cache-Control", "no-store");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Referrer-Policy", "no-referrer");
+      SetSecurityHeaders(res);
       res.set_content(RequestTimeoutJson(options_.request_read_seconds), "application/json");
       return;
     }
@@ -204,7 +212,7 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
   Principal principal;
   Call call{req, {}};
   if (size_t q = req.target.find('?'); q != std::string::npos) {
-    httplib::detail::parse_query_text(req.target.substr(q + 1), call.query);
+    ParseQuery(req.target.substr(q + 1), call.query);
   }
   if (!route.roles.empty()) {
     auto p = Authenticate(req);
@@ -254,7 +262,14 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req,
   auto answer = route.handler(call);
   if (!answer.ok()) return SendError(res, answer.status());
   res.status = answer->status;
-  for (const auto& [k, v] : answer->headers) res.set_header(k, v);
+  for (const auto& [k, v] : answer->headers) {
+    // A policy of the answer's own (an HTML report, a document) goes with the common headers.
+    if (k == kContentSecurityPolicy) {
+      SetSecurityHeaders(res, v);
+    } else {
+      res.set_header(k, v);
+    }
+  }
   if (answer->stream) {
     answer->stream(res);
   } else {
@@ -283,11 +298,7 @@ void Server::Impl::RegisterPages() {
     }
     http_->Get(pattern, [&asset](const httplib::Request&, httplib::Response& res) {
       t_note.route = std::string(asset.path);
-      // The pages run only their own script and talk only to this server.
-      res.set_header("Content-Security-Policy",
-                     "default-src 'none'; script-src 'self'; style-src 'self'; "
-                     "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
-                     "base-uri 'none'; frame-ancestors 'none'");
+      SetSecurityHeaders(res, kWebPagesCsp);
       res.set_content(std::string(asset.body), std::string(asset.type));
     });
   }
@@ -310,16 +321,24 @@ Result<int> Server::Bind() {
   if (!impl_->http_->is_valid()) {
     return Status::InvalidArgument("the TLS certificate or key could not be loaded", "tls-cert");
   }
-  if (o.port == 0) {
-    int port = impl_->http_->bind_to_any_port(o.host);
-    if (port < 0) return Status::Unavailable("cannot listen on " + o.host);
-    return port;
+  int error = 0;
+  const int port = BindAndListen(*impl_->http_, o.host, o.port, &error);
+  if (port >= 0) return port;
+  const std::string address = o.host + ":" + std::to_string(o.port);
+  if (error == EADDRINUSE) {
+    return Status::Unavailable("cannot listen on " + address +
+                               ": it is in use (another caseledger, or another process, is "
+                               "serving it); stop that one, or choose another port with "
+                               "--listen host:port");
   }
-  if (!impl_->http_->bind_to_port(o.host, o.port)) {
-    return Status::Unavailable("cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                               " (in use, or not an address of this machine)");
+  if (error == EACCES) {
+    return Status::Unavailable("cannot listen on " + address +
+                               ": permission denied (ports below 1024 need privileges); choose "
+                               "another port with --listen host:port");
   }
-  return o.port;
+  return Status::Unavailable("cannot listen on " + address + " (" +
+                             (error != 0 ? std::strerror(error) : "the host does not resolve") +
+                             "): is " + o.host + " an address of this machine?");
 }
 
 void Server::Run() {

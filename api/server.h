@@ -9,7 +9,9 @@
 // answer is sent). One log line per request: method, route template, status, duration,
 // actor id and role; never a path, a query or a body, so no personal data reaches the logs.
 //
-// Thread-safety: Run blocks serving on a thread pool; Stop may be called from any thread.
+// Thread-safety: Run blocks, serving until Stop: its thread accepts connections, one thread
+// waits on every connection that has no whole request yet, and `threads` workers answer whole
+// requests (api/internal/connection.h). Stop may be called from any thread.
 // Everything in ServerContext is borrowed and must outlive the Server.
 #pragma once
 
@@ -88,8 +90,9 @@ class Server {
   Server(ServerContext context, ServerOptions options);
   ~Server();
 
-  // Binds; kUnavailable when the address cannot be bound, kInvalidArgument when the TLS
-  // files do not load. Returns the bound port.
+  // Binds and listens, alone on the address: returns the bound port. kUnavailable when the
+  // address cannot be bound, naming it and what to do; among others when a server, a
+  // caseledger or not, already listens on it. kInvalidArgument when the TLS files do not load.
   Result<int> Bind();
   // Serves until Stop(). Call after Bind().
   void Run();

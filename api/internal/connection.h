@@ -2,10 +2,10 @@
 //
 // cpp-httplib 0.11 bounds each wait for bytes (the read timeout), never a whole request: a
 // client sending a byte a second holds a worker thread for as long as it likes (slowloris),
-// and every keep-alive connection holds one while it is idle. The server made here replaces
-// the library's per-connection loop (process_and_close_socket, a virtual of httplib::Server
-// and httplib::SSLServer) and its thread pool with a waiting room and workers of its own,
-// which keep the library's parsing and routing (process_request):
+// and every keep-alive connection holds one while it is idle. The server made here keeps the
+// library's listening thread, which accepts, and its parsing and routing of a request, but
+// replaces its per-connection loop and thread pool with a waiting room and workers of its own
+// (through internal/httplib_seam.h, the one place that reaches into the library):
 //
 //   - the waiting room, one thread, polls every connection that has no whole request yet: it
 //     does the TLS handshake, reads what arrives, and hands the connection to a worker only

@@ -3,8 +3,12 @@
 // checked for its status, its JSON error {"error": {"code", "message", ...}} and for having
 // appended nothing to the log.
 //
-// This file: the OpenAPI description, metrics, tokens and logs.
+// This file: the OpenAPI description, metrics, tokens, logs and the listening address.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -317,6 +321,54 @@ TEST_CASE(
   for (const std::string& label : TestServer::Labels()) {
     const std::string& token = s.Token(label);
     CHECK(logs.find(token.substr(token.rfind('_') + 1)) == std::string::npos);
+  }
+}
+
+// ---------------------------------------------------------------- listening
+
+// A loopback port that nothing listens on now: the kernel's choice for port 0.
+int FreePort() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  const bool bound = ::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     ::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(sock);
+  REQUIRE(bound);
+  return ntohs(addr.sin_port);
+}
+
+TEST_CASE(
+    "listen: a second server on a port already served fails to bind (unavailable, naming the "
+    "address and what to do), and the first still answers every new connection",
+    "[api]") {
+  const int port = FreePort();
+  TestServer first({}, port);
+  REQUIRE(first.port() == port);
+
+  api::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  api::Server second(first.Context(), options);
+  auto bound = second.Bind();
+  REQUIRE_FALSE(bound.ok());
+  CHECK(bound.status().code() == Code::kUnavailable);
+  const std::string& message = bound.status().message();
+  INFO(message);
+  CHECK(message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  CHECK(message.find("another caseledger, or another process") != std::string::npos);
+  CHECK(message.find("--listen") != std::string::npos);
+
+  // Had the second bound beside the first (SO_REUSEPORT), the kernel would queue a share of
+  // these connections on a listener that never accepts.
+  for (int i = 0; i < 16; ++i) {
+    auto health = first.NewClient()->Get("/healthz");
+    INFO("connection " << i << ": " << httplib::to_string(health.error()));
+    REQUIRE(health);
+    CHECK(health->status == 200);
   }
 }
 

@@ -150,7 +150,9 @@ class TestServer {
     return labels;
   }
 
-  explicit TestServer(api::ServerOptions options = {}) : clock_(Rfc3339("2026-05-01T12:00:00Z")) {
+  // Listens on 127.0.0.1:`listen_port` (0: a free port the kernel chooses).
+  explicit TestServer(api::ServerOptions options = {}, int listen_port = 0)
+      : clock_(Rfc3339("2026-05-01T12:00:00Z")) {
     CapturedLogs();
     projections::RulesOptions rules;
     rules.documents_must_be_stored = true;
@@ -191,7 +193,7 @@ class TestServer {
     }
 
     options.host = "127.0.0.1";
-    options.port = 0;
+    options.port = listen_port;
     options.threads = std::min(options.threads, 16);
     options.keep_alive_seconds = 1;
     // One clock for the store and the server: a read's recordViewed takes its occurredAt
@@ -200,9 +202,7 @@ class TestServer {
     auto signer = ledger::GenerateSigner("caseledger");
     REQUIRE(signer.ok());
     signer_ = *signer;
-    api::ServerContext context{store_.get(),  overview_.get(), calendar_.get(), tokens_.get(),
-                               access_.get(), &clock_,         &signer_};
-    server_ = std::make_unique<api::Server>(context, options);
+    server_ = std::make_unique<api::Server>(Context(), options);
     auto port = server_->Bind();
     INFO(port.status().ToString());
     REQUIRE(port.ok());
@@ -229,6 +229,11 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   int port() const { return port_; }
+  // What the server was given: its store, projections, tokens and clock (for another server).
+  api::ServerContext Context() {
+    return api::ServerContext{store_.get(),  overview_.get(), calendar_.get(), tokens_.get(),
+                              access_.get(), &clock_,         &signer_};
+  }
   ledger::Store& store() { return *store_; }
   ledger::ManualClock& clock() { return clock_; }
   api::TokenStore& tokens() { return *tokens_; }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "api/internal/httplib_seam.h"
 #include "api/internal/server_impl.h"
 #include "ledger/clock.h"
 #include "ledger/time_format.h"
@@ -14,7 +15,7 @@ namespace api = caseledger::api::internal;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string target(reinterpret_cast<const char*>(data), size);
   httplib::Params query;
-  httplib::detail::parse_query_text(target, query);
+  api::ParseQuery(target, query);
   caseledger::ledger::ManualClock clock(1772446500LL * 1000000);
   (void)api::UintParam(query, "limit", 100, 1, 1000);
   (void)api::UintParam(query, "after", 0, 0, UINT64_MAX);
