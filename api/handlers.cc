@@ -3,6 +3,7 @@
 
 #include "api/internal/server_impl.h"
 #include "api/policy.h"
+#include "api/queries.h"
 #include "ledger/merkle.h"
 #include "ledger/proof_json.h"
 #include "ledger/time_format.h"
@@ -133,42 +134,11 @@ Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
 }
 
 Result<Reply> Server::Impl::Chronology(const Call& c) {
-  projections::ChronologyFilter filter;
-  if (const std::string* episode = Query(c.query, "episode")) {
-    CL_ASSIGN_OR_RETURN(filter.episode, IdParam(*episode, "episode"));
-  }
-  for (auto [name, target] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
-    if (const std::string* text = Query(c.query, name)) {
-      CL_ASSIGN_OR_RETURN(*target, projections::ParseDay(*text, name));
-    }
-  }
-  if (const std::string* categories = Query(c.query, "category")) {
-    size_t start = 0;
-    while (start <= categories->size()) {
-      size_t comma = categories->find(',', start);
-      if (comma == std::string::npos) comma = categories->size();
-      std::string one = categories->substr(start, comma - start);
-      if (!ev::ParseNoteCategory(one).ok()) {
-        return Status::InvalidArgument(
-            "category must be a comma-separated list of contact, meeting, practitionerUpdate, "
-            "familyUpdate, significantEvent, progress, documentReceived, letterSent, "
-            "supportRequest, other",
-            "category");
-      }
-      filter.categories.insert(one);
-      start = comma + 1;
-    }
-  }
-  CL_ASSIGN_OR_RETURN(filter.significant_only, BoolParam(c.query, "significant"));
-  std::string format = "json";
-  if (const std::string* f = Query(c.query, "format")) format = *f;
-  if (format != "json" && format != "csv" && format != "html") {
-    return Status::InvalidArgument("format must be json, csv or html", "format");
-  }
-  bool computed = true;  // the computed entries unless computed=false
-  if (Query(c.query, "computed") != nullptr) {
-    CL_ASSIGN_OR_RETURN(computed, BoolParam(c.query, "computed"));
-  }
+  // The query as the command line's `chronology` parses it too (api/queries.h).
+  CL_ASSIGN_OR_RETURN(ChronologyQuery query, ParseChronologyQuery(c.query));
+  const projections::ChronologyFilter& filter = query.filter;
+  const std::string format(FormatName(query.format));
+  const bool computed = query.computed;
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kChronology));
   CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
   // The entries name practitioners: the streams (and versions) they were named from go with a

@@ -1,8 +1,10 @@
-// The helpers of api/internal/server_impl.h: query parameters, small JSON answers, ids.
+// The helpers of api/internal/server_impl.h: query parameters (through the parsers the
+// command line shares, api/queries.h), small JSON answers, ids.
 
 #include <set>
 
 #include "api/internal/server_impl.h"
+#include "api/queries.h"
 #include "ledger/time_format.h"
 
 namespace caseledger::api::internal {
@@ -47,27 +49,11 @@ const std::string* Query(const httplib::Params& query, const std::string& name) 
 
 Result<uint64_t> UintParam(const httplib::Params& req, const std::string& name, uint64_t fallback,
                            uint64_t min, uint64_t max) {
-  const std::string* text = Query(req, name);
-  if (text == nullptr) return fallback;
-  uint64_t v = 0;
-  bool ok = !text->empty() && text->size() <= 19;
-  for (char c : *text) {
-    if (c < '0' || c > '9') ok = false;
-    if (ok) v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (!ok || v < min || v > max) {
-    return Status::InvalidArgument(
-        name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max),
-        name);
-  }
-  return v;
+  return ParseUint(req, name, fallback, min, max);
 }
 
 Result<bool> BoolParam(const httplib::Params& req, const std::string& name) {
-  const std::string* text = Query(req, name);
-  if (text == nullptr || *text == "false") return false;
-  if (*text == "true") return true;
-  return Status::InvalidArgument(name + " must be true or false", name);
+  return ParseBool(req, name, false);
 }
 
 Result<std::string> IdParam(const std::string& value, const std::string& name) {
@@ -88,48 +74,21 @@ Result<std::string> RequiredQuery(const httplib::Params& req, const std::string&
 // The day `name` gives (YYYY-MM-DD), or today in Europe/London.
 Result<projections::Day> DayParam(const httplib::Params& req, const std::string& name,
                                   ledger::Clock& clock) {
-  const std::string* text = Query(req, name);
-  if (text == nullptr) return projections::LondonDay(clock.NowMicros());
-  return projections::ParseDay(*text, name);
+  CL_ASSIGN_OR_RETURN(std::optional<projections::Day> day, ParseDayParam(req, name));
+  return day ? *day : projections::LondonDay(clock.NowMicros());
 }
 
-// from and to (YYYY-MM-DD, both or neither, from <= to): a reporting period, or nullopt.
 Result<std::optional<std::pair<projections::Day, projections::Day>>> PeriodParams(
     const httplib::Params& req) {
-  const std::string* from = Query(req, "from");
-  const std::string* to = Query(req, "to");
-  if (from == nullptr && to == nullptr)
-    return std::optional<std::pair<projections::Day, projections::Day>>();
-  if (from == nullptr || to == nullptr) {
-    return Status::InvalidArgument("a period needs both from and to (YYYY-MM-DD)",
-                                   from == nullptr ? "from" : "to");
-  }
-  CL_ASSIGN_OR_RETURN(projections::Day first, projections::ParseDay(*from, "from"));
-  CL_ASSIGN_OR_RETURN(projections::Day last, projections::ParseDay(*to, "to"));
-  if (last < first) return Status::InvalidArgument("to is before from", "to");
-  return std::optional<std::pair<projections::Day, projections::Day>>({first, last});
+  CL_ASSIGN_OR_RETURN(std::optional<Period> period, ParsePeriod(req));
+  if (!period) return std::optional<std::pair<projections::Day, projections::Day>>();
+  return std::optional<std::pair<projections::Day, projections::Day>>({period->from, period->to});
 }
 
-// asOf (RFC 3339 recorded time) or asOfSeq; not both.
 Result<projections::AsOf> AsOfParams(const httplib::Params& req, std::string* as_of_text) {
-  projections::AsOf as_of;
-  *as_of_text = "current record";
-  const std::string* at = Query(req, "asOf");
-  if (at != nullptr && req.count("asOfSeq") != 0) {
-    return Status::InvalidArgument("give asOf or asOfSeq, not both", "asOfSeq");
-  }
-  if (at != nullptr) {
-    auto parsed = ledger::ParseRfc3339(*at);
-    if (!parsed.ok()) {  // named, not repeated: the value may be personal
-      return Status::InvalidArgument(
-          "asOf must be an RFC 3339 time with an offset, e.g. 2026-03-02T10:15:00Z", "asOf");
-    }
-    as_of.recorded_at = *parsed;
-    *as_of_text = "as recorded at " + ledger::FormatRfc3339(*parsed);
-  }
-  CL_ASSIGN_OR_RETURN(as_of.seq, UintParam(req, "asOfSeq", 0, 1, UINT64_MAX / 2));
-  if (as_of.seq != 0) *as_of_text = "as recorded up to seq " + std::to_string(as_of.seq);
-  return as_of;
+  CL_ASSIGN_OR_RETURN(AsOfQuery parsed, ParseAsOf(req));
+  *as_of_text = parsed.text;
+  return parsed.as_of;
 }
 
 // asOf and asOfSeq.

@@ -6,6 +6,7 @@
 
 #include "api/internal/server_impl.h"
 #include "api/policy.h"
+#include "api/queries.h"
 #include "ledger/proof_json.h"
 #include "ledger/time_format.h"
 
@@ -129,18 +130,19 @@ void Server::Impl::DefineRoutes() {
       {"GET", "/v1/families/{id}", "The family's state", kReaders, AsOfDocs(), "",
        "application/json", bind(&Impl::FamilyStateView)},
       {"GET", "/v1/families/{id}/chronology", "The family's chronology", kReaders,
-       With(AsOfDocs(), {P("episode", "string", "only this episode's entries"),
-                         P("from", "string", "from this day (YYYY-MM-DD, Europe/London)"),
-                         P("to", "string", "to this day, inclusive"),
-                         P("category", "string", "comma-separated case note categories"),
-                         P("significant", "boolean", "only significant entries"),
-                         P("computed", "boolean",
-                           "with the computed entries: missed timescales and unfinished "
-                           "states, as on the day (default true)"),
-                         P("on", "string",
-                           "judge the computed entries as on this day (default: the as-of "
-                           "day, or today)"),
-                         P("format", "string", "json (default), csv or html")}),
+       With(AsOfDocs(),
+            {P("episode", "string", "only this episode's entries"),
+             P("from", "string", "from this day (YYYY-MM-DD, Europe/London)"),
+             P("to", "string", "to this day, inclusive"),
+             P("category", "string", "comma-separated, any of: " + ChronologyCategoryList()),
+             P("significant", "boolean", "only significant entries"),
+             P("computed", "boolean",
+               "with the computed entries: missed timescales and unfinished "
+               "states, as on the day (default true)"),
+             P("on", "string",
+               "judge the computed entries as on this day (default: the as-of "
+               "day, or today)"),
+             P("format", "string", "json (default), csv or html")}),
        "", "application/json", bind(&Impl::Chronology)},
       {"GET", "/v1/families/{id}/step-up-pack",
        "The step-up pack: consent, keyworker (active or not), TAF members, open and overdue "

@@ -555,7 +555,7 @@ std::vector<ChronologyEntry> ComputedEntries(const FamilyState& family, const Ca
     e.type = std::move(type);
     e.occurred_at = e.recorded_at = at;
     e.episode_id = std::move(episode);
-    e.category = "computed";
+    e.category = std::string(kComputedCategory);
     e.summary = std::move(summary);
     e.significant = true;
     e.children = children;
@@ -602,6 +602,27 @@ std::vector<ChronologyEntry> ChronologyWithComputed(const std::vector<ev::Event>
   for (auto& e : ComputedEntries(now, calendar, on)) entries.push_back(std::move(e));
   SortChronology(entries);
   return entries;
+}
+
+const std::vector<std::string>& ChronologyCategories() {
+  static const std::vector<std::string> categories = [] {
+    std::vector<std::string> out;
+    auto add = [&](std::string_view c) {
+      if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.emplace_back(c);
+    };
+    for (const KindInfo& kind : AllKinds()) add(kind.category);
+    // The note categories in the schema's order: Name gives "unknown" past the last, which
+    // does not parse back.
+    for (int i = 0;; ++i) {
+      const auto category = static_cast<ev::NoteCategory>(i);
+      auto parsed = ev::ParseNoteCategory(ev::Name(category));
+      if (!parsed.ok() || *parsed != category) break;
+      add(ev::Name(category));
+    }
+    add(kComputedCategory);
+    return out;
+  }();
+  return categories;
 }
 
 std::vector<ChronologyEntry> FilterChronology(const std::vector<ChronologyEntry>& entries,

@@ -16,6 +16,7 @@
 // referral, advice, stepUp, signposting, closure, correction, legalHold, erasure, each always
 // or never significant (consent and team changes are); a family note, like a case note, its
 // own. Computed entries (missed timescales, unfinished states) are category computed.
+// ChronologyCategories() lists them all.
 //
 // Thread-safety: pure functions over values.
 #pragma once
@@ -101,10 +102,19 @@ std::vector<ChronologyEntry> ChronologyWithComputed(const std::vector<ev::Event>
                                                     const Calendar& calendar,
                                                     const PractitionerNames& names, Day on);
 
+// The category of every computed entry.
+inline constexpr std::string_view kComputedCategory = "computed";
+
+// Every category an entry can have, each once: the categories of the table of event kinds
+// (event_kinds.h) in its order, then a note's own categories (ev::NoteCategory, in the
+// schema's order), then kComputedCategory. Read from the table and the schema, so a new kind
+// or note category is here without being added. Built once; the reference is valid forever.
+const std::vector<std::string>& ChronologyCategories();
+
 struct ChronologyFilter {
   std::string episode;               // only this episode's entries (and the family's own)
   std::optional<Day> from, to;       // London days of occurredAt, inclusive
-  std::set<std::string> categories;  // only these; empty: all
+  std::set<std::string> categories;  // only entries of these (ChronologyCategories); empty: all
   bool significant_only = false;
 };
 

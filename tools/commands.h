@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "api/queries.h"
+
 namespace caseledger::tools {
 
 struct Common {
@@ -54,31 +56,22 @@ int Token(const Common& common, const TokenOptions& options);
 // (ledger/fixture_loader.h); for synthetic data only.
 int Import(const Common& common, const std::string& file, bool fixture);
 
-// The family reads, each as the record stood at --as-of (RFC 3339) or --as-of-seq.
+// The family reads. `query` holds the options given, under the API's parameter names, and
+// is parsed by the API's parsers (api/queries.h), whose refusals name the option: asOf and
+// asOfSeq (--as-of, --as-of-seq) for every read, and each read's own.
 struct ReadOptions {
   std::string family;
-  std::string as_of;
-  uint64_t as_of_seq = 0;
+  api::QueryValues query;
 };
 int State(const Common& common, const ReadOptions& options);
-
-struct ChronologyOptions {
-  ReadOptions read;
-  std::string format = "json";  // json, csv or html
-  std::string episode, from, to;
-  std::vector<std::string> categories;
-  bool significant_only = false;
-};
-int Chronology(const Common& common, const ChronologyOptions& options);
-
-struct TimescalesOptions {
-  ReadOptions read;
-  std::string on;  // YYYY-MM-DD; default today in Europe/London
-};
-int Timescales(const Common& common, const TimescalesOptions& options);
+// The chronology: the query of api::ParseChronologyQuery (--episode, --from, --to,
+// --category, --significant, --computed, --on, --format), as GET .../chronology takes it.
+int Chronology(const Common& common, const ReadOptions& options);
+// Timescales as on `on` (--on; default today in Europe/London).
+int Timescales(const Common& common, const ReadOptions& options);
 // The step-up pack of a family (projections/step_up_pack.h), as of --as-of, judged as on --on
 // (default: the as-of day, or today).
-int StepUpPack(const Common& common, const TimescalesOptions& options);
+int StepUpPack(const Common& common, const ReadOptions& options);
 
 // Subject access (docs/DATA-PROTECTION.md): the complete record of one family, every event
 // in the order things happened, with who read it; third parties' entries marked for review
@@ -129,8 +122,9 @@ int Restore(const Common& common, const std::string& dir);
 // "overdue" and "counts" (timescale counts, no personal data), as on `on` (default today).
 struct ReportOptions {
   std::string which;
-  std::string on;
-  std::string from, to;  // counts: compliance over this period too (both or neither)
+  // on, and for counts from and to (compliance over that period too; both or neither), under
+  // the API's names (api/queries.h).
+  api::QueryValues query;
 };
 int Report(const Common& common, const ReportOptions& options);
 

@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 
+#include "api/queries.h"
 #include "tools/commands.h"
 
 #ifndef CASELEDGER_FIXTURES_DIR
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv) {
   using namespace caseledger::tools;
+  namespace api = caseledger::api;
   spdlog::set_default_logger(spdlog::stderr_color_mt("caseledger"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
@@ -103,50 +105,74 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--fixture", import_fixture,
                        "synthetic data: honour each line's recordedAt and expectRefusal");
 
+  // The options of the queries the API takes too: each puts its value, unchecked, in `query`
+  // under the API's name (--as-of-seq -> asOfSeq), for the parsers the API uses
+  // (api/queries.h), whose refusals name the option.
+  auto query_option = [](CLI::App* cmd, api::QueryValues& query, const std::string& param,
+                         const std::string& help) {
+    return cmd->add_option_function<std::string>(
+        api::ParamName(param, api::Naming::kCli),
+        [&query, param](const std::string& value) { query.emplace(param, value); }, help);
+  };
+  // True or false; the option alone is true (--significant = --significant=true).
+  auto query_flag = [&](CLI::App* cmd, api::QueryValues& query, const std::string& param,
+                        const std::string& help) {
+    query_option(cmd, query, param, help)->expected(0, 1)->default_str("true");
+  };
   // The family reads, each "as of" a recorded time or seq.
   auto add_read = [&](CLI::App* cmd, ReadOptions& read) {
     cmd->add_option("--family", read.family, "the family id")->required();
-    auto* as_of = cmd->add_option("--as-of", read.as_of,
-                                  "as the record stood at this recorded time (RFC 3339)");
-    cmd->add_option("--as-of-seq", read.as_of_seq, "as the record stood at this seq")
-        ->excludes(as_of);
+    query_option(cmd, read.query, "asOf", "as the record stood at this recorded time (RFC 3339)");
+    query_option(cmd, read.query, "asOfSeq", "as the record stood at this seq (not with --as-of)");
   };
   ReadOptions state;
   auto* state_cmd = app.add_subcommand("state", "print a family's current state as JSON");
   add_read(state_cmd, state);
-  ChronologyOptions chronology;
+  ReadOptions chronology;
   auto* chronology_cmd = app.add_subcommand(
       "chronology", "print a family's chronology, ordered by when things happened");
-  add_read(chronology_cmd, chronology.read);
-  chronology_cmd->add_option("--format", chronology.format, "json, csv or html")
-      ->capture_default_str();
-  chronology_cmd->add_option("--episode", chronology.episode, "only this episode");
-  chronology_cmd->add_option("--from", chronology.from, "from this day (YYYY-MM-DD)");
-  chronology_cmd->add_option("--to", chronology.to, "to this day (YYYY-MM-DD), inclusive");
-  chronology_cmd->add_option("--category", chronology.categories, "only these categories")
-      ->delimiter(',');
-  chronology_cmd->add_flag("--significant", chronology.significant_only,
-                           "only significant entries");
-  TimescalesOptions pack;
+  add_read(chronology_cmd, chronology);
+  query_option(chronology_cmd, chronology.query, "format", "json (default), csv or html");
+  query_option(chronology_cmd, chronology.query, "episode",
+               "only this episode's entries (and the family's own)");
+  query_option(chronology_cmd, chronology.query, "from", "from this day (YYYY-MM-DD)");
+  query_option(chronology_cmd, chronology.query, "to", "to this day (YYYY-MM-DD), inclusive");
+  chronology_cmd->add_option_function<std::vector<std::string>>(
+      "--category",
+      [&chronology](const std::vector<std::string>& given) {
+        std::string joined;
+        for (const auto& c : given) joined += (joined.empty() ? "" : ",") + c;
+        chronology.query.emplace("category", joined);
+      },
+      "only entries of these categories (comma-separated, repeatable): " +
+          api::ChronologyCategoryList());
+  query_flag(chronology_cmd, chronology.query, "significant",
+             "only significant entries (default false)");
+  query_flag(chronology_cmd, chronology.query, "computed",
+             "true (default) or false: with the computed entries (missed timescales, "
+             "unfinished states)");
+  query_option(chronology_cmd, chronology.query, "on",
+               "judge the computed entries as on this day (YYYY-MM-DD; default: the as-of "
+               "day, or today)");
+  ReadOptions pack;
   auto* pack_cmd = app.add_subcommand(
       "step-up-pack",
       "print a family's step-up pack: consent, keyworker, TAF, open and overdue actions, "
       "concerns with directions, every timescale missed, the significant chronology");
-  add_read(pack_cmd, pack.read);
-  pack_cmd->add_option("--on", pack.on,
-                       "judge timescales as on this day (YYYY-MM-DD; default: the as-of day, "
-                       "or today)");
+  add_read(pack_cmd, pack);
+  query_option(pack_cmd, pack.query, "on",
+               "judge timescales as on this day (YYYY-MM-DD; default: the as-of day, or today)");
   pack_cmd->footer(
       "Examples:\n  caseledger step-up-pack --family F1\n"
       "  caseledger step-up-pack --family F1 --as-of 2026-03-03T10:00:00Z   # what the "
       "manager saw then");
 
-  TimescalesOptions timescales;
+  ReadOptions timescales;
   auto* timescales_cmd =
       app.add_subcommand("timescales", "print the timescales of a family's episodes");
-  add_read(timescales_cmd, timescales.read);
-  timescales_cmd->add_option("--on", timescales.on,
-                             "evaluate as on this day (YYYY-MM-DD; default today, London)");
+  add_read(timescales_cmd, timescales);
+  query_option(timescales_cmd, timescales.query, "on",
+               "evaluate as on this day (YYYY-MM-DD; default today, London)");
 
   HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "print a stream's events as JSON lines");
@@ -230,15 +256,12 @@ int main(int argc, char** argv) {
   report_cmd->add_option("WHICH", report.which, "inbox, overdue or counts")
       ->required()
       ->check(CLI::IsMember({"inbox", "overdue", "counts"}));
-  report_cmd->add_option("--on", report.on,
-                         "evaluate timescales as on this day (YYYY-MM-DD; default today)");
-  auto* from_opt = report_cmd->add_option(
-      "--from", report.from,
-      "counts: also compliance over the period from this day (YYYY-MM-DD), with --to: every "
-      "interval due in it, met, met late, breached, stopped, with the list");
-  auto* to_opt = report_cmd->add_option("--to", report.to, "the period's last day, inclusive");
-  from_opt->needs(to_opt);
-  to_opt->needs(from_opt);
+  query_option(report_cmd, report.query, "on",
+               "evaluate timescales as on this day (YYYY-MM-DD; default today)");
+  query_option(report_cmd, report.query, "from",
+               "counts: also compliance over the period from this day (YYYY-MM-DD), with --to: "
+               "every interval due in it, met, met late, breached, stopped, with the list");
+  query_option(report_cmd, report.query, "to", "the period's last day, inclusive, with --from");
   report_cmd->footer(
       "Examples:\n  caseledger report inbox\n  caseledger report overdue --on 2026-11-01\n"
       "  caseledger report counts --from 2026-07-01 --to 2026-09-30   # last quarter");

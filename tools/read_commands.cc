@@ -1,5 +1,6 @@
 // The family reads on the command line: state, chronology, timescales (EVENTS.md), each as
-// the record stood at --as-of / --as-of-seq. Read-only: they may run beside a server.
+// the record stood at --as-of / --as-of-seq, and the reports. Their options are parsed by the
+// API's parsers (api/queries.h). Read-only: they may run beside a server.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,8 +8,10 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
+#include "ledger/event.h"
 #include "ledger/time_format.h"
 #include "projections/data_protection.h"
 #include "projections/overview.h"
@@ -28,25 +31,22 @@ struct Loaded {
   std::string as_of_text;
 };
 
+constexpr api::Naming kCli = api::Naming::kCli;
+
 // The seq the requested moment resolves to, and how to say it to people.
 Result<Loaded> ResolveRead(ledger::Store& store, const ReadOptions& options) {
-  projections::AsOf as_of;
-  as_of.seq = options.as_of_seq;
+  CL_ASSIGN_OR_RETURN(api::AsOfQuery as_of, api::ParseAsOf(options.query, kCli));
   Loaded out;
-  out.as_of_text = "current record";
-  if (!options.as_of.empty()) {
-    auto at = ledger::ParseRfc3339(options.as_of);
-    if (!at.ok()) return Status::InvalidArgument(at.status().message(), "as-of");
-    as_of.recorded_at = *at;
-    out.as_of_text = "as recorded at " + ledger::FormatRfc3339(*at);
-  } else if (as_of.seq != 0) {
-    out.as_of_text = "as recorded up to seq " + std::to_string(as_of.seq);
-  }
-  CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store, as_of));
+  out.as_of_text = as_of.text;
+  CL_ASSIGN_OR_RETURN(out.as_of_seq, api::ResolveAsOf(store, as_of, kCli));
   return out;
 }
 
 Result<Loaded> LoadFamily(ledger::Store& store, const ReadOptions& options) {
+  if (!ledger::IsValidId(options.family)) {
+    return Status::InvalidArgument("--family must be 1-64 characters of A-Z a-z 0-9 - _",
+                                   "--family");
+  }
   CL_ASSIGN_OR_RETURN(Loaded out, ResolveRead(store, options));
   CL_ASSIGN_OR_RETURN(out.events, projections::ReadFamily(store, options.family, out.as_of_seq));
   return out;
@@ -58,10 +58,23 @@ Result<Calendar> LoadCalendar(const Common& common) {
   return calendar;
 }
 
-// The day `text` names (YYYY-MM-DD, for --on), or today in London when it is empty.
-Result<projections::Day> DayOrToday(const std::string& text, ledger::Clock& clock) {
-  if (text.empty()) return projections::LondonDay(clock.NowMicros());
-  return projections::ParseDay(text, "on");
+// The day --on names, or today in London when it is not given.
+Result<projections::Day> DayOrToday(const api::QueryValues& query, ledger::Clock& clock) {
+  CL_ASSIGN_OR_RETURN(std::optional<projections::Day> on, api::ParseDayParam(query, "on", kCli));
+  return on ? *on : projections::LondonDay(clock.NowMicros());
+}
+
+// The day computed entries and timescales are judged on, as the API's (OnDay, handlers.cc):
+// `on` if given, else the day the read's last event was recorded when it is as of a moment,
+// else today.
+projections::Day JudgedOn(std::optional<projections::Day> on, ledger::Store& store,
+                          const Loaded& loaded, ledger::Clock& clock) {
+  if (on) return *on;
+  if (loaded.as_of_seq < store.Size()) {
+    auto at = store.ReadLog(loaded.as_of_seq - 1, 1);
+    if (at.ok() && !at->empty()) return projections::LondonDay((*at)[0].recorded_at);
+  }
+  return projections::LondonDay(clock.NowMicros());
 }
 
 }  // namespace
@@ -77,87 +90,75 @@ int State(const Common& common, const ReadOptions& options) {
   return 0;
 }
 
-int Chronology(const Common& common, const ChronologyOptions& options) {
-  if (options.format != "json" && options.format != "csv" && options.format != "html") {
-    return Fail(Status::InvalidArgument("--format must be json, csv or html", "format"));
-  }
-  projections::ChronologyFilter filter;
-  filter.episode = options.episode;
-  filter.significant_only = options.significant_only;
-  for (const auto& c : options.categories) filter.categories.insert(c);
-  for (auto [text, target, name] : {std::tuple{&options.from, &filter.from, "from"},
-                                    std::tuple{&options.to, &filter.to, "to"}}) {
-    if (text->empty()) continue;
-    auto day = projections::ParseDay(*text, name);
-    if (!day.ok()) return Fail(day.status());
-    *target = *day;
-  }
+int Chronology(const Common& common, const ReadOptions& options) {
+  auto query = api::ParseChronologyQuery(options.query, kCli);
+  if (!query.ok()) return Fail(query.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   ledger::SystemClock clock;
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = *opened->store;
-  auto loaded = LoadFamily(store, options.read);
+  auto loaded = LoadFamily(store, options);
   if (!loaded.ok()) return Fail(loaded.status());
+  auto names = projections::StoreNames(store, loaded->as_of_seq);
   auto entries = projections::FilterChronology(
-      projections::BuildChronology(loaded->events, *calendar,
-                                   projections::StoreNames(store, loaded->as_of_seq)),
-      filter);
-  projections::ChronologyHeading heading{options.read.family, loaded->as_of_seq,
-                                         loaded->as_of_text};
-  if (options.format == "csv") {
-    std::cout << projections::ChronologyCsv(entries);
-  } else if (options.format == "html") {
-    std::cout << projections::ChronologyHtml(heading, entries);
-  } else {
-    std::cout << projections::PrettyJson(projections::ChronologyJson(heading, entries));
+      query->computed
+          ? projections::ChronologyWithComputed(loaded->events, *calendar, names,
+                                                JudgedOn(query->on, store, *loaded, clock))
+          : projections::BuildChronology(loaded->events, *calendar, names),
+      query->filter);
+  projections::ChronologyHeading heading{options.family, loaded->as_of_seq, loaded->as_of_text};
+  switch (query->format) {
+    case api::ChronologyFormat::kCsv:
+      std::cout << projections::ChronologyCsv(entries);
+      break;
+    case api::ChronologyFormat::kHtml:
+      std::cout << projections::ChronologyHtml(heading, entries);
+      break;
+    case api::ChronologyFormat::kJson:
+      std::cout << projections::PrettyJson(projections::ChronologyJson(heading, entries));
+      break;
   }
   return 0;
 }
 
-int Timescales(const Common& common, const TimescalesOptions& options) {
+int Timescales(const Common& common, const ReadOptions& options) {
   ledger::SystemClock clock;
-  auto on = DayOrToday(options.on, clock);
+  auto on = DayOrToday(options.query, clock);
   if (!on.ok()) return Fail(on.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
-  auto loaded = LoadFamily(*opened->store, options.read);
+  auto loaded = LoadFamily(*opened->store, options);
   if (!loaded.ok()) return Fail(loaded.status());
   auto state = projections::FoldFamily(loaded->events);
   std::cout << projections::PrettyJson(projections::TimescalesJson(
-      options.read.family, *on, projections::EvaluateTimescales(state, *calendar, *on)));
+      options.family, *on, projections::EvaluateTimescales(state, *calendar, *on)));
   return 0;
 }
 
-int StepUpPack(const Common& common, const TimescalesOptions& options) {
+int StepUpPack(const Common& common, const ReadOptions& options) {
   ledger::SystemClock clock;
+  auto on = api::ParseDayParam(options.query, "on", kCli);
+  if (!on.ok()) return Fail(on.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   auto opened = OpenLedger(common, clock, true);
   if (!opened.ok()) return Fail(opened.status());
   auto& store = *opened->store;
-  auto loaded = LoadFamily(store, options.read);
+  auto loaded = LoadFamily(store, options);
   if (!loaded.ok()) return Fail(loaded.status());
-  projections::Day on = projections::LondonDay(clock.NowMicros());
-  if (!options.on.empty()) {
-    auto day = projections::ParseDay(options.on, "on");
-    if (!day.ok()) return Fail(day.status());
-    on = *day;
-  } else if (loaded->as_of_seq < store.Size()) {  // as of then: judged as on that day
-    auto at = store.ReadLog(loaded->as_of_seq - 1, 1);
-    if (at.ok() && !at->empty()) on = projections::LondonDay((*at)[0].recorded_at);
-  }
+  const projections::Day day = JudgedOn(*on, store, *loaded, clock);
   const projections::FamilyState state = projections::FoldFamily(loaded->events);
   const auto chronology = projections::ChronologyWithComputed(
-      loaded->events, *calendar, projections::StoreNames(store, loaded->as_of_seq), on);
+      loaded->events, *calendar, projections::StoreNames(store, loaded->as_of_seq), day);
   projections::StepUpPackInput in;
   in.family = &state;
   in.chronology = &chronology;
   in.calendar = &*calendar;
-  in.on = on;
+  in.on = day;
   in.as_of_seq = loaded->as_of_seq;
   in.as_of_text = loaded->as_of_text;
   in.practitioner = [&](const std::string& id) {
@@ -218,8 +219,10 @@ int ExportFamily(const Common& common, const ExportFamilyOptions& options) {
 
 int Report(const Common& common, const ReportOptions& options) {
   ledger::SystemClock clock;
-  auto on = DayOrToday(options.on, clock);
+  auto on = DayOrToday(options.query, clock);
   if (!on.ok()) return Fail(on.status());
+  auto period = api::ParsePeriod(options.query, kCli);
+  if (!period.ok()) return Fail(period.status());
   auto calendar = LoadCalendar(common);
   if (!calendar.ok()) return Fail(calendar.status());
   auto opened = OpenLedger(common, clock, true);
@@ -234,14 +237,10 @@ int Report(const Common& common, const ReportOptions& options) {
     json = projections::OverdueJson(overview.Overdue(*on), *on, overview.valid_at());
   } else {
     json = overview.CountsJson(*on);
-    if (!options.from.empty()) {
-      auto from = projections::ParseDay(options.from, "--from");
-      auto to = projections::ParseDay(options.to, "--to");
-      if (!from.ok()) return Fail(from.status());
-      if (!to.ok()) return Fail(to.status());
-      if (*to < *from) return Fail(Status::InvalidArgument("--to is before --from", "--to"));
+    if (*period) {
       json.pop_back();  // the closing brace: the period goes inside
-      json += ",\"period\":" + overview.ComplianceJson(*from, *to, *on, true) + "}";
+      json +=
+          ",\"period\":" + overview.ComplianceJson((*period)->from, (*period)->to, *on, true) + "}";
     }
   }
   std::cout << projections::PrettyJson(json);

@@ -162,9 +162,10 @@ class TestServer {
     // Sealing as in production: family events sealed under family keys, so erasure works.
     auto master = ledger::RandomKey();
     REQUIRE(master.ok());
+    master_key_ = *master;
     ledger::StoreOptions store_options;
     store_options.guard = rules_.get();
-    store_options.master_key = *master;
+    store_options.master_key = master_key_;
     store_ = OpenWith(dir_ / "ledger", clock_, store_options);
     rules_->Attach(store_.get());
 
@@ -240,6 +241,8 @@ class TestServer {
   const ledger::NoteSigner& signer() const { return signer_; }
   std::string TokenFile() const { return dir_ / "tokens"; }
   std::string LedgerDir() const { return dir_ / "ledger"; }
+  // The master key the ledger's family keys are sealed under (for a command line reading it).
+  const ledger::Key256& master_key() const { return master_key_; }
   const std::string& Token(const std::string& label) const {
     auto it = tokens_by_label_.find(label);
     REQUIRE(it != tokens_by_label_.end());
@@ -361,6 +364,7 @@ class TestServer {
 
   TempDir dir_;
   ledger::ManualClock clock_;
+  ledger::Key256 master_key_{};
   // Declared before the store, so that the store closes first.
   std::unique_ptr<projections::DomainRules> rules_;
   std::unique_ptr<ledger::Store> store_;

@@ -1,12 +1,15 @@
 // The chronology: ordered by when things happened, with the late and corrected marks,
 // filtered, exported (JSON, CSV, HTML) and read "as of" a recorded time. Histories are
 // appended through the rules; the family F1 is registered on 2026-05-01.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "ledger/json_codec.h"
+#include "projections/event_kinds.h"
 #include "projections/views.h"
 #include "tests/projections/domain_ledger.h"
 
@@ -266,6 +269,26 @@ TEST_CASE(
   f.episode = "E1";
   CHECK(c.Filtered(f) ==
         std::vector<std::string>{kOpenedE1, kConsent, "Significant event: n2", kClosedE1});
+}
+
+TEST_CASE(
+    "chronology categories: every kind's category and every note category once, then computed",
+    "[chronology]") {
+  const auto& categories = projections::ChronologyCategories();
+  CHECK(std::set<std::string>(categories.begin(), categories.end()).size() == categories.size());
+  auto has = [&](std::string_view c) {
+    return std::find(categories.begin(), categories.end(), c) != categories.end();
+  };
+  for (const projections::KindInfo& kind : projections::AllKinds()) {
+    INFO(kind.type);
+    if (!kind.category.empty()) CHECK(has(kind.category));
+  }
+  for (ev::NoteCategory c :
+       {ev::NoteCategory::kContact, ev::NoteCategory::kMeeting, ev::NoteCategory::kOther,
+        ev::NoteCategory::kSupportRequest, ev::NoteCategory::kSignificantEvent}) {
+    CHECK(has(ev::Name(c)));
+  }
+  CHECK(categories.back() == projections::kComputedCategory);
 }
 
 TEST_CASE("chronology CSV: BOM, header, CRLF, RFC 4180 quoting and formula cells neutralised",

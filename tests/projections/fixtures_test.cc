@@ -2,9 +2,13 @@
 // recorded times on a manual clock) to the golden state, chronology and timescales in
 // fixtures/families/golden/. Set CASELEDGER_UPDATE_GOLDEN=1 to rewrite the golden files after
 // a deliberate change, then read the diff.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "ledger/fixture_loader.h"
 #include "projections/views.h"
@@ -129,6 +133,47 @@ TEST_CASE(
     "does not cover is unknown, naming the year") {
   // Its last meeting is held on 30 December 2027, so it is evaluated as on the next day.
   CheckGolden("16-meeting-after-calendar", "F116", 0, "2027-12-31");
+}
+
+TEST_CASE(
+    "fixture families' chronologies: every entry, computed ones too, has one of "
+    "ChronologyCategories, and filtering by each category keeps exactly its entries") {
+  const auto& known = projections::ChronologyCategories();
+  std::set<std::string> seen;
+  for (const auto& [file, family] : std::vector<std::pair<std::string, std::string>>{
+           {"01-full-ffa-needs-met", "F101"},
+           {"03-consent-withdrawn", "F103"},
+           {"04-police-notification-triage", "F104"},
+           {"05-concern-above-threshold", "F105"},
+           {"08-correction", "F108"},
+           {"12-corrected-registration-date", "F112"}}) {
+    INFO(file);
+    Replayed r(file + ".jsonl");
+    auto events = projections::ReadFamily(*r.store, family, r.store->Size());
+    REQUIRE(events.ok());
+    const auto entries = projections::ChronologyWithComputed(*events, FixtureCalendar(), {},
+                                                             *projections::ParseDay("2026-11-01"));
+    for (const auto& e : entries) {
+      INFO("seq " << e.seq << " " << e.type << ": " << e.category);
+      CHECK(std::find(known.begin(), known.end(), e.category) != known.end());
+      seen.insert(e.category);
+    }
+    size_t kept = 0;
+    for (const std::string& category : known) {
+      projections::ChronologyFilter filter;
+      filter.categories = {category};
+      for (const auto& e : projections::FilterChronology(entries, filter)) {
+        CHECK(e.category == category);
+        ++kept;
+      }
+    }
+    CHECK(kept == entries.size());
+  }
+  // Kinds' categories, a note's own (meeting is both) and computed entries.
+  for (const std::string c : {"registration", "consent", "closure", "concern", "triage", "stepUp",
+                              "correction", "contact", "meeting", "computed"}) {
+    CHECK(seen.count(c) == 1);
+  }
 }
 
 }  // namespace
