@@ -199,7 +199,9 @@ projections::PractitionerNames Server::Impl::NamesNoting(
 
 Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& read) {
   if (Query(c.query, "on") != nullptr) return DayParam(c.query, "on", *ctx_.clock);
-  if (read.as_of_seq >= store_.Size()) return projections::LondonDay(ctx_.clock->NowMicros());
+  // A read of the record now is judged today, however long ago its last event was recorded (the
+  // read's own access record is in the log by now, so the log's size cannot tell).
+  if (read.current) return projections::LondonDay(ctx_.clock->NowMicros());
   CL_ASSIGN_OR_RETURN(auto at, store_.ReadLog(read.as_of_seq - 1, 1));
   if (at.empty()) return projections::LondonDay(ctx_.clock->NowMicros());
   return projections::LondonDay(at[0].recorded_at);

@@ -124,13 +124,16 @@ Result<std::shared_ptr<const FamilyModel>> FamilyCache::AsOf(const std::string& 
 }
 
 void FamilyCache::Keep(const std::shared_ptr<const FamilyModel>& model, uint64_t generation) {
-  if (model->bytes > max_bytes_) return;  // larger than the bound: answered, not kept
-  // An erased family is never kept: what was read of it before its keys went (the events of an
-  // entry it extends) must not outlive the read.
-  if (model->state.erased) return;
   std::lock_guard lock(mu_);
   if (generation != generation_) return;  // dropped (an erasure) while it loaded
   auto it = entries_.find(model->family_id);
+  // An erased family is never kept, and its older entry goes: what was read of it before its
+  // keys went (the events the new model extends) must not outlive the read. A model larger
+  // than the bound is answered, not kept.
+  if (model->state.erased || model->bytes > max_bytes_) {
+    if (it != entries_.end() && it->second.model->version < model->version) EraseLocked(it);
+    return;
+  }
   if (it != entries_.end()) {
     if (it->second.model->version >= model->version) return;
     bytes_ -= it->second.model->bytes + it->second.answers_bytes;

@@ -22,6 +22,51 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// ---------------------------------------------------------------- reads kept in the cache
+
+TEST_CASE(
+    "reads: a chronology kept with its family's version is the one made afresh, after an "
+    "append to it or to another family, on a later day and after practitioners change",
+    "[api]") {
+  TestServer s;
+  s.Seed();
+  s.RegisterFamily("F2");
+  // The chronology read now (kept in the cache) and one made afresh (as of the same seq: never
+  // kept); the same entries, each with the log's size at the read.
+  auto check = [&](const std::string& why) {
+    INFO(why);
+    Response now = s.Get("/v1/families/F1/chronology", "triage-manager");
+    REQUIRE(now.status == 200);
+    const std::string size = std::to_string(s.store().Size());
+    Response fresh = s.Get("/v1/families/F1/chronology?asOfSeq=" + size, "triage-manager");
+    REQUIRE(fresh.status == 200);
+    CHECK(now.json()["asOfSeq"].num() + 1 == fresh.json()["asOfSeq"].num());  // its own read
+    auto entries = [](const std::string& body) { return body.substr(body.find("\"entries\":")); };
+    CHECK(entries(now.body) == entries(fresh.body));
+    return now;
+  };
+  Response first = check("first read");
+  Response again = check("read again (kept)");
+  CHECK(again.body != first.body);  // the heading's asOfSeq moved on: the reads were logged
+  REQUIRE(s.AppendFamily("F1", "P1", {TestServer::Note("N1", "visit", s.Now(-kMinute))}).status ==
+          201);
+  Response noted = check("after a note");
+  CHECK(noted.body.find("\"caseNoteAdded\"") != std::string::npos);
+  REQUIRE(s.AppendFamily("F2", "P1", {TestServer::Note("N2", "visit", s.Now(-kMinute))}).status ==
+          201);
+  check("after another family's note");
+  s.clock().Advance(40 * kDay);  // timescales run out: computed entries appear
+  Response later = check("40 days later");
+  CHECK(later.body.find("\"computed\":true") != std::string::npos);
+  s.RegisterPractitioner("helpdesk1");  // the id that registered the family, now a name
+  check("after a practitioner registered under an id the record names");
+  REQUIRE(s.Post("/v1/practitioners/P2/events", "admin",
+                 AppendBody(
+                     {Event("practitionerDeactivated", R"({"reason":"left"})", s.Now(-kMinute))}))
+              .status == 201);
+  check("after a practitioner deactivated");
+}
+
 // ---------------------------------------------------------------- reads as of
 
 TEST_CASE(

@@ -167,7 +167,9 @@ class TestServer {
     store_options.guard = rules_.get();
     store_options.master_key = master_key_;
     store_ = OpenWith(dir_ / "ledger", clock_, store_options);
-    rules_->Attach(store_.get());
+    // One cache of families for the rules and the reads, as `caseledger serve` has.
+    cache_ = std::make_unique<projections::FamilyCache>(*store_);
+    rules_->Attach(store_.get(), cache_.get());
 
     auto calendar = projections::Calendar::Load(CASELEDGER_FIXTURES_DIR
                                                 "/calendar/bank-holidays-england-wales.txt");
@@ -233,7 +235,7 @@ class TestServer {
   // What the server was given: its store, projections, tokens and clock (for another server).
   api::ServerContext Context() {
     return api::ServerContext{store_.get(),  overview_.get(), calendar_.get(), tokens_.get(),
-                              access_.get(), &clock_,         &signer_};
+                              access_.get(), &clock_,         &signer_,        cache_.get()};
   }
   ledger::Store& store() { return *store_; }
   ledger::ManualClock& clock() { return clock_; }
@@ -367,6 +369,7 @@ class TestServer {
   ledger::Key256 master_key_{};
   // Declared before the store, so that the store closes first.
   std::unique_ptr<projections::DomainRules> rules_;
+  std::unique_ptr<projections::FamilyCache> cache_;
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<projections::Calendar> calendar_;
   std::unique_ptr<projections::Overview> overview_;

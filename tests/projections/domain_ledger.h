@@ -8,6 +8,7 @@
 
 #include "ledger/time_format.h"
 #include "projections/calendar.h"
+#include "projections/family_cache.h"
 #include "projections/rules.h"
 #include "tests/ledger/test_util.h"
 
@@ -38,23 +39,21 @@ struct Ev {
 
 class DomainLedger {
  public:
-  explicit DomainLedger(projections::RulesOptions options = {})
-      : clock_(At("2026-05-01T12:00:00Z")),
-        options_(options),
-        rules_(std::make_unique<projections::DomainRules>(options)) {
-    store_ = OpenStore(dir_.str(), clock_, rules_.get());
-    rules_->Attach(store_.get());
+  // The rules take families through a cache of `cache_bytes` (family_cache.h), as a server's do.
+  explicit DomainLedger(projections::RulesOptions options = {},
+                        size_t cache_bytes = projections::FamilyCache::kDefaultMaxBytes)
+      : clock_(At("2026-05-01T12:00:00Z")), options_(options), cache_bytes_(cache_bytes) {
+    Open();
   }
 
-  // Closes the store and opens it again with fresh rules, as a restart does.
+  // Closes the store and opens it again with fresh rules and cache, as a restart does.
   void Reopen() {
     store_.reset();
-    rules_ = std::make_unique<projections::DomainRules>(options_);
-    store_ = OpenStore(dir_.str(), clock_, rules_.get());
-    rules_->Attach(store_.get());
+    Open();
   }
 
   ledger::Store& store() { return *store_; }
+  projections::FamilyCache& cache() { return *cache_; }
   ledger::ManualClock& clock() { return clock_; }
 
   Result<ledger::AppendResult> Append(const std::string& stream, const ledger::Actor& actor,
@@ -119,8 +118,18 @@ class DomainLedger {
  private:
   TempDir dir_;
   ledger::ManualClock clock_;
+  void Open() {
+    rules_ = std::make_unique<projections::DomainRules>(options_);
+    store_ = OpenStore(dir_.str(), clock_, rules_.get());
+    cache_ = std::make_unique<projections::FamilyCache>(*store_, cache_bytes_);
+    rules_->Attach(store_.get(), cache_.get());
+  }
+
   projections::RulesOptions options_;
+  size_t cache_bytes_;
+  // The store closes first, then the cache it fed and the rules it called.
   std::unique_ptr<projections::DomainRules> rules_;
+  std::unique_ptr<projections::FamilyCache> cache_;
   std::unique_ptr<ledger::Store> store_;
   uint64_t next_id_ = 0;
 };
