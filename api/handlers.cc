@@ -15,117 +15,24 @@ namespace caseledger::api {
 using ledger::JsonQuote;
 using namespace internal;
 
-namespace {
-
-// What a chronology's entries depend on besides the family's version and the names in them.
-std::string ChronologyKey(const projections::ChronologyFilter& f, bool computed,
-                          projections::Day on) {
-  std::string key = "chronology|" + std::string(computed ? "computed|" : "recorded|") +
-                    projections::FormatDay(on) + "|" + f.episode + "|" +
-                    (f.from ? projections::FormatDay(*f.from) : "") + "|" +
-                    (f.to ? projections::FormatDay(*f.to) : "") + "|" +
-                    (f.significant_only ? "significant|" : "all|");
-  for (const std::string& category : f.categories) key += category + ",";
-  return key;
-}
-
-}  // namespace
-
 // ---------------------------------------------------------------- reads of a family
 
-Result<projections::FamilyState> Server::Impl::CurrentFamily(const std::string& id) {
-  CL_ASSIGN_OR_RETURN(auto model, cache_->Current(id));
-  return model->state;
+Result<FamilyReadRequest> Server::Impl::ReadRequestOf(const Call& c, ledger::AccessView view) {
+  FamilyReadRequest request;
+  CL_ASSIGN_OR_RETURN(request.family_id, IdParam(c.Path(1), "familyId"));
+  CL_ASSIGN_OR_RETURN(request.as_of, ParseAsOf(c.query));
+  if (const std::string* purpose = Query(c.query, "purpose")) request.purpose = *purpose;
+  request.view = view;
+  return request;
 }
 
-Status Server::Impl::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
-                                ledger::AccessView view, const std::string& purpose,
-                                std::string_view sha256_hex) {
-  if (family_ids.empty()) return Status();
-  if (!store_.replica_of().empty()) {
-    // A replica cannot append the read to the access log, and a read not recorded is not
-    // shown.
-    return Status::Unavailable(
-        "this server is a read-only replica: family records are read on the primary, which "
-        "records each read in the access log before showing the record");
-  }
-  ledger::AppendRequest request;
-  request.stream = projections::kAccessStream;
-  request.actor = {p.actor_id, RoleName(p.role), "", p.token_id};
-  const int64_t now = ctx_.clock->NowMicros();
-  for (const auto& id : family_ids) {
-    CL_ASSIGN_OR_RETURN(ledger::EventId event_id, ledger::EventId::Random());
-    CL_ASSIGN_OR_RETURN(
-        ledger::AppendRequest one,
-        projections::RecordViewedRequest(request.actor, event_id, now, id,
-                                         ledger::AccessViewText(view, sha256_hex), purpose));
-    request.events.push_back(std::move(one.events.front()));
-  }
-  auto appended = store_.Append(std::move(request));
-  if (!appended.ok()) {
-    return Status::Unavailable("the read could not be recorded in the access log (" +
-                               appended.status().message() + "), so nothing is shown");
-  }
-  Appended();
-  return Status();
-}
-
-Status Server::Impl::FirstByTeam(
-    const Principal& p, const std::string& id,
-    const std::function<Status(const projections::FamilyState&)>& decide) {
-  if (p.role != Role::kPractitioner) return Status();
-  Status s = decide(ctx_.overview->Team(id));
-  if (s.ok()) return s;
-  // The overview may lag the log (a practitioner just added): asked again once caught up.
-  CL_RETURN_IF_ERROR(ctx_.overview->CatchUp());
-  return decide(ctx_.overview->Team(id));
-}
-
-Result<Server::Impl::FamilyRead> Server::Impl::ReadFamilyFor(
+Result<FamilyRead> Server::Impl::ReadFamilyFor(
     const Call& c, ledger::AccessView view, const std::function<Status(const std::string&)>& exists,
     std::string_view sha256_hex) {
-  FamilyRead out;
-  CL_ASSIGN_OR_RETURN(out.id, IdParam(c.Path(1), "familyId"));
-  CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &out.as_of_text));
-  const std::string* purpose = Query(c.query, "purpose");
-  if (purpose != nullptr && purpose->size() > kMaxPurpose) {
-    return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
-  }
-  const bool practitioner = c.principal->role == Role::kPractitioner;
-  CL_RETURN_IF_ERROR(FirstByTeam(*c.principal, out.id, [&](const projections::FamilyState& team) {
-    return MayReadFamily(*c.principal, team, ctx_.clock->NowMicros())
-               ? Status()
-               : projections::NotOnTeam(c.principal->actor_id, out.id);
-  }));
-  auto current = cache_->Current(out.id);
-  // A practitioner asking for a family that does not exist is refused as for one they are not
-  // on (the same 403), so that the answers do not tell which family ids exist; other roles,
-  // who may read every family, learn that it does not (404).
-  if (!current.ok() && (!practitioner || current.status().code() != Code::kNotFound)) {
-    return current.status();
-  }
-  // Only a practitioner's access depends on the family (its team); others are judged alone.
-  const projections::FamilyState none;
-  if (!MayReadFamily(*c.principal, practitioner && current.ok() ? (*current)->state : none,
-                     ctx_.clock->NowMicros())) {
-    if (practitioner) return projections::NotOnTeam(c.principal->actor_id, out.id);
-    return Status::PermissionDenied(std::string("role ") + RoleName(c.principal->role) + " actor " +
-                                    c.principal->actor_id + " may not read family " + out.id);
-  }
-  CL_ASSIGN_OR_RETURN(out.as_of_seq, projections::ResolveAsOf(store_, as_of));
-  // The current model holds every event up to now; an earlier moment cuts it (not kept).
-  out.current = as_of.now();
-  auto model = (*current)->last_seq <= out.as_of_seq ? std::move(current)
-                                                     : cache_->AsOf(out.id, out.as_of_seq);
-  if (!model.ok()) {
-    if (model.status().code() != Code::kNotFound) return model.status();
-    return Status::NotFound("family " + out.id + " had no events " + out.as_of_text);
-  }
-  out.model = std::move(model).value();
-  if (exists) CL_RETURN_IF_ERROR(exists(out.id));
-  CL_RETURN_IF_ERROR(
-      RecordRead(*c.principal, {out.id}, view, purpose != nullptr ? *purpose : "", sha256_hex));
-  return out;
+  CL_ASSIGN_OR_RETURN(FamilyReadRequest request, ReadRequestOf(c, view));
+  request.sha256_hex = std::string(sha256_hex);
+  request.exists = exists;
+  return app_.ReadFamily(*c.principal, request);
 }
 
 Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
@@ -136,75 +43,29 @@ Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
 Result<Reply> Server::Impl::Chronology(const Call& c) {
   // The query as the command line's `chronology` parses it too (api/queries.h).
   CL_ASSIGN_OR_RETURN(ChronologyQuery query, ParseChronologyQuery(c.query));
-  const projections::ChronologyFilter& filter = query.filter;
   const std::string format(FormatName(query.format));
-  const bool computed = query.computed;
-  CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kChronology));
-  CL_ASSIGN_OR_RETURN(projections::Day on, OnDay(c, read));
-  // The entries name practitioners: the streams (and versions) they were named from go with a
-  // kept answer, so that a practitioner's change is never served stale.
-  std::vector<std::pair<std::string, uint32_t>> depends;
-  const auto entries = [&] {
-    auto names = NamesNoting(read.as_of_seq, &depends);
-    return projections::FilterChronology(
-        computed
-            ? projections::ChronologyWithComputed(read.model->events, *ctx_.calendar, names, on)
-            : projections::BuildChronology(read.model->events, *ctx_.calendar, names),
-        filter);
-  };
-  projections::ChronologyHeading heading{read.id, read.as_of_seq, read.as_of_text};
+  CL_ASSIGN_OR_RETURN(FamilyReadRequest request, ReadRequestOf(c, ledger::AccessView::kChronology));
+  CL_ASSIGN_OR_RETURN(ChronologyAnswer answer, app_.Chronology(*c.principal, request, query));
   Reply r;
   if (format == "csv") {
     r.type = "text/csv; charset=utf-8";
-    r.body = projections::ChronologyCsv(entries());
+    r.body = projections::ChronologyCsv(answer.entries);
     r.headers.emplace_back("Content-Disposition",
-                           "attachment; filename=\"chronology-" + read.id + ".csv\"");
+                           "attachment; filename=\"chronology-" + request.family_id + ".csv\"");
   } else if (format == "html") {
     r.type = "text/html; charset=utf-8";
-    r.body = projections::ChronologyHtml(heading, entries());
+    r.body = projections::ChronologyHtml(answer.heading, answer.entries);
     r.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; style-src 'unsafe-inline'");
-  } else if (!read.current) {
-    r.body = projections::ChronologyJson(heading, entries());
   } else {
-    // Rendered once per family version, filters and day; the heading (asOfSeq) each time.
-    CL_ASSIGN_OR_RETURN(
-        auto list, cache_->Rendered(read.model, ChronologyKey(filter, computed, on),
-                                    [&]() -> Result<projections::RenderedAnswer> {
-                                      return projections::RenderedAnswer{
-                                          projections::ChronologyEntriesJson(entries()), depends};
-                                    }));
-    r.body = projections::ChronologyJson(heading, *list);
+    r.body = projections::ChronologyJson(answer.heading, *answer.entries_json);
   }
   return r;
 }
 
-projections::PractitionerNames Server::Impl::NamesNoting(
-    uint64_t as_of_seq, std::vector<std::pair<std::string, uint32_t>>* depends) {
-  return [this, as_of_seq, depends,
-          names = projections::StoreNames(store_, as_of_seq)](const std::string& id) {
-    if (ledger::IsValidId(id)) {
-      std::string stream = "practitioner/" + id;
-      bool noted = false;
-      for (const auto& [s, v] : *depends) noted = noted || s == stream;
-      if (!noted) {
-        auto version = store_.StreamVersionAt(stream, as_of_seq);
-        // An unreadable version is noted as one no stream has: never served again.
-        depends->emplace_back(std::move(stream), version.ok() ? *version : UINT32_MAX);
-      }
-    }
-    return names(id);
-  };
-}
-
 Result<projections::Day> Server::Impl::OnDay(const Call& c, const FamilyRead& read) {
-  if (Query(c.query, "on") != nullptr) return DayParam(c.query, "on", *ctx_.clock);
-  // A read of the record now is judged today, however long ago its last event was recorded (the
-  // read's own access record is in the log by now, so the log's size cannot tell).
-  if (read.current) return projections::LondonDay(ctx_.clock->NowMicros());
-  CL_ASSIGN_OR_RETURN(auto at, store_.ReadLog(read.as_of_seq - 1, 1));
-  if (at.empty()) return projections::LondonDay(ctx_.clock->NowMicros());
-  return projections::LondonDay(at[0].recorded_at);
+  CL_ASSIGN_OR_RETURN(std::optional<projections::Day> on, ParseDayParam(c.query, "on"));
+  return app_.OnDay(read, on);
 }
 
 Result<Reply> Server::Impl::StepUpPack(const Call& c) {
@@ -268,15 +129,7 @@ Result<Reply> Server::Impl::EraseFamily(const Call& c) {
   }
   CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(*draft));
   const auto& data = std::get<ev::FamilyErased>(body);
-  projections::ErasureRequest request;
-  request.family_id = id;
-  request.reason = data.reason;
-  request.authorised_by = data.authorised_by;
-  request.actor = {c.principal->actor_id, RoleName(c.principal->role), "", c.principal->token_id};
-  request.now = ctx_.clock->NowMicros();
-  auto erased = projections::EraseFamily(store_, request);
-  cache_->Drop(id);  // nothing read of the family stays in memory
-  Appended();        // the familyErased event may be in the log even if the keys could not go
+  auto erased = app_.EraseFamily(*c.principal, id, data.reason, data.authorised_by);
   if (!erased.ok()) return erased.status();
   return Json("{\"familyId\":" + JsonQuote(id) +
               ",\"erased\":true,\"seq\":" + std::to_string(erased->seq) +

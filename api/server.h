@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "api/application.h"
 #include "api/tokens.h"
 #include "ledger/clock.h"
 #include "ledger/signed_note.h"
@@ -69,18 +70,8 @@ struct ServerOptions {
   std::string tls_cert, tls_key;  // both set: HTTPS only
 };
 
-struct ServerContext {
-  ledger::Store* store = nullptr;
-  projections::Overview* overview = nullptr;
-  const projections::Calendar* calendar = nullptr;
-  TokenStore* tokens = nullptr;
-  projections::AccessLog* access = nullptr;
-  ledger::Clock* clock = nullptr;
-  const ledger::NoteSigner* signer = nullptr;  // signs /v1/ledger/checkpoint
-  // The cache of families read (shared with the rules that check appends); null: the server
-  // keeps one of its own, of the default bound.
-  projections::FamilyCache* cache = nullptr;
-};
+// The parts the server works with (application.h): borrowed, they must outlive the Server.
+using ServerContext = AppContext;
 
 // The HTTP status for a library status (EVENTS.md "answer" tables).
 int HttpStatus(const Status& status);

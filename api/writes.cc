@@ -1,6 +1,7 @@
 // The write routes: appends to a family's or a practitioner's stream, and a document's bytes
-// (server_impl.h). Who may write is decided first (policy.h, on the family's team as the
-// overview holds it), before anything about the family is told.
+// (server_impl.h): each parses the request and calls its use case (application.h), where who
+// may write is decided first (policy.h, on the family's team as the overview holds it),
+// before anything about the family is told.
 
 #include <spdlog/spdlog.h>
 
@@ -14,13 +15,6 @@ using ledger::JsonQuote;
 using namespace internal;
 
 // ---------------------------------------------------------------- writes
-
-Result<Reply> Server::Impl::Append(const Call& c, ledger::AppendRequest request) {
-  (void)c;
-  CL_ASSIGN_OR_RETURN(ledger::AppendResult result, store_.Append(std::move(request)));
-  Appended();
-  return Json(AppendResultJson(result), result.retry ? 200 : 201);
-}
 
 Status RequireJson(const httplib::Request& req) {
   const std::string type = req.get_header_value("Content-Type");
@@ -39,76 +33,9 @@ Result<Reply> Server::Impl::AppendFamily(const Call& c) {
   CL_ASSIGN_OR_RETURN(ledger::AppendRequest request,
                       ledger::ParseAppendJson(c.req.body, ledger::AppendJsonForm::kHttpBody,
                                               "family/" + id, actor));
-  std::vector<Recording> recordings;
-  bool corrects = false;
-  for (size_t i = 0; i < request.events.size(); ++i) {
-    const auto& e = request.events[i];
-    recordings.push_back({e.type(), e.corrects()});
-    corrects = corrects || e.corrects() != 0;
-    if (e.type() == "documentUploaded") {
-      // The media type it records is the one the document is served with: the allow-list's.
-      CL_ASSIGN_OR_RETURN(ev::Body body, ev::DecodeDraft(e));
-      const auto& doc = std::get<ev::DocumentUploaded>(body);
-      if (!AllowedMediaType(doc.media_type)) {
-        std::string allowed;
-        for (const auto& t : AllowedMediaTypes()) allowed += (allowed.empty() ? "" : ", ") + t;
-        return Status::InvalidArgument("a document's mediaType must be one of " + allowed,
-                                       "events[" + std::to_string(i) + "].data.mediaType");
-      }
-    }
-  }
-  CL_RETURN_IF_ERROR(FirstByTeam(p, id, [&](const projections::FamilyState& team) {
-    return MayAppendToFamily(p, team, recordings, ctx_.clock->NowMicros());
-  }));
-  projections::FamilyState current;
-  current.family_id = id;
-  if (p.role == Role::kPractitioner || corrects) {
-    auto found = CurrentFamily(id);
-    if (found.ok()) {
-      current = std::move(found).value();
-    } else if (found.status().code() != Code::kNotFound) {
-      return found.status();
-    }
-  }
-  const int64_t now = ctx_.clock->NowMicros();
-  CL_RETURN_IF_ERROR(MayAppendToFamily(p, current, recordings, now));
-  if (p.role == Role::kPractitioner &&
-      projections::RelationOf(p.actor_id, current, now) == projections::Relation::kNone) {
-    // Not on the team, they may only pass a concern on (permission.h); they are told nothing
-    // of the family: not its version, not whether it exists, was erased or holds a concern id.
-    return AppendAsOutsider(p, id, std::move(request));
-  }
-  auto appended = Append(c, std::move(request));
-  if (!appended.ok() && appended.status().rule() == "one-open-episode") {
-    // The refusal names the open episode's keyworker and how to reach them: what the
-    // open-episode check shows, recorded as that route records it.
-    CL_RETURN_IF_ERROR(RecordRead(p, {id}, ledger::AccessView::kOpenEpisode, ""));
-  }
-  return appended;
-}
-
-Result<Reply> Server::Impl::AppendAsOutsider(const Principal& p, const std::string& family_id,
-                                             ledger::AppendRequest request) {
-  if (!request.expected.any) {
-    return Status::InvalidArgument(
-        "expectedVersion must be \"any\": a practitioner not on the family's team passes a "
-        "concern on without seeing the family's record, its version included",
-        "expectedVersion");
-  }
-  auto appended = store_.Append(std::move(request));
-  Appended();
-  if (!appended.ok()) {
-    // One answer, the same bytes whatever the reason (the family does not exist, was erased,
-    // already holds the concern id...): the reason goes to the server's log only.
-    spdlog::info("a concern from practitioner {} about family {} was not recorded: {}", p.actor_id,
-                 family_id, appended.status().ToString());
-    return Status::PermissionDenied(
-        "practitioner " + p.actor_id + " could not record this concern about family " + family_id +
-        ": a practitioner not on a family's team is told nothing of its record; pass the "
-        "concern on through the Families First Helpdesk (role helpdesk), who checks the family "
-        "and records it");
-  }
-  return Json(AppendResultJson(*appended, /*with_versions=*/false), appended->retry ? 200 : 201);
+  CL_ASSIGN_OR_RETURN(AppendAnswer answer, app_.AppendFamily(p, id, std::move(request)));
+  return Json(AppendResultJson(answer.result, answer.with_versions),
+              answer.result.retry ? 200 : 201);
 }
 
 Result<Reply> Server::Impl::AppendPractitioner(const Call& c) {
@@ -120,7 +47,8 @@ Result<Reply> Server::Impl::AppendPractitioner(const Call& c) {
   CL_ASSIGN_OR_RETURN(ledger::AppendRequest request,
                       ledger::ParseAppendJson(c.req.body, ledger::AppendJsonForm::kHttpBody,
                                               "practitioner/" + id, actor));
-  return Append(c, std::move(request));
+  CL_ASSIGN_OR_RETURN(ledger::AppendResult result, app_.AppendPractitioner(p, std::move(request)));
+  return Json(AppendResultJson(result), result.retry ? 200 : 201);
 }
 
 Result<Reply> Server::Impl::PutDocument(const Call& c) {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/application.h"
 #include "api/documents.h"
 #include "api/internal/connection.h"
 #include "api/limits.h"
@@ -152,9 +153,8 @@ class Server::Impl {
         pending_documents_(*ctx.store, *ctx.clock,
                            options_.unrecorded_document_seconds * int64_t{1'000'000}),
         checkpoints_(*ctx.store, *ctx.calendar, options_.overview_checkpoint_interval),
-        own_cache_(ctx.cache != nullptr ? nullptr
-                                        : std::make_unique<projections::FamilyCache>(*ctx.store)),
-        cache_(ctx.cache != nullptr ? ctx.cache : own_cache_.get()) {
+        app_(ctx) {
+    app_.OnAppend([this] { Appended(); });
     Configure();
     DefineRoutes();
     for (const Route& r : routes_) Register(r);
@@ -204,10 +204,8 @@ class Server::Impl {
   internal::LiveSlots live_slots_;
   internal::PendingDocuments pending_documents_;
   projections::OverviewCheckpoints checkpoints_;
-  // The families read (projections/family_cache.h): the context's, shared with the rules, or
-  // one of the server's own.
-  std::unique_ptr<projections::FamilyCache> own_cache_;
-  projections::FamilyCache* cache_;
+  // The use cases (application.h): the routes parse, call it and render.
+  Application app_;
 
  private:
   static void SendError(httplib::Response& res, const Status& status) {
@@ -223,20 +221,18 @@ class Server::Impl {
   // Logs and counts a 408 written before a request line was read (internal/connection.h).
   void RequestTimedOut(double seconds);
 
-  // Appends the read to the access log; durable before the record is shown.
-  // `view` names what was shown (ledger/access_view.h); `sha256_hex` a document's.
+  // The forms of the use cases (application.h) the routes share: the read is recorded in the
+  // access log before it returns.
   Status RecordRead(const Principal& p, const std::vector<std::string>& family_ids,
                     ledger::AccessView view, const std::string& purpose,
-                    std::string_view sha256_hex = {});
-  struct FamilyRead {
-    std::string id;
-    std::shared_ptr<const projections::FamilyModel> model;  // as of: its events and state
-    bool current = false;  // as of now: answers rendered from it may be kept with it
-    uint64_t as_of_seq = 0;
-    std::string as_of_text;
-  };
-  // The family as of the request, once the caller may read it and the read is in the access
-  // log. `exists`, when given, is checked before the read is recorded (e.g. a document).
+                    std::string_view sha256_hex = {}) {
+    return app_.RecordRead(p, family_ids, view, purpose, sha256_hex);
+  }
+  // A read of the path's {id} as of the query (asOf, asOfSeq), with its purpose.
+  Result<FamilyReadRequest> ReadRequestOf(const Call& c, ledger::AccessView view);
+  // The family of the path's {id} as of the query (asOf, asOfSeq), its read recorded with the
+  // query's purpose (Application::ReadFamily). `exists`, when given, is checked before the read
+  // is recorded (e.g. a document).
   Result<FamilyRead> ReadFamilyFor(const Call& c, ledger::AccessView view,
                                    const std::function<Status(const std::string&)>& exists = {},
                                    std::string_view sha256_hex = {});
@@ -245,32 +241,26 @@ class Server::Impl {
   // (checkpoints_).
   Result<Reply> WithOverview(
       const Call& c, const std::function<Result<Reply>(const projections::Overview&)>& answer);
-  Result<projections::FamilyState> CurrentFamily(const std::string& id);
-  // Practitioner names as of `as_of_seq` (StoreNames) that note each practitioner stream named,
-  // with its version, in `depends` (for answers kept in the cache).
-  projections::PractitionerNames NamesNoting(
-      uint64_t as_of_seq, std::vector<std::pair<std::string, uint32_t>>* depends);
-  // For a practitioner, `decide` on the family's team as the overview knows it (Overview::Team),
-  // before the family is read: a family that exists and one that does not take the same small
-  // work to refuse (permission.h). A refusal is asked again once the overview has caught up.
-  // Other roles: ok (their rights do not depend on the family).
+  Result<projections::FamilyState> CurrentFamily(const std::string& id) {
+    CL_ASSIGN_OR_RETURN(auto model, app_.CurrentFamily(id));
+    return model->state;
+  }
+  // Application::FirstByTeam: a practitioner refused on the family's team as the overview holds
+  // it, before the family is read.
   Status FirstByTeam(const Principal& p, const std::string& id,
-                     const std::function<Status(const projections::FamilyState&)>& decide);
+                     const std::function<Status(const projections::FamilyState&)>& decide) {
+    return app_.FirstByTeam(p, id, decide);
+  }
 
   Result<Reply> AppendFamily(const Call& c);
-  // A practitioner's append to a family whose team they are not on (a concern passed on): no
-  // numeric expectedVersion, one refusal for every reason, no version in the answer.
-  Result<Reply> AppendAsOutsider(const Principal& p, const std::string& family_id,
-                                 ledger::AppendRequest request);
   Result<Reply> AppendPractitioner(const Call& c);
-  Result<Reply> Append(const Call& c, ledger::AppendRequest request);
   Result<Reply> PutDocument(const Call& c);
   Result<Reply> GetDocument(const Call& c);
   Result<Reply> FamilyStateView(const Call& c);
   Result<Reply> Chronology(const Call& c);
   Result<Reply> StepUpPack(const Call& c);
-  // The day computed entries and timescales are judged on: `on` if given, else the day of the
-  // as-of moment, else today.
+  // The day computed entries and timescales are judged on (Application::OnDay) with the
+  // query's `on`.
   Result<projections::Day> OnDay(const Call& c, const FamilyRead& read);
   Result<Reply> FamilyEvents(const Call& c);
   Result<Reply> Timescales(const Call& c);
