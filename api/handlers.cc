@@ -363,6 +363,7 @@ Result<Reply> Server::Impl::MetricsText(const Call&) {
   g.overview_valid_at = ctx_.overview->valid_at();
   g.access_index_valid_at = ctx_.access->valid_at();
   g.live_streams = live_streams_.load();
+  g.families = app_.cache().Stats();
   Reply r;
   r.type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = metrics_.Prometheus(store_.Stats(), g);

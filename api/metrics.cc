@@ -76,12 +76,33 @@ std::string Metrics::Prometheus(const ledger::StoreStats& s, const Gauges& g) co
   WriteHistogram(out, "caseledger_durable_write_seconds", "", s.write_seconds);
   Header(out, "caseledger_memory_bytes", "gauge",
          "Memory held by the ledger's storage, by part: RocksDB's memtables, block cache and "
-         "table readers (indexes, filters), and the cache of events as read.");
+         "table readers (indexes, filters), the cache of events as read, and the cache of "
+         "families (their events, state and rendered answers, as estimated against "
+         "--cache-mib).");
   out += fmt::format("caseledger_memory_bytes{{part=\"memtables\"}} {}\n", s.memtable_bytes);
   out += fmt::format("caseledger_memory_bytes{{part=\"block_cache\"}} {}\n", s.block_cache_bytes);
   out +=
       fmt::format("caseledger_memory_bytes{{part=\"table_readers\"}} {}\n", s.table_reader_bytes);
   out += fmt::format("caseledger_memory_bytes{{part=\"read_cache\"}} {}\n", s.read_cache_bytes);
+  out += fmt::format("caseledger_memory_bytes{{part=\"family_cache\"}} {}\n", g.families.bytes);
+  Header(out, "caseledger_family_cache_families", "gauge",
+         "Families held in the cache of families.");
+  out += fmt::format("caseledger_family_cache_families {}\n", g.families.families);
+  Header(out, "caseledger_family_cache_uses_total", "counter",
+         "Uses of the cache of families: a current entry (hit), one extended with the events "
+         "after it (extended), a family read from the store (miss); and rendered answers kept "
+         "(rendered_hit) or made (rendered_miss).");
+  const std::pair<const char*, uint64_t> uses[] = {{"hit", g.families.hits},
+                                                   {"extended", g.families.extended},
+                                                   {"miss", g.families.misses},
+                                                   {"rendered_hit", g.families.rendered_hits},
+                                                   {"rendered_miss", g.families.rendered_misses}};
+  for (const auto& [outcome, n] : uses) {
+    out += fmt::format("caseledger_family_cache_uses_total{{outcome=\"{}\"}} {}\n", outcome, n);
+  }
+  Header(out, "caseledger_family_cache_evictions_total", "counter",
+         "Families let go by the cache of families to stay within its bound.");
+  out += fmt::format("caseledger_family_cache_evictions_total {}\n", g.families.evicted);
   Header(out, "caseledger_projection_lag_events", "gauge",
          "Events appended that a saved projection has not folded yet.");
   out += fmt::format("caseledger_projection_lag_events{{projection=\"overview\"}} {}\n",

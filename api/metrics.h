@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ledger/stats.h"
+#include "projections/family_cache.h"
 
 namespace caseledger::api {
 
@@ -19,6 +20,7 @@ struct Gauges {
   uint64_t overview_valid_at = 0;
   uint64_t access_index_valid_at = 0;
   int live_streams = 0;
+  projections::FamilyCacheStats families;  // the cache of families (family_cache.h)
 };
 
 class Metrics {

@@ -64,7 +64,7 @@ struct FamilyCacheStats {
 
 class FamilyCache {
  public:
-  static constexpr size_t kDefaultMaxBytes = 128u << 20;
+  static constexpr size_t kDefaultMaxBytes = 64u << 20;
   // `store` must outlive the cache.
   explicit FamilyCache(ledger::Store& store, size_t max_bytes = kDefaultMaxBytes);
 

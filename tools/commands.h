@@ -20,7 +20,7 @@ struct Common {
   std::string key_file;         // the checkpoint signing key; empty: <data>/checkpoint.key
   std::string master_key_file;  // the master key of family keys; empty: <data>/master.key
   // The bound of the cache of hot family read models (projections/family_cache.h), MiB.
-  uint64_t cache_mib = 128;
+  uint64_t cache_mib = 64;
   std::string KeyFile() const { return key_file.empty() ? data_dir + "/checkpoint.key" : key_file; }
   std::string MasterKeyFile() const {
     return master_key_file.empty() ? data_dir + "/master.key" : master_key_file;
