@@ -1,6 +1,7 @@
 // The route table (every route of EVENTS.md, its roles and parameters) and the OpenAPI
 // description made from it.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -17,10 +18,50 @@ using namespace internal;
 
 // ---------------------------------------------------------------- the route table
 
+namespace {
+
+// The roles that read a family's record.
+std::vector<Role> Readers() {
+  return {Role::kPractitioner, Role::kTriageManager, Role::kCoordinator, Role::kAuditor};
+}
+// The roles that append to a family's stream.
+std::vector<Role> FamilyWriters() {
+  return {Role::kPractitioner, Role::kHelpdesk, Role::kTriageManager, Role::kCoordinator,
+          Role::kAdmin};
+}
+// The roles that oversee every family.
+std::vector<Role> Oversight() { return {Role::kTriageManager, Role::kCoordinator, Role::kAuditor}; }
+
+constexpr char kAppendBody[] =
+    "{\"expectedVersion\": number or \"any\", \"events\": [{\"eventId\", \"type\", "
+    "\"occurredAt\", \"data\"}]} (EVENTS.md)";
+
+// A chronology's parameters (the command line's chronology takes the same, api/queries.h).
+std::vector<Param> ChronologyParams() {
+  return With(AsOfDocs(),
+              {P("episode", "string", "only this episode's entries"),
+               P("from", "string", "from this day (YYYY-MM-DD, Europe/London)"),
+               P("to", "string", "to this day, inclusive"),
+               P("category", "string", "comma-separated, any of: " + ChronologyCategoryList()),
+               P("significant", "boolean", "only significant entries"),
+               P("computed", "boolean",
+                 "with the computed entries: missed timescales and unfinished "
+                 "states, as on the day (default true)"),
+               P("on", "string",
+                 "judge the computed entries as on this day (default: the as-of "
+                 "day, or today)"),
+               P("format", "string", "json (default), csv or html")});
+}
+
+// A handler that calls the server's member `f`.
+template <class Impl>
+Handler Bound(Impl* impl, Result<Reply> (Impl::*f)(const Call&)) {
+  return [impl, f](const Call& c) { return (impl->*f)(c); };
+}
+
 // A dashboard's figures "as of" go no finer than a day: asOfSeq is refused and asOf is taken at
 // the start of its London day, so that a change between two answers cannot be tied to one
 // family's event in the (redacted) feed. Other roles' calls are returned as they are.
-namespace {
 Result<Call> DayResolution(const Call& c) {
   Call out{c.req, c.query, c.principal};
   if (c.principal->role != Role::kDashboard) return out;
@@ -43,176 +84,191 @@ Result<Call> DayResolution(const Call& c) {
   }
   return out;
 }
+
 }  // namespace
 
 void Server::Impl::DefineRoutes() {
-  using R = Role;
-  const std::vector<Role> kAll = AllRoles();
-  const std::vector<Role> kReaders = {R::kPractitioner, R::kTriageManager, R::kCoordinator,
-                                      R::kAuditor};
-  const std::vector<Role> kFamilyWriters = {R::kPractitioner, R::kHelpdesk, R::kTriageManager,
-                                            R::kCoordinator, R::kAdmin};
-  const std::vector<Role> kOversight = {R::kTriageManager, R::kCoordinator, R::kAuditor};
-  auto bind = [this](Result<Reply> (Impl::*f)(const Call&)) {
-    return [this, f](const Call& c) { return (this->*f)(c); };
-  };
-  const std::string kAppendBody =
-      "{\"expectedVersion\": number or \"any\", \"events\": [{\"eventId\", \"type\", "
-      "\"occurredAt\", \"data\"}]} (EVENTS.md)";
+  routes_.clear();
+  for (auto area :
+       {&Impl::ServiceRoutes, &Impl::WriteRoutes, &Impl::FamilyReadRoutes, &Impl::TriageRoutes,
+        &Impl::ReportRoutes, &Impl::FeedRoutes, &Impl::ProofRoutes}) {
+    std::vector<Route> routes = (this->*area)();
+    std::move(routes.begin(), routes.end(), std::back_inserter(routes_));
+  }
+}
 
-  routes_ = {
-      {"GET",
-       "/healthz",
-       "Liveness, with the log's size and root",
-       {},
-       {},
-       "",
-       "application/json",
-       [this](const Call&) -> Result<Reply> {
+std::vector<Route> Server::Impl::ServiceRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/healthz",
+       .summary = "Liveness, with the log's size and root",
+       .handler = [this](const Call&) -> Result<Reply> {
          ledger::Checkpoint cp = store_.CurrentCheckpoint();
          return Json("{\"status\":\"ok\",\"size\":" + std::to_string(cp.size) +
                      ",\"root\":" + JsonQuote(ledger::ToHex(cp.root)) + "}");
        }},
-      {"GET",
-       "/metrics",
-       "Prometheus metrics: appends, batches, write latency, requests, lag",
-       {},
-       {},
-       "",
-       "text/plain",
-       bind(&Impl::MetricsText)},
-      {"GET",
-       "/v1/openapi.json",
-       "This description",
-       {},
-       {},
-       "",
-       "application/json",
-       [this](const Call&) -> Result<Reply> { return Json(OpenApi()); }},
-      {"GET",
-       "/v1/session",
-       "Who the token speaks for: actor id, role and token id (the web pages ask after sign-in)",
-       kAll,
-       {},
-       "",
-       "application/json",
-       [](const Call& c) -> Result<Reply> {
+      {.method = "GET",
+       .path = "/metrics",
+       .summary = "Prometheus metrics: appends, batches, write latency, requests, lag",
+       .answers = "text/plain",
+       .handler = Bound(this, &Impl::MetricsText)},
+      {.method = "GET",
+       .path = "/v1/openapi.json",
+       .summary = "This description",
+       .handler = [this](const Call&) -> Result<Reply> { return Json(OpenApi()); }},
+      {.method = "GET",
+       .path = "/v1/session",
+       .summary = "Who the token speaks for: actor id, role and token id (the web pages ask after "
+                  "sign-in)",
+       .roles = AllRoles(),
+       .handler = [](const Call& c) -> Result<Reply> {
          const Principal& p = *c.principal;
          return Json("{\"actorId\":" + JsonQuote(p.actor_id) + ",\"role\":" +
                      JsonQuote(RoleName(p.role)) + ",\"tokenId\":" + JsonQuote(p.token_id) + "}");
        }},
-      {"POST",
-       "/v1/families/{id}/events",
-       "Append events to a family's stream",
-       kFamilyWriters,
-       {},
-       kAppendBody,
-       "application/json",
-       bind(&Impl::AppendFamily)},
-      {"POST",
-       "/v1/practitioners/{id}/events",
-       "Append events to a practitioner's stream",
-       {R::kAdmin},
-       {},
-       kAppendBody,
-       "application/json",
-       bind(&Impl::AppendPractitioner)},
-      {"POST",
-       "/v1/families/{id}/documents",
-       "Store a document's bytes (then record it with documentUploaded)",
-       {R::kPractitioner, R::kTriageManager, R::kCoordinator},
-       {P("filename", "string", "the document's file name", true)},
-       "the document's bytes, with its media type in Content-Type",
-       "application/json",
-       bind(&Impl::PutDocument)},
-      {"GET", "/v1/families/{id}/documents/{sha256}", "A stored document's bytes", kReaders,
-       AsOfDocs(), "", "application/octet-stream", bind(&Impl::GetDocument)},
-      {"GET", "/v1/families/{id}", "The family's state", kReaders, AsOfDocs(), "",
-       "application/json", bind(&Impl::FamilyStateView)},
-      {"GET", "/v1/families/{id}/chronology", "The family's chronology", kReaders,
-       With(AsOfDocs(),
-            {P("episode", "string", "only this episode's entries"),
-             P("from", "string", "from this day (YYYY-MM-DD, Europe/London)"),
-             P("to", "string", "to this day, inclusive"),
-             P("category", "string", "comma-separated, any of: " + ChronologyCategoryList()),
-             P("significant", "boolean", "only significant entries"),
-             P("computed", "boolean",
-               "with the computed entries: missed timescales and unfinished "
-               "states, as on the day (default true)"),
-             P("on", "string",
-               "judge the computed entries as on this day (default: the as-of "
-               "day, or today)"),
-             P("format", "string", "json (default), csv or html")}),
-       "", "application/json", bind(&Impl::Chronology)},
-      {"GET", "/v1/families/{id}/step-up-pack",
-       "The step-up pack: consent, keyworker (active or not), TAF members, open and overdue "
-       "actions with owners, concerns with directions, every timescale missed, the significant "
-       "chronology; as of any moment, logged like any read",
-       kReaders,
-       With(AsOfDocs(), {P("on", "string",
-                           "judge timescales as on this day (default: the as-of day, or today)")}),
-       "", "application/json", bind(&Impl::StepUpPack)},
-      {"GET", "/v1/families/{id}/events", "The family's events as recorded", kReaders,
-       With(AsOfDocs(), {P("fromVersion", "integer", "the first version (default 1)"),
-                         P("limit", "integer", "at most this many (default 100, at most 1000)"),
-                         P("raw", "boolean", "add the stored bytes, base64 (auditor)")}),
-       "", "application/json", bind(&Impl::FamilyEvents)},
-      {"GET", "/v1/families/{id}/export",
-       "Subject access: the family's complete record in order (json or printable html), third "
-       "parties' entries marked for review before disclosure",
-       kOversight, With(AsOfDocs(), {P("format", "string", "json (default) or html")}), "",
-       "application/json", bind(&Impl::SubjectAccess)},
-      {"POST",
-       "/v1/families/{id}/erasure",
-       "Erase the family's personal data: record who authorised it and why, then destroy its "
-       "keys and documents (refused under a legal hold)",
-       {R::kAdmin},
-       {},
-       "{\"reason\": why, \"authorisedBy\": who authorised it (an id)}",
-       "application/json",
-       bind(&Impl::EraseFamily)},
-      {"GET", "/v1/families/{id}/timescales", "The family's timescales", kReaders,
-       With(AsOfDocs(), {P("on", "string", "evaluate as on this day (default today)")}), "",
-       "application/json", bind(&Impl::Timescales)},
-      {"GET",
-       "/v1/helpdesk/open-episode",
-       "Whether a family has an open episode, and its keyworker's contact",
-       {R::kHelpdesk, R::kPractitioner, R::kTriageManager, R::kCoordinator, R::kAuditor},
-       {P("familyId", "string", "the family", true)},
-       "",
-       "application/json",
-       bind(&Impl::OpenEpisode)},
-      {"GET", "/v1/triage/inbox", "Concerns awaiting a triage direction, and CP referrals",
-       kOversight, AsOfOnly(), "", "application/json",
-       [this](const Call& c) {
-         return WithOverview(c, [this, &c](const projections::Overview& o) -> Result<Reply> {
-           auto inbox = o.Inbox();
-           auto referrals = o.Referrals();
-           // A family's concern shown is a view of its record: one access record per family.
-           std::set<std::string> families;
-           for (const auto* list : {&inbox, &referrals}) {
-             for (const auto& item : *list) families.insert(item.family_id);
-           }
-           CL_RETURN_IF_ERROR(RecordRead(*c.principal, {families.begin(), families.end()},
-                                         ledger::AccessView::kTriageInbox, ""));
-           return Json(projections::InboxJson(inbox, referrals, o.valid_at()));
-         });
-       }},
-      {"GET", "/v1/reports/timescales",
-       "Timescale counts (no personal data); with from and to, compliance over that period: "
-       "every interval due in it, met, met late, breached, stopped (the list of intervals for "
-       "the roles that read every family)",
-       kAll,
-       With(AsOfOnly(), {P("on", "string", "as on this day (default today)"),
-                         P("from", "string", "the period's first day (YYYY-MM-DD), with to"),
-                         P("to", "string", "the period's last day, inclusive, with from")}),
-       "", "application/json",
-       [this](const Call& c) -> Result<Reply> {
+  };
+}
+
+std::vector<Route> Server::Impl::WriteRoutes() {
+  return {
+      {.method = "POST",
+       .path = "/v1/families/{id}/events",
+       .summary = "Append events to a family's stream",
+       .roles = FamilyWriters(),
+       .body = kAppendBody,
+       .handler = Bound(this, &Impl::AppendFamily)},
+      {.method = "POST",
+       .path = "/v1/practitioners/{id}/events",
+       .summary = "Append events to a practitioner's stream",
+       .roles = {Role::kAdmin},
+       .body = kAppendBody,
+       .handler = Bound(this, &Impl::AppendPractitioner)},
+      {.method = "POST",
+       .path = "/v1/families/{id}/documents",
+       .summary = "Store a document's bytes (then record it with documentUploaded)",
+       .roles = {Role::kPractitioner, Role::kTriageManager, Role::kCoordinator},
+       .params = {P("filename", "string", "the document's file name", true)},
+       .body = "the document's bytes, with its media type in Content-Type",
+       .handler = Bound(this, &Impl::PutDocument)},
+      {.method = "POST",
+       .path = "/v1/families/{id}/erasure",
+       .summary =
+           "Erase the family's personal data: record who authorised it and why, then destroy "
+           "its keys and documents (refused under a legal hold)",
+       .roles = {Role::kAdmin},
+       .body = "{\"reason\": why, \"authorisedBy\": who authorised it (an id)}",
+       .handler = Bound(this, &Impl::EraseFamily)},
+  };
+}
+
+std::vector<Route> Server::Impl::FamilyReadRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/v1/families/{id}/documents/{sha256}",
+       .summary = "A stored document's bytes",
+       .roles = Readers(),
+       .params = AsOfDocs(),
+       .answers = "application/octet-stream",
+       .handler = Bound(this, &Impl::GetDocument)},
+      {.method = "GET",
+       .path = "/v1/families/{id}",
+       .summary = "The family's state",
+       .roles = Readers(),
+       .params = AsOfDocs(),
+       .handler = Bound(this, &Impl::FamilyStateView)},
+      {.method = "GET",
+       .path = "/v1/families/{id}/chronology",
+       .summary = "The family's chronology",
+       .roles = Readers(),
+       .params = ChronologyParams(),
+       .handler = Bound(this, &Impl::Chronology)},
+      {.method = "GET",
+       .path = "/v1/families/{id}/step-up-pack",
+       .summary =
+           "The step-up pack: consent, keyworker (active or not), TAF members, open and overdue "
+           "actions with owners, concerns with directions, every timescale missed, the "
+           "significant chronology; as of any moment, logged like any read",
+       .roles = Readers(),
+       .params = With(AsOfDocs(), {P("on", "string",
+                                     "judge timescales as on this day (default: the as-of day, "
+                                     "or today)")}),
+       .handler = Bound(this, &Impl::StepUpPack)},
+      {.method = "GET",
+       .path = "/v1/families/{id}/events",
+       .summary = "The family's events as recorded",
+       .roles = Readers(),
+       .params =
+           With(AsOfDocs(), {P("fromVersion", "integer", "the first version (default 1)"),
+                             P("limit", "integer", "at most this many (default 100, at most 1000)"),
+                             P("raw", "boolean", "add the stored bytes, base64 (auditor)")}),
+       .handler = Bound(this, &Impl::FamilyEvents)},
+      {.method = "GET",
+       .path = "/v1/families/{id}/export",
+       .summary = "Subject access: the family's complete record in order (json or printable html), "
+                  "third parties' entries marked for review before disclosure",
+       .roles = Oversight(),
+       .params = With(AsOfDocs(), {P("format", "string", "json (default) or html")}),
+       .handler = Bound(this, &Impl::SubjectAccess)},
+      {.method = "GET",
+       .path = "/v1/families/{id}/timescales",
+       .summary = "The family's timescales",
+       .roles = Readers(),
+       .params = With(AsOfDocs(), {P("on", "string", "evaluate as on this day (default today)")}),
+       .handler = Bound(this, &Impl::Timescales)},
+  };
+}
+
+std::vector<Route> Server::Impl::TriageRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/v1/helpdesk/open-episode",
+       .summary = "Whether a family has an open episode, and its keyworker's contact",
+       .roles = {Role::kHelpdesk, Role::kPractitioner, Role::kTriageManager, Role::kCoordinator,
+                 Role::kAuditor},
+       .params = {P("familyId", "string", "the family", true)},
+       .handler = Bound(this, &Impl::OpenEpisode)},
+      {.method = "GET",
+       .path = "/v1/triage/inbox",
+       .summary = "Concerns awaiting a triage direction, and CP referrals",
+       .roles = Oversight(),
+       .params = AsOfOnly(),
+       .handler =
+           [this](const Call& c) {
+             return WithOverview(c, [this, &c](const projections::Overview& o) -> Result<Reply> {
+               auto inbox = o.Inbox();
+               auto referrals = o.Referrals();
+               // A family's concern shown is a view of its record: one access record per family.
+               std::set<std::string> families;
+               for (const auto* list : {&inbox, &referrals}) {
+                 for (const auto& item : *list) families.insert(item.family_id);
+               }
+               CL_RETURN_IF_ERROR(RecordRead(*c.principal, {families.begin(), families.end()},
+                                             ledger::AccessView::kTriageInbox, ""));
+               return Json(projections::InboxJson(inbox, referrals, o.valid_at()));
+             });
+           }},
+  };
+}
+
+std::vector<Route> Server::Impl::ReportRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/v1/reports/timescales",
+       .summary =
+           "Timescale counts (no personal data); with from and to, compliance over that period: "
+           "every interval due in it, met, met late, breached, stopped (the list of intervals "
+           "for the roles that read every family)",
+       .roles = AllRoles(),
+       .params =
+           With(AsOfOnly(), {P("on", "string", "as on this day (default today)"),
+                             P("from", "string", "the period's first day (YYYY-MM-DD), with to"),
+                             P("to", "string", "the period's last day, inclusive, with from")}),
+       .handler = [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
          CL_ASSIGN_OR_RETURN(auto period, PeriodParams(c.query));
-         const bool items = c.principal->role == R::kTriageManager ||
-                            c.principal->role == R::kCoordinator ||
-                            c.principal->role == R::kAuditor;
+         const bool items = c.principal->role == Role::kTriageManager ||
+                            c.principal->role == Role::kCoordinator ||
+                            c.principal->role == Role::kAuditor;
          CL_ASSIGN_OR_RETURN(Call asked, DayResolution(c));
          return WithOverview(
              asked, [on, period, items](const projections::Overview& o) -> Result<Reply> {
@@ -226,36 +282,57 @@ void Server::Impl::DefineRoutes() {
                return Json(json);
              });
        }},
-      {"GET", "/v1/reports/overdue", "Breached timescales of open episodes", kOversight,
-       With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}), "",
-       "application/json",
-       [this](const Call& c) -> Result<Reply> {
+      {.method = "GET",
+       .path = "/v1/reports/overdue",
+       .summary = "Breached timescales of open episodes",
+       .roles = Oversight(),
+       .params = With(AsOfOnly(), {P("on", "string", "as on this day (default today)")}),
+       .handler = [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(projections::Day on, DayParam(c.query, "on", *ctx_.clock));
          return WithOverview(c, [on](const projections::Overview& o) -> Result<Reply> {
            return Json(projections::OverdueJson(o.Overdue(on), on, o.valid_at()));
          });
        }},
-      {"GET",
-       "/v1/events",
-       "The global feed (without data for dashboards)",
-       {R::kAuditor, R::kDashboard},
-       {P("after", "integer", "events with seq after this (default 0)"),
-        P("limit", "integer", "at most this many (default 100, at most 1000)"),
-        P("raw", "boolean", "add the stored bytes, base64 (auditor)")},
-       "",
-       "application/json",
-       bind(&Impl::Feed)},
-      {"GET",
-       "/v1/events/live",
-       "Server-Sent Events of new events; resumes after Last-Event-ID",
-       {R::kAuditor, R::kDashboard},
-       {P("after", "integer", "start after this seq (default: from now)")},
-       "",
-       "text/event-stream",
-       bind(&Impl::Live)},
-      {"GET", "/v1/ledger/checkpoint", "The current checkpoint, signed (C2SP tlog-checkpoint)",
-       kAll, AsOfOnly(), "", "text/plain",
-       [this](const Call& c) -> Result<Reply> {
+  };
+}
+
+std::vector<Route> Server::Impl::FeedRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/v1/events",
+       .summary = "The global feed (without data for dashboards)",
+       .roles = {Role::kAuditor, Role::kDashboard},
+       .params = {P("after", "integer", "events with seq after this (default 0)"),
+                  P("limit", "integer", "at most this many (default 100, at most 1000)"),
+                  P("raw", "boolean", "add the stored bytes, base64 (auditor)")},
+       .handler = Bound(this, &Impl::Feed)},
+      {.method = "GET",
+       .path = "/v1/events/live",
+       .summary = "Server-Sent Events of new events; resumes after Last-Event-ID",
+       .roles = {Role::kAuditor, Role::kDashboard},
+       .params = {P("after", "integer", "start after this seq (default: from now)")},
+       .answers = "text/event-stream",
+       .handler = Bound(this, &Impl::Live)},
+      {.method = "GET",
+       .path = "/v1/audit/access",
+       .summary = "Who read a family's record, when",
+       .roles = {Role::kAuditor},
+       .params = {P("familyId", "string", "the family", true),
+                  P("after", "integer", "entries with seq after this"),
+                  P("limit", "integer", "at most this many (default 100, at most 1000)")},
+       .handler = Bound(this, &Impl::AccessList)},
+  };
+}
+
+std::vector<Route> Server::Impl::ProofRoutes() {
+  return {
+      {.method = "GET",
+       .path = "/v1/ledger/checkpoint",
+       .summary = "The current checkpoint, signed (C2SP tlog-checkpoint)",
+       .roles = AllRoles(),
+       .params = AsOfOnly(),
+       .answers = "text/plain",
+       .handler = [this](const Call& c) -> Result<Reply> {
          std::string as_of_text;
          CL_ASSIGN_OR_RETURN(projections::AsOf as_of, AsOfParams(c.query, &as_of_text));
          ledger::Checkpoint cp = store_.CurrentCheckpoint();
@@ -271,44 +348,30 @@ void Server::Impl::DefineRoutes() {
          CL_ASSIGN_OR_RETURN(r.body, ledger::SignNote(cp.ToText(), *ctx_.signer));
          return r;
        }},
-      {"GET",
-       "/v1/ledger/proofs/inclusion",
-       "An inclusion proof for an event",
-       kAll,
-       {P("seq", "integer", "the event", true),
-        P("size", "integer", "the tree size (default: current)")},
-       "",
-       "application/json",
-       [this](const Call& c) -> Result<Reply> {
+      {.method = "GET",
+       .path = "/v1/ledger/proofs/inclusion",
+       .summary = "An inclusion proof for an event",
+       .roles = AllRoles(),
+       .params = {P("seq", "integer", "the event", true),
+                  P("size", "integer", "the tree size (default: current)")},
+       .handler = [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(uint64_t seq, UintParam(c.query, "seq", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(uint64_t size, UintParam(c.query, "size", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::InclusionProofJson(store_, seq, size));
          return Json(json);
        }},
-      {"GET",
-       "/v1/ledger/proofs/consistency",
-       "A consistency proof between two tree sizes",
-       kAll,
-       {P("from", "integer", "the older size", true),
-        P("to", "integer", "the newer size (default: current)")},
-       "",
-       "application/json",
-       [this](const Call& c) -> Result<Reply> {
+      {.method = "GET",
+       .path = "/v1/ledger/proofs/consistency",
+       .summary = "A consistency proof between two tree sizes",
+       .roles = AllRoles(),
+       .params = {P("from", "integer", "the older size", true),
+                  P("to", "integer", "the newer size (default: current)")},
+       .handler = [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(uint64_t from, UintParam(c.query, "from", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(uint64_t to, UintParam(c.query, "to", 0, 1, UINT64_MAX / 2));
          CL_ASSIGN_OR_RETURN(std::string json, ledger::ConsistencyProofJson(store_, from, to));
          return Json(json);
        }},
-      {"GET",
-       "/v1/audit/access",
-       "Who read a family's record, when",
-       {R::kAuditor},
-       {P("familyId", "string", "the family", true),
-        P("after", "integer", "entries with seq after this"),
-        P("limit", "integer", "at most this many (default 100, at most 1000)")},
-       "",
-       "application/json",
-       bind(&Impl::AccessList)},
   };
 }
 

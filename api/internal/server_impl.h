@@ -78,14 +78,17 @@ inline Reply Json(std::string body, int status = 200) {
 
 using Handler = std::function<Result<Reply>(const Call&)>;
 
+// One route of the table (routes.cc), written with designated initialisers. The fields with
+// no default must be given (GCC's -Wmissing-field-initializers, on with -Wextra, names one
+// left out).
 struct Route {
-  std::string method;       // GET, POST
-  std::string path;         // OpenAPI template: /v1/families/{id}
-  std::string summary;      // one line
-  std::vector<Role> roles;  // empty: open (no token)
-  std::vector<Param> params;
-  std::string body;     // request body, described; empty: none
-  std::string answers;  // response content type
+  std::string method;            // GET, POST
+  std::string path;              // OpenAPI template: /v1/families/{id}
+  std::string summary;           // one line
+  std::vector<Role> roles = {};  // empty: open (no token)
+  std::vector<Param> params = {};
+  std::string body = {};                     // request body, described; empty: none
+  std::string answers = "application/json";  // response content type
   Handler handler;
 };
 
@@ -163,6 +166,14 @@ class Server::Impl {
 
   void Configure();
   void DefineRoutes();
+  // DefineRoutes' parts, by area, in the table's order (routes.cc).
+  std::vector<Route> ServiceRoutes();     // health, metrics, this description, the session
+  std::vector<Route> WriteRoutes();       // appends, documents, erasure
+  std::vector<Route> FamilyReadRoutes();  // one family's record, as of a moment
+  std::vector<Route> TriageRoutes();      // the helpdesk's question, the triage inbox
+  std::vector<Route> ReportRoutes();      // cross-family figures (dashboards too)
+  std::vector<Route> FeedRoutes();        // the feeds and the access log, for auditors
+  std::vector<Route> ProofRoutes();       // the checkpoint and Merkle proofs
   void Register(const Route& route);
   // The web pages (api/web/): open files; what they show comes from the routes above.
   void RegisterPages();
