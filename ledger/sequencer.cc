@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "ledger/internal/codec.h"
@@ -65,6 +66,26 @@ std::string DescribeCurrentException() {
   } catch (...) {
     return "an unknown exception";
   }
+}
+
+// Refuses a request that cannot be appended whatever the log holds: a bad stream name, no
+// events, an empty draft, or an eventId given twice.
+Status CheckDrafts(const AppendRequest& request) {
+  CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
+  if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
+  std::set<EventId> ids_in_request;
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const std::string field = "events[" + std::to_string(i) + "]";
+    if (request.events[i].words().empty()) {
+      return Status::InvalidArgument(field + " is an empty draft", field);
+    }
+    if (!ids_in_request.insert(request.events[i].id()).second) {
+      return Status::InvalidArgument(
+          "eventId " + request.events[i].id().ToString() + " appears twice in the request",
+          field + ".eventId");
+    }
+  }
+  return Status();
 }
 
 }  // namespace
@@ -174,49 +195,40 @@ Result<uint32_t> Store::Impl::CurrentVersion(const std::string& stream, const St
   return v;
 }
 
-Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now, Staging* st) {
-  CL_RETURN_IF_ERROR(ValidateStreamName(request.stream));
-  if (request.events.empty()) return Status::InvalidArgument("no events to append", "events");
-  std::set<EventId> ids_in_request;
-  for (size_t i = 0; i < request.events.size(); ++i) {
-    const std::string field = "events[" + std::to_string(i) + "]";
-    if (request.events[i].words().empty()) {
-      return Status::InvalidArgument(field + " is an empty draft", field);
-    }
-    if (!ids_in_request.insert(request.events[i].id()).second) {
-      return Status::InvalidArgument(
-          "eventId " + request.events[i].id().ToString() + " appears twice in the request",
-          field + ".eventId");
-    }
+Result<bool> Store::Impl::StoredEventId(const EventId& id, AppendedEvent* appended,
+                                        Hash* fingerprint) {
+  std::string value;
+  bool found = false;
+  std::string_view key(reinterpret_cast<const char*>(id.bytes.data()), 16);
+  CL_RETURN_IF_ERROR(db->Get(Cf::kEventIds, key, &value, &found));
+  if (!found) return false;
+  if (value.size() != 40) {
+    return Status::DataLoss("the eventId index entry of " + id.ToString() + " is damaged");
   }
+  const uint64_t seq = internal::GetU64(value);
+  CL_ASSIGN_OR_RETURN(RecordedEvent e, ReadSeq(seq));
+  *appended = {seq, e.version, e.event_id, e.recorded_at, e.leaf_hash};
+  std::copy(value.begin() + 8, value.end(), fingerprint->begin());
+  return true;
+}
 
-  // 1. Idempotency by eventId.
-  std::vector<Hash> fingerprints;
+Result<std::optional<AppendResult>> Store::Impl::Retried(const AppendRequest& request,
+                                                         const Staging& st,
+                                                         std::vector<Hash>* fingerprints) {
   AppendResult retry;
   retry.retry = true;
   const EventId* first_new = nullptr;
   for (const EventDraft& draft : request.events) {
-    fingerprints.push_back(internal::Fingerprint(request.stream, draft.stored_content()));
-    const Hash& fp = fingerprints.back();
+    fingerprints->push_back(internal::Fingerprint(request.stream, draft.stored_content()));
+    const Hash& fp = fingerprints->back();
     std::optional<Staging::Known> known;
-    if (auto it = st->ids.find(draft.id()); it != st->ids.end()) {
+    if (auto it = st.ids.find(draft.id()); it != st.ids.end()) {
       known = it->second;
     } else {
-      std::string value;
-      bool found = false;
-      std::string_view key(reinterpret_cast<const char*>(draft.id().bytes.data()), 16);
-      CL_RETURN_IF_ERROR(db->Get(Cf::kEventIds, key, &value, &found));
-      if (found) {
-        if (value.size() != 40) {
-          return Status::DataLoss("the eventId index entry of " + draft.id().ToString() +
-                                  " is damaged");
-        }
-        const uint64_t seq = internal::GetU64(value);
-        CL_ASSIGN_OR_RETURN(RecordedEvent e, ReadSeq(seq));
-        Staging::Known k{{seq, e.version, e.event_id, e.recorded_at, e.leaf_hash}, {}};
-        std::copy(value.begin() + 8, value.end(), k.fingerprint.begin());
-        known = k;
-      }
+      Staging::Known stored{};
+      CL_ASSIGN_OR_RETURN(bool found,
+                          StoredEventId(draft.id(), &stored.appended, &stored.fingerprint));
+      if (found) known = stored;
     }
     if (!known) {
       if (first_new == nullptr) first_new = &draft.id();
@@ -233,7 +245,7 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
     retry.version = std::max_element(retry.events.begin(), retry.events.end(),
                                      [](const auto& a, const auto& b) { return a.seq < b.seq; })
                         ->version;
-    return retry;
+    return std::optional<AppendResult>(std::move(retry));
   }
   if (!retry.events.empty()) {
     return Status::AlreadyExists(
@@ -241,9 +253,12 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
         std::to_string(retry.events.front().seq) + ") but eventId " + first_new->ToString() +
         " was not: a retry must repeat the whole request unchanged");
   }
+  return std::optional<AppendResult>();  // every eventId is new
+}
 
-  // 2. The expected version.
-  CL_ASSIGN_OR_RETURN(uint32_t version, CurrentVersion(request.stream, *st));
+Result<uint32_t> Store::Impl::ExpectedVersionHolds(const AppendRequest& request,
+                                                   const Staging& st) {
+  CL_ASSIGN_OR_RETURN(uint32_t version, CurrentVersion(request.stream, st));
   if (!request.expected.any && request.expected.version != version) {
     return Status::Conflict("stream " + request.stream + " is at version " +
                                 std::to_string(version) + ", not the expected " +
@@ -253,11 +268,29 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   if (UINT32_MAX - version < request.events.size()) {
     return Status::InvalidArgument("stream " + request.stream + " is full", "events");
   }
+  return version;
+}
 
-  // 3. The domain rules.
-  if (options.guard != nullptr) CL_RETURN_IF_ERROR(options.guard->Check(request, now));
+void Store::Impl::PutEvent(const RecordedEvent& e, const Hash& fingerprint, Staging* st) {
+  st->nodes.clear();
+  st->frontier.Append(e.leaf_hash, &st->nodes);
+  st->batch.Put(db->cf(Cf::kEvents), internal::SeqKey(e.seq), e.bytes);
+  st->batch.Put(db->cf(Cf::kStreams), internal::StreamKey(e.stream, e.version),
+                internal::SeqKey(e.seq));
+  std::string id_value = internal::SeqKey(e.seq);
+  id_value.append(reinterpret_cast<const char*>(fingerprint.data()), 32);
+  st->batch.Put(db->cf(Cf::kEventIds),
+                rocksdb::Slice(reinterpret_cast<const char*>(e.event_id.bytes.data()), 16),
+                id_value);
+  for (const auto& n : st->nodes) {
+    st->batch.Put(db->cf(Cf::kMerkle), internal::MerkleKey(n.level, n.index),
+                  rocksdb::Slice(reinterpret_cast<const char*>(n.hash.data()), 32));
+  }
+}
 
-  // 4. Stage: nothing below can be refused.
+AppendResult Store::Impl::StageEvents(const AppendRequest& request,
+                                      const std::vector<Hash>& fingerprints, uint32_t version,
+                                      int64_t now, Staging* st) {
   AppendResult result;
   std::vector<RecordedEvent> recorded;
   recorded.reserve(request.events.size());
@@ -275,21 +308,7 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
     e.corrects = draft.corrects();
     e.bytes = internal::BuildStored(draft, {e.seq, e.stream, e.version, now, &e.actor});
     e.leaf_hash = LeafHash(e.bytes);
-
-    st->nodes.clear();
-    st->frontier.Append(e.leaf_hash, &st->nodes);
-    st->batch.Put(db->cf(Cf::kEvents), internal::SeqKey(e.seq), e.bytes);
-    st->batch.Put(db->cf(Cf::kStreams), internal::StreamKey(e.stream, e.version),
-                  internal::SeqKey(e.seq));
-    std::string id_value = internal::SeqKey(e.seq);
-    id_value.append(reinterpret_cast<const char*>(fingerprints[i].data()), 32);
-    st->batch.Put(db->cf(Cf::kEventIds),
-                  rocksdb::Slice(reinterpret_cast<const char*>(e.event_id.bytes.data()), 16),
-                  id_value);
-    for (const auto& n : st->nodes) {
-      st->batch.Put(db->cf(Cf::kMerkle), internal::MerkleKey(n.level, n.index),
-                    rocksdb::Slice(reinterpret_cast<const char*>(n.hash.data()), 32));
-    }
+    PutEvent(e, fingerprints[i], st);
     AppendedEvent appended{e.seq, e.version, e.event_id, now, e.leaf_hash};
     st->ids[e.event_id] = {appended, fingerprints[i]};
     result.events.push_back(appended);
@@ -299,6 +318,24 @@ Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t no
   result.version = version;
   if (options.guard != nullptr) options.guard->Staged(recorded);
   return result;
+}
+
+Result<AppendResult> Store::Impl::Stage(const AppendRequest& request, int64_t now, Staging* st) {
+  CL_RETURN_IF_ERROR(CheckDrafts(request));
+
+  // 1. Idempotency by eventId.
+  std::vector<Hash> fingerprints;
+  CL_ASSIGN_OR_RETURN(std::optional<AppendResult> retry, Retried(request, *st, &fingerprints));
+  if (retry) return *std::move(retry);
+
+  // 2. The expected version.
+  CL_ASSIGN_OR_RETURN(uint32_t version, ExpectedVersionHolds(request, *st));
+
+  // 3. The domain rules.
+  if (options.guard != nullptr) CL_RETURN_IF_ERROR(options.guard->Check(request, now));
+
+  // 4. Stage: nothing below can be refused.
+  return StageEvents(request, fingerprints, version, now, st);
 }
 
 std::vector<Result<AppendResult>> Store::Impl::StagePending(const Pending& p, int64_t now,

@@ -9,9 +9,11 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "ledger/internal/db.h"
 #include "ledger/internal/event_cache.h"
@@ -130,7 +132,29 @@ class Store::Impl {
   // with (and the next batch, or the writer's next idle second, tries again).
   Status Recover();
   bool NeedsRecovery() const { return recovery_pending || db->NeedsReopen(); }
+  // Stages `request` against `st` (the steps in sequencer.cc's opening comment): its result,
+  // or the status that refuses it, leaving `st` untouched.
   Result<AppendResult> Stage(const AppendRequest& request, int64_t now, Staging* st);
+  // Stage's steps, in order (step 3, the domain rules, is the guard's Check):
+  // 1. When every eventId of `request` was appended before with the same fingerprint (a
+  // retry), the result of that first append; none when every eventId is new; kAlreadyExists
+  // otherwise. Adds each draft's fingerprint to `fingerprints`.
+  Result<std::optional<AppendResult>> Retried(const AppendRequest& request, const Staging& st,
+                                              std::vector<Hash>* fingerprints);
+  // Whether `id` is in the stored eventId index; if so, where its event landed and its
+  // fingerprint. kDataLoss if its entry is damaged.
+  Result<bool> StoredEventId(const EventId& id, AppendedEvent* appended, Hash* fingerprint);
+  // 2. The stream's version, when it is the one `request` expects (kAborted otherwise) and
+  // the stream has room for its events (kInvalidArgument otherwise).
+  Result<uint32_t> ExpectedVersionHolds(const AppendRequest& request, const Staging& st);
+  // 4. Gives each event its seq, its version (counting on from `version`) and `now` as its
+  // recordedAt, builds its stored bytes, puts it into the batch (PutEvent) and hands the
+  // events to the guard. Nothing here refuses.
+  AppendResult StageEvents(const AppendRequest& request, const std::vector<Hash>& fingerprints,
+                           uint32_t version, int64_t now, Staging* st);
+  // `e`'s leaf into the tree's right edge, and every key of `e` into the batch: the event, its
+  // stream and eventId index entries, and the tree nodes it completes.
+  void PutEvent(const RecordedEvent& e, const Hash& fingerprint, Staging* st);
   Result<uint32_t> CurrentVersion(const std::string& stream, const Staging& st);
 
   std::mutex queue_mu;
