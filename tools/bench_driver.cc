@@ -39,9 +39,9 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/bench/raw_peer.h"
 #include "ledger/clock.h"
 #include "ledger/json_codec.h"
-#include "ledger/raw_peer.h"
 #include "ledger/store.h"
 #include "tools/common.h"
 

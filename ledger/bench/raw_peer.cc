@@ -1,4 +1,4 @@
-#include "ledger/raw_peer.h"
+#include "ledger/bench/raw_peer.h"
 
 #include <rocksdb/write_batch.h>
 

@@ -5,6 +5,10 @@
 // over a ledger's events column family. No rules, no sealing, no sequencer: what is left
 // when all of caseledger's own work is taken away.
 //
+// The benchmark's peer, not part of the ledger's interface: its own library
+// (ledger_raw_peer), linked by caseledger-bench alone. It sits in ledger/ because it reads
+// the ledger's internals (key layouts, the RocksDB wrapper), and RocksDB stays inside ledger/.
+//
 // Thread-safety: Write may be called from any number of threads at once (RocksDB groups
 // their writes); Capture and ScanEvents are functions of their own.
 #pragma once
