@@ -1,5 +1,5 @@
 // Server: caseledger over HTTP (cpp-httplib). Routes, bodies, status codes and errors are
-// EVENTS.md's; the route table in server.cc is the one description of them, from which
+// EVENTS.md's; the route table in routes.cc is the one description of them, from which
 // /v1/openapi.json is generated.
 //
 // Every route but /healthz, /metrics and /v1/openapi.json needs `Authorization: Bearer

@@ -44,13 +44,16 @@ annotation mediaType @0xefe73892ad20d5e1 (field) :Void;
 annotation accessView @0xf81924a3f587f063 (field) :Void;
 annotation supersededBy @0xe5484f8ae457d6e2 (field) :Text;
 
-# A value that may carry personal data. In JSON it is a plain string.
+# A value that may carry personal data. In JSON it is a plain string. A draft holds it in
+# clear; a store with a master key stores it sealed in a family's events and in the access
+# log's reads of a family (ledger/sealing.h).
 struct Sealed {
   union {
     clear @0 :Text;
-    # The value in clear.
+    # The value in clear: in a draft, and as stored by a store without a master key or before
+    # sealing existed.
     cipher @1 :SealedCipher;
-    # The value encrypted under the family's key (written by the data-protection change).
+    # The value encrypted under the family's key.
   }
 }
 

@@ -1,7 +1,8 @@
 // The event as the rest of caseledger sees it: plain C++ values, no Cap'n Proto.
 //
 // EventDraft   an event a caller wants appended, parsed and checked against the schema
-//              (json_codec.h makes them); immutable, cheap to move.
+//              (json_codec.h makes them); cheap to move. Its fields are fixed when it is
+//              made; only its stored form changes, when the store seals it (SetSealed).
 // AppendRequest one or several drafts for one stream, appended atomically.
 // RecordedEvent an event as stored: its place in the log, its envelope, and its stored bytes
 //              (exactly what the Merkle leaf hash covers).
@@ -80,6 +81,7 @@ class EventDraft {
     return sealed_words_.empty() ? words_ : sealed_words_;
   }
   const Hash& stored_content() const { return sealed_words_.empty() ? content_ : sealed_content_; }
+  // The sealed form and its content hash, set by the store before the draft is staged.
   void SetSealed(std::vector<uint64_t> words, Hash content) {
     sealed_words_ = std::move(words);
     sealed_content_ = content;
