@@ -3,7 +3,8 @@
 // One struct per event kind of ledger/event.capnp (EVENTS.md), with the same field names in
 // snake_case, and `Body`, a std::variant over all of them. Projections visit a Body with one
 // overload per kind and no catch-all, so adding a kind to the schema makes the compiler name
-// every fold that must learn it. Decoding is the only place that reads Cap'n Proto.
+// every fold that must learn it. Decoding (Decode, DecodeDraft) and EncodeDraft are the only
+// places that touch Cap'n Proto.
 //
 // Dates (`..._on`) are "YYYY-MM-DD" (a day in Europe/London); times are microseconds since
 // the epoch, UTC. An optional field that was absent is empty. Personal data (a `Sealed` in
@@ -281,6 +282,16 @@ struct Event {
 Result<Event> Decode(const RecordedEvent& recorded);
 // The body of a draft (an event not yet appended). kInvalidArgument if it does not decode.
 Result<Body> DecodeDraft(const EventDraft& draft);
+
+// The draft of an event made in code (an access record, an erasure), without JSON: the same
+// draft, word for word, as ParseEventJson makes of the equivalent event object, whose "data"
+// holds the fields in the schema's order and leaves out an empty optional field (as
+// DecodeDraft reads an absent one). Checked as a request is: ids, dates and the closed forms
+// of clear text, text UTF-8 without NUL, enumerants, integers a JSON number holds, the size
+// limit, and occurredAt in the years 0000-9999; a RecordCorrected's replacement must be a JSON
+// object's text. kInvalidArgument naming the field as ParseEventJson would ("occurredAt",
+// "data.familyId", "data.members[0].name", "data") on the first that is not.
+Result<EventDraft> EncodeDraft(const EventId& id, int64_t occurred_at, const Body& body);
 
 // Overload set for std::visit: Overloaded{[](const A&) {...}, [](const B&) {...}}.
 template <class... F>

@@ -1,9 +1,10 @@
 // JSON <-> events. Requests are first walked against the schema (SchemaCheck), which names
 // the offending field; only then does Cap'n Proto's codec decode them, so its exceptions mean
 // a gap in the check and are still caught (this file is "the codec" of STYLE.md item 4).
-// Before both, the text itself is judged (DecodeJson): no raw control character, \u escapes
-// decoded here (Cap'n Proto 0.9.2 decodes them wrongly), and every string and field name UTF-8
-// without NUL.
+// Before both, the text itself is judged (DecodeJson, internal/json_text.h): no raw control
+// character, \u escapes decoded there (Cap'n Proto 0.9.2 decodes them wrongly), and every
+// string and field name UTF-8 without NUL. DraftOf (internal/codec.h) makes the draft, as it
+// does for EncodeDraft (domain_event.h).
 #include "ledger/json_codec.h"
 
 #include <capnp/compat/json.h>
@@ -27,11 +28,10 @@ namespace caseledger::ledger {
 namespace {
 
 using capnp::JsonValue;
-using internal::CheckText;
+using internal::DecodeJson;
 using internal::SchemaCheck;
 using internal::ShortName;
 using internal::Str;
-using internal::WithoutUnicodeEscapes;
 using schema::Event;
 using schema::Sealed;
 
@@ -141,33 +141,6 @@ void UpgradeSuperseded(capnp::DynamicStruct::Builder s) {
   }
 }
 
-// Decodes `json` into `root`: JSON text (RFC 8259: no unescaped control character in it but
-// tab and the line breaks), in UTF-8, without NULs. A syntax error names `field` (may be
-// empty); a bad string names its path under `path`.
-Status DecodeJson(std::string_view json, JsonValue::Builder root, const std::string& path,
-                  const std::string& field) {
-  // Outside strings only tab and the line breaks are allowed below 0x20, and inside none.
-  for (size_t i = 0; i < json.size(); ++i) {
-    const auto c = static_cast<unsigned char>(json[i]);
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      return Status::InvalidArgument(
-          "not valid JSON: an unescaped control character at byte " + std::to_string(i), field);
-    }
-  }
-  try {
-    if (json.find("\\u") == json.npos) {
-      TheCodec().decodeRaw(kj::arrayPtr(json.data(), json.size()), root);
-    } else {
-      const std::string plain = WithoutUnicodeEscapes(json);
-      TheCodec().decodeRaw(kj::arrayPtr(plain.data(), plain.size()), root);
-    }
-  } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
-                                   field);
-  }
-  return CheckText(root.asReader(), path);
-}
-
 // An RFC 3339 time, at an offset some time zone uses: RFC 3339 allows up to 23:59 either way,
 // but none is further from UTC than -12:00 or +14:00, so such a time is a mistake or a forgery.
 Result<int64_t> ParseEventTime(std::string_view text, const std::string& field) {
@@ -271,25 +244,7 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
     return Status::InvalidArgument(At(path, "data") + ": " + ex.getDescription().cStr(),
                                    At(path, "data"));
   }
-  uint64_t corrects = 0;
-  if (event.isRecordCorrected()) {
-    corrects = event.getRecordCorrected().getCorrectsSeq();
-    event.setCorrects(corrects);
-  }
-  std::vector<uint64_t> words = internal::FlatWords(message);
-  if (words.size() * sizeof(uint64_t) > kMaxEventBytes) {
-    return Status::InvalidArgument(At(path, "data") + " is larger than " +
-                                       std::to_string(kMaxEventBytes >> 20) +
-                                       " MiB once encoded: store large content as a document",
-                                   At(path, "data"));
-  }
-  try {
-    Hash content = internal::ContentHash(words);
-    return EventDraft(*id, type, occurred, corrects, std::move(words), content);
-  } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(At(path, "data") + ": " + ex.getDescription().cStr(),
-                                   At(path, "data"));
-  }
+  return internal::DraftOf(message, *id, std::move(type), occurred, At(path, "data"));
 }
 
 Result<ExpectedVersion> ParseExpected(JsonValue::Reader obj) {

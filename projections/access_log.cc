@@ -123,14 +123,8 @@ Result<ledger::AppendRequest> RecordViewedRequest(const ledger::Actor& reader,
                                                   const std::string& family_id,
                                                   const std::string& view,
                                                   const std::string& purpose) {
-  std::string json =
-      "{\"eventId\":" + ledger::JsonQuote(event_id.ToString()) +
-      ",\"type\":\"recordViewed\",\"occurredAt\":" + ledger::JsonQuote(ledger::FormatRfc3339(now)) +
-      ",\"data\":{\"familyId\":" + ledger::JsonQuote(family_id) +
-      ",\"view\":" + ledger::JsonQuote(view);
-  if (!purpose.empty()) json += ",\"purpose\":" + ledger::JsonQuote(purpose);
-  json += "}}";
-  CL_ASSIGN_OR_RETURN(ledger::EventDraft draft, ledger::ParseEventJson(json));
+  CL_ASSIGN_OR_RETURN(ledger::EventDraft draft,
+                      ev::EncodeDraft(event_id, now, ev::RecordViewed{family_id, view, purpose}));
   ledger::AppendRequest request;
   request.stream = kAccessStream;
   request.expected = ledger::ExpectedVersion::Any();

@@ -97,12 +97,9 @@ Result<Erasure> EraseFamily(ledger::Store& store, const ErasureRequest& request)
     return Erasure{e.seq, e.recorded_at, true};
   }
   CL_ASSIGN_OR_RETURN(ledger::EventId id, ledger::EventId::Random());
-  CL_ASSIGN_OR_RETURN(ledger::EventDraft draft,
-                      ledger::ParseEventJson(R"({"eventId":")" + id.ToString() +
-                                             R"(","type":"familyErased","occurredAt":")" +
-                                             FormatRfc3339(request.now) + R"(","data":{"reason":)" +
-                                             JsonQuote(request.reason) + R"(,"authorisedBy":)" +
-                                             JsonQuote(request.authorised_by) + "}}"));
+  CL_ASSIGN_OR_RETURN(
+      ledger::EventDraft draft,
+      ev::EncodeDraft(id, request.now, ev::FamilyErased{request.reason, request.authorised_by}));
   ledger::AppendRequest append;
   append.stream = "family/" + request.family_id;
   // The version read above: an event appended meanwhile is judged again (a legal hold).

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ledger/event.capnp.h"
+#include "ledger/json_codec.h"
 #include "ledger/merkle.h"
 
 namespace caseledger::ledger::internal {
@@ -65,6 +66,29 @@ std::string BuildStored(const EventDraft& draft, const Envelope& envelope) {
   kj::Array<capnp::word> flat = capnp::messageToFlatArray(out);
   kj::ArrayPtr<const char> bytes = flat.asChars();
   return std::string(bytes.begin(), bytes.size());
+}
+
+Result<EventDraft> DraftOf(capnp::MallocMessageBuilder& message, const EventId& id,
+                           std::string type, int64_t occurred_at, const std::string& data_path) {
+  Event::Builder event = message.getRoot<Event>();
+  uint64_t corrects = 0;
+  if (event.isRecordCorrected()) {
+    corrects = event.getRecordCorrected().getCorrectsSeq();
+    event.setCorrects(corrects);
+  }
+  std::vector<uint64_t> words = FlatWords(message);
+  if (words.size() * sizeof(uint64_t) > kMaxEventBytes) {
+    return Status::InvalidArgument(data_path + " is larger than " +
+                                       std::to_string(kMaxEventBytes >> 20) +
+                                       " MiB once encoded: store large content as a document",
+                                   data_path);
+  }
+  try {
+    Hash content = ContentHash(words);
+    return EventDraft(id, std::move(type), occurred_at, corrects, std::move(words), content);
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(data_path + ": " + ex.getDescription().cStr(), data_path);
+  }
 }
 
 Hash ContentHash(const std::vector<uint64_t>& draft_words) {

@@ -50,6 +50,14 @@ struct Envelope {
 // The stored bytes of `draft` placed at `envelope`.
 std::string BuildStored(const EventDraft& draft, const Envelope& envelope);
 
+// The draft made of `message`, an Event with only the caller's fields set (eventId, occurredAt
+// and the body, already checked against the schema), of kind `type`: a recordCorrected's
+// correctsSeq is copied to `corrects`. kInvalidArgument naming `data_path` when it is larger
+// than kMaxEventBytes (json_codec.h) once encoded, or does not canonicalise. Shared by
+// ParseEventJson and EncodeDraft, so both make the same draft of the same event.
+Result<EventDraft> DraftOf(capnp::MallocMessageBuilder& message, const EventId& id,
+                           std::string type, int64_t occurred_at, const std::string& data_path);
+
 // SHA-256 of the canonical form of a draft message (EventDraft::content()).
 Hash ContentHash(const std::vector<uint64_t>& draft_words);
 

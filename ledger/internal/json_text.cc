@@ -2,6 +2,9 @@
 // UTF-8 without NUL in every string and field name, and \u escapes decoded here.
 #include "ledger/internal/json_text.h"
 
+#include <capnp/message.h>
+#include <kj/exception.h>
+
 #include "ledger/internal/schema_check.h"
 
 namespace caseledger::ledger::internal {
@@ -74,7 +77,17 @@ void AppendUtf8(uint32_t cp, std::string& out) {
   }
 }
 
+// Cap'n Proto's JSON reader and writer, for JsonValue only (no handlers); one per thread.
+capnp::JsonCodec& RawCodec() {
+  thread_local capnp::JsonCodec codec;
+  return codec;
+}
+
 }  // namespace
+
+bool IsUtf8Text(std::string_view text) {
+  return BadUtf8At(text) == text.npos && text.find('\0') == text.npos;
+}
 
 // A field name as errors give it: at most 64 characters (a name of a megabyte is not echoed).
 std::string ShortName(std::string name) {
@@ -87,9 +100,7 @@ std::string ShortName(std::string name) {
 // such as a lone \ud800 or \u0000. (Other control characters may stand in free text, escaped;
 // ids and dates refuse them by their own grammar.)
 Status CheckText(JsonValue::Reader v, const std::string& path) {
-  auto bad = [](std::string_view text) {
-    return BadUtf8At(text) != text.npos || text.find('\0') != text.npos;
-  };
+  auto bad = [](std::string_view text) { return !IsUtf8Text(text); };
   const std::string what = path.empty() ? "the request" : path;
   switch (v.which()) {
     case JsonValue::STRING: {
@@ -159,6 +170,43 @@ std::string WithoutUnicodeEscapes(std::string_view json) {
     out.push_back(c);
   }
   return out;
+}
+
+Status DecodeJson(std::string_view json, JsonValue::Builder root, const std::string& path,
+                  const std::string& field) {
+  // Outside strings only tab and the line breaks are allowed below 0x20, and inside none.
+  for (size_t i = 0; i < json.size(); ++i) {
+    const auto c = static_cast<unsigned char>(json[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Status::InvalidArgument(
+          "not valid JSON: an unescaped control character at byte " + std::to_string(i), field);
+    }
+  }
+  try {
+    if (json.find("\\u") == json.npos) {
+      RawCodec().decodeRaw(kj::arrayPtr(json.data(), json.size()), root);
+    } else {
+      const std::string plain = WithoutUnicodeEscapes(json);
+      RawCodec().decodeRaw(kj::arrayPtr(plain.data(), plain.size()), root);
+    }
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
+                                   field);
+  }
+  return CheckText(root.asReader(), path);
+}
+
+Result<std::string> JsonObjectText(std::string_view json, const std::string& field) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<JsonValue>();
+  CL_RETURN_IF_ERROR(DecodeJson(json, root, field, field));
+  if (!root.isObject()) return Status::InvalidArgument(field + " must be an object", field);
+  try {
+    kj::String text = RawCodec().encodeRaw(root.asReader());
+    return std::string(text.cStr(), text.size());
+  } catch (const kj::Exception& ex) {
+    return Status::InvalidArgument(field + ": " + ex.getDescription().cStr(), field);
+  }
 }
 
 }  // namespace caseledger::ledger::internal

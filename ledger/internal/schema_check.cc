@@ -62,6 +62,102 @@ bool IsMediaType(std::string_view s) {
          IsRestrictedName(s.substr(slash + 1));
 }
 
+// The form `f`'s annotations give its text ("" for a value that is not text): a $date, an
+// $id, and for text kept in clear, which must not be able to hold personal text, a closed
+// form ($sha256, $mediaType, $accessView).
+Status TextForm(capnp::StructSchema::Field f, std::string_view text, const std::string& at) {
+  if (Has(f, kDate) && !IsIsoDate(text)) return Bad(at, "must be a date YYYY-MM-DD");
+  if (Has(f, kId) && !IsValidId(text)) {
+    return Bad(at, "must be an id of 1-64 characters A-Z a-z 0-9 - _");
+  }
+  if (Has(f, kSha256) && !IsSha256Hex(text)) {
+    return Bad(at, "must be a SHA-256 in 64 lowercase hex digits");
+  }
+  if (Has(f, kMediaType) && !IsMediaType(text)) {
+    return Bad(at, "must be a media type type/subtype, e.g. application/pdf, without parameters");
+  }
+  if (Has(f, kAccessView) && !IsAccessView(text)) {
+    return Bad(at, "must name a view the server records (state, chronology, events...)");
+  }
+  return Status();
+}
+
+// A JSON number's bounds for an integer of type `t`: what SchemaCheck::Integer accepts.
+Status IntegerRange(double d, capnp::Type t, const std::string& at) {
+  using W = capnp::schema::Type::Which;
+  bool is_unsigned = t.which() == W::UINT8 || t.which() == W::UINT16 || t.which() == W::UINT32 ||
+                     t.which() == W::UINT64;
+  if (is_unsigned && d < 0) return Bad(at, "must not be negative");
+  if (std::fabs(d) > 9007199254740991.0) return Bad(at, "is too large");
+  if (t.which() == W::UINT32 && d > 4294967295.0) return Bad(at, "is too large");
+  return Status();
+}
+
+Status BuiltValue(capnp::DynamicValue::Reader v, capnp::StructSchema::Field f, capnp::Type t,
+                  const std::string& at);
+
+// A Sealed as a request makes it: in clear, UTF-8 without NUL, in its field's form.
+Status BuiltSealed(capnp::DynamicStruct::Reader sealed, capnp::StructSchema::Field f,
+                   const std::string& at) {
+  auto s = sealed.as<schema::Sealed>();
+  if (s.which() != schema::Sealed::CLEAR) return Bad(at, "must be in clear in a draft");
+  const std::string_view text(s.getClear().cStr(), s.getClear().size());
+  if (!IsUtf8Text(text)) return Bad(at, "must be UTF-8 text without NUL characters");
+  if (Has(f, kJsonText)) return Status();  // made by JsonObjectText, from a JSON object
+  return TextForm(f, text, at);
+}
+
+Status BuiltValue(capnp::DynamicValue::Reader v, capnp::StructSchema::Field f, capnp::Type t,
+                  const std::string& at) {
+  using W = capnp::schema::Type::Which;
+  switch (t.which()) {
+    case W::TEXT: {
+      auto text = v.as<capnp::Text>();
+      const std::string_view view(text.cStr(), text.size());
+      if (!IsUtf8Text(view)) return Bad(at, "must be UTF-8 text without NUL characters");
+      return TextForm(f, view, at);
+    }
+    case W::BOOL:
+    case W::FLOAT32:
+    case W::FLOAT64:
+      return Status();
+    case W::INT8:
+    case W::INT16:
+    case W::INT32:
+    case W::INT64:
+      return IntegerRange(static_cast<double>(v.as<int64_t>()), t, at);
+    case W::UINT8:
+    case W::UINT16:
+    case W::UINT32:
+    case W::UINT64:
+      return IntegerRange(static_cast<double>(v.as<uint64_t>()), t, at);
+    case W::ENUM:
+      if (v.as<capnp::DynamicEnum>().getEnumerant() == nullptr) {
+        return Bad(at, "is not an enumerant of the schema");
+      }
+      return Status();
+    case W::LIST: {
+      auto items = v.as<capnp::DynamicList>();
+      for (unsigned i = 0; i < items.size(); ++i) {
+        CL_RETURN_IF_ERROR(BuiltValue(items[i], f, t.asList().getElementType(),
+                                      at + "[" + std::to_string(i) + "]"));
+      }
+      return Status();
+    }
+    case W::STRUCT:
+      if (t.asStruct() == capnp::Schema::from<schema::Sealed>()) {
+        return BuiltSealed(v.as<capnp::DynamicStruct>(), f, at);
+      }
+      return CheckBuilt(v.as<capnp::DynamicStruct>(), at);
+    case W::VOID:
+    case W::DATA:
+    case W::INTERFACE:
+    case W::ANY_POINTER:
+      break;
+  }
+  return Status::Internal(at + " has a type the draft checker does not handle");
+}
+
 }  // namespace
 
 std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
@@ -107,24 +203,7 @@ Status SchemaCheck::Field(JsonValue::Reader v, capnp::StructSchema::Field f,
   if (v.isNull()) return Bad(at, "is null: leave an optional field out instead");
   if (Has(f, kJsonText)) return v.isObject() ? Status() : Bad(at, "must be an object");
   CL_RETURN_IF_ERROR(Value(v, f.getType(), at));
-  if (Has(f, kDate) || Has(f, kId)) {
-    std::string text = v.isString() ? Str(v.getString()) : "";
-    if (Has(f, kDate) && !IsIsoDate(text)) return Bad(at, "must be a date YYYY-MM-DD");
-    if (Has(f, kId) && !IsValidId(text)) {
-      return Bad(at, "must be an id of 1-64 characters A-Z a-z 0-9 - _");
-    }
-  }
-  // Text kept in clear must not be able to hold personal text: a closed form, checked here.
-  if (Has(f, kSha256) && !IsSha256Hex(v.isString() ? Str(v.getString()) : "")) {
-    return Bad(at, "must be a SHA-256 in 64 lowercase hex digits");
-  }
-  if (Has(f, kMediaType) && !IsMediaType(v.isString() ? Str(v.getString()) : "")) {
-    return Bad(at, "must be a media type type/subtype, e.g. application/pdf, without parameters");
-  }
-  if (Has(f, kAccessView) && !IsAccessView(v.isString() ? Str(v.getString()) : "")) {
-    return Bad(at, "must name a view the server records (state, chronology, events...)");
-  }
-  return Status();
+  return TextForm(f, v.isString() ? Str(v.getString()) : "", at);
 }
 
 Status SchemaCheck::Value(JsonValue::Reader v, capnp::Type t, const std::string& at) {
@@ -185,12 +264,25 @@ Status SchemaCheck::Integer(JsonValue::Reader v, capnp::Type t, const std::strin
   if (!v.isNumber()) return Bad(at, "must be a whole number");
   double d = v.getNumber();
   if (std::floor(d) != d) return Bad(at, "must be a whole number");
-  using W = capnp::schema::Type::Which;
-  bool is_unsigned = t.which() == W::UINT8 || t.which() == W::UINT16 || t.which() == W::UINT32 ||
-                     t.which() == W::UINT64;
-  if (is_unsigned && d < 0) return Bad(at, "must not be negative");
-  if (std::fabs(d) > 9007199254740991.0) return Bad(at, "is too large");
-  if (t.which() == W::UINT32 && d > 4294967295.0) return Bad(at, "is too large");
+  return IntegerRange(d, t, at);
+}
+
+Status CheckBuilt(capnp::DynamicStruct::Reader s, const std::string& path) {
+  auto field = [&](capnp::StructSchema::Field f) {
+    const std::string at = Join(path, f.getProto().getName().cStr());
+    const capnp::Type t = f.getType();
+    const bool pointer = t.isText() || t.isData() || t.isList() || t.isStruct();
+    if (pointer && !s.has(f)) {
+      if (Has(f, kOptional) || IsSupersededField(f)) return Status();
+      return Status::InvalidArgument("missing required field " + at, at);
+    }
+    if (IsSupersededField(f)) return Status::InvalidArgument("unknown field " + at, at);
+    return BuiltValue(s.get(f), f, t, at);
+  };
+  for (auto f : s.getSchema().getNonUnionFields()) CL_RETURN_IF_ERROR(field(f));
+  KJ_IF_MAYBE (active, s.which()) {
+    CL_RETURN_IF_ERROR(field(*active));
+  }
   return Status();
 }
 
