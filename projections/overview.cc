@@ -14,292 +14,6 @@ using ledger::FormatRfc3339;
 using ledger::JsonQuote;
 
 constexpr size_t kLiveFamiliesKept = 10000;  // full states kept between catch-ups
-// 2: action plan updates, the step-up's day and the actions (ids, due days, status).
-constexpr uint32_t kFactsFormat = 3;  // 3: no concern kind (sealed), the team (issue 19)
-
-// ---------------------------------------------------------------- the saved form
-// A family's facts: varints (u64), zigzag varints (i64), length-prefixed strings, in the
-// order of Encode below, prefixed by kFactsFormat.
-
-class Writer {
- public:
-  void U64(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
-  void Str(std::string_view s) {
-    U64(s.size());
-    out_.append(s);
-  }
-  void Bool(bool b) { U64(b ? 1 : 0); }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  uint64_t U64() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return Fail();
-      uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    return Fail();
-  }
-  int64_t I64() {
-    uint64_t z = U64();
-    return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
-  }
-  std::string Str() {
-    uint64_t n = U64();
-    if (!ok_ || n > in_.size() - pos_) return Fail(), std::string();
-    std::string s(in_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
-  bool Bool() { return U64() != 0; }
-  template <class E>
-  E Enum(unsigned count) {
-    uint64_t v = U64();
-    if (v >= count) Fail();
-    return static_cast<E>(v < count ? v : 0);
-  }
-  size_t Count() {
-    uint64_t n = U64();
-    if (n > in_.size() - pos_) return Fail(), 0;  // each item takes at least one byte
-    return n;
-  }
-  bool AtEnd() const { return pos_ == in_.size(); }
-
- private:
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = in_.size();
-    return 0;
-  }
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-// Keeps what the overview needs and drops every personal field.
-FamilyState Facts(const FamilyState& f) {
-  FamilyState out;
-  out.family_id = f.family_id;
-  out.registered = f.registered;
-  out.version = f.version;
-  out.last_seq = f.last_seq;
-  out.checked_for = f.checked_for;
-  for (const Episode& ep : f.episodes) {
-    Episode e;
-    e.id = ep.id;
-    e.status = ep.status;
-    e.keyworker_id = ep.keyworker_id;
-    e.taf_members = ep.taf_members;  // practitioner ids: who may act on the family (Team)
-    e.registration_completed_on = ep.registration_completed_on;
-    e.opened_seq = ep.opened_seq;
-    e.consent.given = ep.consent.given;
-    e.consent.refused = ep.consent.refused;
-    e.consent.refused_at = ep.consent.refused_at;
-    e.consent.withdrawn = ep.consent.withdrawn;
-    e.consent.withdrawn_at = ep.consent.withdrawn_at;
-    e.finalised = ep.finalised;
-    e.finalised_at = ep.finalised_at;
-    e.signed_by_family = ep.signed_by_family;
-    e.copy_given_to_family = ep.copy_given_to_family;
-    for (const Meeting& m : ep.meetings) {
-      Meeting k = m;
-      k.attendees.clear();
-      e.meetings.push_back(std::move(k));
-    }
-    e.plan_updated_at = ep.plan_updated_at;
-    for (const PlanAction& a : ep.actions) {
-      PlanAction k = a;
-      k.action.description.clear();
-      k.action.owner.clear();
-      e.actions.push_back(std::move(k));
-    }
-    e.stepped_up = ep.stepped_up;
-    e.stepped_up_to = ep.stepped_up_to;
-    e.stepped_up_at = ep.stepped_up_at;
-    e.stepped_up_recorded_at = ep.stepped_up_recorded_at;
-    e.closed = ep.closed;
-    e.closure_reason = ep.closure_reason;
-    e.closed_at = ep.closed_at;
-    e.closed_recorded_at = ep.closed_recorded_at;
-    out.episodes.push_back(std::move(e));
-  }
-  for (const Concern& c : f.concerns) {
-    Concern k = c;
-    k.kind.clear();  // sealed: read from its event when shown (Inbox), never saved
-    k.summary.clear();
-    k.direction.clear();
-    k.directions.clear();
-    out.concerns.push_back(std::move(k));
-  }
-  return out;
-}
-
-std::string Encode(const FamilyState& f) {
-  Writer w;
-  w.U64(kFactsFormat);
-  w.Str(f.family_id);
-  w.Bool(f.registered);
-  w.U64(f.version);
-  w.U64(f.last_seq);
-  w.U64(f.checked_for.size());
-  for (const std::string& id : f.checked_for) w.Str(id);
-  w.U64(f.episodes.size());
-  for (const Episode& e : f.episodes) {
-    w.Str(e.id);
-    w.U64(static_cast<uint64_t>(e.status));
-    w.Str(e.keyworker_id);
-    w.U64(e.taf_members.size());
-    for (const std::string& m : e.taf_members) w.Str(m);
-    w.Str(e.registration_completed_on);
-    w.U64(e.opened_seq);
-    w.Bool(e.consent.given);
-    w.Bool(e.consent.refused);
-    w.I64(e.consent.refused_at);
-    w.Bool(e.consent.withdrawn);
-    w.I64(e.consent.withdrawn_at);
-    w.Bool(e.finalised);
-    w.I64(e.finalised_at);
-    w.Bool(e.signed_by_family);
-    w.Bool(e.copy_given_to_family);
-    w.U64(e.meetings.size());
-    for (const Meeting& m : e.meetings) {
-      w.Str(m.id);
-      w.U64(static_cast<uint64_t>(m.kind));
-      w.U64(static_cast<uint64_t>(m.outcome));
-      w.Str(m.next_review_on);
-      w.U64(m.seq);
-      w.I64(m.held_at);
-      w.I64(m.recorded_at);
-      w.I64(m.plan_recorded_at);
-      w.I64(m.shared_at);
-    }
-    w.U64(e.plan_updated_at.size());
-    for (int64_t at : e.plan_updated_at) w.I64(at);
-    w.U64(e.actions.size());
-    for (const PlanAction& a : e.actions) {
-      w.Str(a.action.action_id);
-      w.Str(a.action.due_on);
-      w.U64(static_cast<uint64_t>(a.action.status));
-      w.Str(a.meeting_id);
-    }
-    w.Bool(e.stepped_up);
-    w.U64(static_cast<uint64_t>(e.stepped_up_to));
-    w.I64(e.stepped_up_at);
-    w.I64(e.stepped_up_recorded_at);
-    w.Bool(e.closed);
-    w.U64(static_cast<uint64_t>(e.closure_reason));
-    w.I64(e.closed_at);
-    w.I64(e.closed_recorded_at);
-  }
-  w.U64(f.concerns.size());
-  for (const Concern& c : f.concerns) {
-    w.Str(c.id);
-    w.U64(static_cast<uint64_t>(c.source));
-    w.Str(c.kind);
-    w.Bool(c.above_threshold);
-    w.Str(c.episode_id);
-    w.U64(c.seq);
-    w.I64(c.received_at);
-    w.I64(c.recorded_at);
-    w.Bool(c.directed);
-    w.Str(c.directed_by);
-    w.I64(c.directed_at);
-  }
-  return w.Take();
-}
-
-Result<FamilyState> Decode(std::string_view bytes) {
-  Reader r(bytes);
-  FamilyState f;
-  if (r.U64() != kFactsFormat) return Status::Unavailable("saved in another format");
-  f.family_id = r.Str();
-  f.registered = r.Bool();
-  f.version = static_cast<uint32_t>(r.U64());
-  f.last_seq = r.U64();
-  for (size_t n = r.Count(); n > 0 && r.ok(); --n) f.checked_for.insert(r.Str());
-  for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
-    Episode e;
-    e.id = r.Str();
-    e.status = r.Enum<EpisodeStatus>(6);
-    e.keyworker_id = r.Str();
-    for (size_t m = r.Count(); m > 0 && r.ok(); --m) e.taf_members.insert(r.Str());
-    e.registration_completed_on = r.Str();
-    e.opened_seq = r.U64();
-    e.consent.given = r.Bool();
-    e.consent.refused = r.Bool();
-    e.consent.refused_at = r.I64();
-    e.consent.withdrawn = r.Bool();
-    e.consent.withdrawn_at = r.I64();
-    e.finalised = r.Bool();
-    e.finalised_at = r.I64();
-    e.signed_by_family = r.Bool();
-    e.copy_given_to_family = r.Bool();
-    for (size_t m = r.Count(); m > 0 && r.ok(); --m) {
-      Meeting k;
-      k.id = r.Str();
-      k.kind = r.Enum<ev::MeetingKind>(3);
-      k.outcome = r.Enum<ev::MeetingOutcome>(3);
-      k.next_review_on = r.Str();
-      k.seq = r.U64();
-      k.held_at = r.I64();
-      k.recorded_at = r.I64();
-      k.plan_recorded_at = r.I64();
-      k.shared_at = r.I64();
-      e.meetings.push_back(std::move(k));
-    }
-    for (size_t n = r.Count(); n > 0 && r.ok(); --n) e.plan_updated_at.push_back(r.I64());
-    for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
-      PlanAction a;
-      a.action.action_id = r.Str();
-      a.action.due_on = r.Str();
-      a.action.status = r.Enum<ev::ActionStatus>(3);
-      a.meeting_id = r.Str();
-      e.actions.push_back(std::move(a));
-    }
-    e.stepped_up = r.Bool();
-    e.stepped_up_to = r.Enum<ev::StepUpTo>(2);
-    e.stepped_up_at = r.I64();
-    e.stepped_up_recorded_at = r.I64();
-    e.closed = r.Bool();
-    e.closure_reason = r.Enum<ev::ClosureReason>(6);
-    e.closed_at = r.I64();
-    e.closed_recorded_at = r.I64();
-    f.episodes.push_back(std::move(e));
-  }
-  for (size_t n = r.Count(); n > 0 && r.ok(); --n) {
-    Concern c;
-    c.id = r.Str();
-    c.source = r.Enum<ev::ConcernSource>(6);
-    c.kind = r.Str();
-    c.above_threshold = r.Bool();
-    c.episode_id = r.Str();
-    c.seq = r.U64();
-    c.received_at = r.I64();
-    c.recorded_at = r.I64();
-    c.directed = r.Bool();
-    c.directed_by = r.Str();
-    c.directed_at = r.I64();
-    f.concerns.push_back(std::move(c));
-  }
-  if (!r.ok() || !r.AtEnd()) return Status::DataLoss("a saved overview entry is damaged");
-  return f;
-}
 
 std::string ItemJson(const InboxItem& i) {
   return "{\"familyId\":" + JsonQuote(i.family_id) + ",\"concernId\":" + JsonQuote(i.concern_id) +
@@ -324,12 +38,15 @@ Status Overview::Open(const std::function<void(uint64_t, uint64_t)>& progress) {
     live_.clear();
     dirty_.clear();
     for (const auto& [family, bytes] : saved.entries) {
-      auto f = Decode(bytes);
-      if (f.status().code() == Code::kUnavailable) {
+      if (auto format = FactsFormat(bytes); format && *format != kFactsFormat) {
         older = true;
         break;
       }
-      CL_RETURN_IF_ERROR(f.status());
+      auto f = DecodeFacts(bytes);
+      if (!f.ok()) {
+        return Status::DataLoss("the saved overview of family " + family + ": " +
+                                f.status().message());
+      }
       facts_.emplace(family, std::move(f).value());
     }
     valid_at_ = saved_at_ = saved.valid_at;
@@ -404,7 +121,7 @@ Status Overview::FoldUpTo(uint64_t end, const std::function<void(uint64_t, uint6
         if (Apply(*state, e) == Applied::kRefoldNeeded) {  // a correction: fold it all again
           CL_ASSIGN_OR_RETURN(*state, ReadFolded(store_, state->family_id, recorded.seq));
         }
-        facts_[state->family_id] = Facts(*state);
+        facts_[state->family_id] = FactsOf(*state);
         dirty_[state->family_id] = true;
       }
       valid_at_ = recorded.seq;
@@ -428,7 +145,7 @@ Status Overview::Save() {
   if (store_.read_only()) return Status();  // a replica's overview lives in memory
   if (valid_at_ == saved_at_ && dirty_.empty()) return Status();
   std::map<std::string, std::string> changed;
-  for (const auto& [family, unused] : dirty_) changed[family] = Encode(facts_.at(family));
+  for (const auto& [family, unused] : dirty_) changed[family] = EncodeFacts(facts_.at(family));
   CL_RETURN_IF_ERROR(store_.SaveProjection(kOverviewName, valid_at_, changed, false));
   dirty_.clear();
   saved_at_ = valid_at_;
@@ -456,11 +173,11 @@ uint64_t Overview::valid_at() const {
 std::vector<InboxItem> Overview::Concerns(bool above) const {
   std::vector<InboxItem> out;
   for (const auto& [family_id, f] : facts_) {
-    for (const Concern& c : f.concerns) {
+    for (const ConcernFacts& c : f.concerns) {
       if (c.above_threshold != above) continue;
       if (!above && c.directed) continue;  // with no open episode: routed, shown as such
-      const Episode* ep = f.FindEpisode(c.episode_id);
-      out.push_back({family_id, c.id, c.episode_id, ep ? ep->keyworker_id : "", c.source, c.kind,
+      const EpisodeFacts* ep = f.FindEpisode(c.episode_id);
+      out.push_back({family_id, c.id, c.episode_id, ep ? ep->keyworker_id : "", c.source, "",
                      c.above_threshold, c.directed, c.seq, c.received_at, c.recorded_at});
     }
   }
@@ -490,10 +207,10 @@ FamilyState Overview::Team(const std::string& family_id) const {
   std::lock_guard lock(mu_);
   auto it = facts_.find(family_id);
   if (it == facts_.end()) return out;
-  const FamilyState& f = it->second;
+  const FamilyFacts& f = it->second;
   out.registered = f.registered;
   out.checked_for = f.checked_for;
-  for (const Episode& ep : f.episodes) {
+  for (const EpisodeFacts& ep : f.episodes) {
     Episode e;
     e.id = ep.id;
     e.keyworker_id = ep.keyworker_id;
@@ -523,7 +240,7 @@ std::vector<OverdueItem> Overview::Overdue(Day on) const {
   std::lock_guard lock(mu_);
   std::vector<OverdueItem> out;
   for (const auto& [family_id, f] : facts_) {
-    for (const Episode& ep : f.episodes) {
+    for (const EpisodeFacts& ep : f.episodes) {
       if (ep.closed) continue;
       EpisodeTimescales ts = EvaluateEpisode(ep, calendar_, on);
       for (const Timescale& t : ts.history) {  // every open breach, of every interval
@@ -549,7 +266,7 @@ std::string Overview::CountsJson(Day on) const {
   }
   int open = 0, closed = 0, not_signed = 0, copy_not_given = 0, no_next_review = 0;
   for (const auto& [family_id, f] : facts_) {
-    for (const Episode& ep : f.episodes) {
+    for (const EpisodeFacts& ep : f.episodes) {
       auto registered = ParseDay(ep.registration_completed_on);
       if (registered.ok() && *registered > on) continue;  // not yet opened on that day
       (ep.closed && LondonDay(ep.closed_at) <= on ? closed : open)++;
@@ -596,7 +313,7 @@ std::string Overview::ComplianceJson(Day from, Day to, Day on, bool with_items) 
     }
   }
   for (const auto& [family_id, f] : facts_) {
-    for (const Episode& ep : f.episodes) {
+    for (const EpisodeFacts& ep : f.episodes) {
       for (const Timescale& t : EvaluateEpisode(ep, calendar_, on).history) {
         std::optional<Day> day = t.due_on ? t.due_on : t.started_on;
         if (!day || *day < from || *day > to) continue;
@@ -637,7 +354,7 @@ std::string Overview::ComplianceJson(Day from, Day to, Day on, bool with_items) 
 std::string Overview::Fingerprint() const {
   std::lock_guard lock(mu_);
   std::string out = std::to_string(valid_at_) + "\n";
-  for (const auto& [family, f] : facts_) out += family + "\t" + Encode(f) + "\n";
+  for (const auto& [family, f] : facts_) out += family + "\t" + EncodeFacts(f) + "\n";
   return out;
 }
 

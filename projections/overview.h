@@ -2,11 +2,11 @@
 // the overdue list and the timescale counts for dashboards.
 //
 // It folds the whole log in seq order. For each family it keeps what these views need and no
-// personal data: each episode's timescale facts (days, meetings, status) and each concern's
-// references (family, concern id, source, times, seq); a concern's kind (sealed) is read from
-// its event when shown. This is saved in the store's projections column family under
-// "overview", with the seq it is valid at, so start-up loads it and folds only the events
-// after that seq.
+// personal data, its FamilyFacts (overview_facts.h): each episode's timescale facts and team,
+// and each concern's references; a concern's kind (sealed) is read from its event when shown.
+// These are saved in the store's projections column family under "overview", with the seq they
+// are valid at, so start-up loads them and folds only the events after that seq; saved in
+// another form (kFactsFormat), they are rebuilt from the first event.
 //
 // The same fold runs live (CatchUp after appends) and in a rebuild (Rebuild), event by event:
 // a family met for the first time is read from the store as of the seq before the event, then
@@ -27,6 +27,7 @@
 #include "ledger/store.h"
 #include "projections/calendar.h"
 #include "projections/family_state.h"
+#include "projections/overview_facts.h"
 #include "projections/timescales.h"
 
 namespace caseledger::projections {
@@ -54,8 +55,10 @@ class Overview {
   // `store` and `calendar` must outlive the Overview.
   Overview(ledger::Store& store, const Calendar& calendar) : store_(store), calendar_(calendar) {}
 
-  // Loads the saved state (if any) and folds the events after it. `progress` is called now
-  // and then with (events folded, events to fold).
+  // Loads the saved state (if any) and folds the events after it; a saved state in another
+  // form than kFactsFormat is rebuilt (Rebuild). `progress` is called now and then with
+  // (events folded, events to fold). kDataLoss when a saved entry in the current form is
+  // damaged; otherwise the store's errors.
   Status Open(const std::function<void(uint64_t, uint64_t)>& progress = {});
   // Drops everything and folds the whole log from the first event (caseledger replay).
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress = {});
@@ -101,7 +104,7 @@ class Overview {
   // of" fold from (overview_checkpoints.h).
   struct Snapshot {
     uint64_t valid_at = 0;
-    std::map<std::string, FamilyState> facts;
+    std::map<std::string, FamilyFacts> facts;
   };
   Snapshot TakeSnapshot() const;
   // On a fresh Overview (never saved): continue from `snapshot` instead of the first event;
@@ -121,8 +124,8 @@ class Overview {
   mutable std::mutex mu_;
   uint64_t valid_at_ = 0;
   uint64_t saved_at_ = 0;
-  // Saved per family: episodes (timescale facts only) and concerns (references only).
-  std::map<std::string, FamilyState> facts_;
+  // Saved: by family id, what the views need of it.
+  std::map<std::string, FamilyFacts> facts_;
   // Full states of the families folded since start-up (not saved).
   std::unordered_map<std::string, FamilyState> live_;
   std::map<std::string, bool> dirty_;  // families changed since the last save

@@ -96,7 +96,7 @@ MaybeStop StopOn(int64_t micros, const char* why) {
   return Stop{LondonDay(micros), why};
 }
 
-MeetingTimescales ForMeeting(const Meeting& m, const Calendar& cal, const MaybeStop& stop,
+MeetingTimescales ForMeeting(const MeetingFacts& m, const Calendar& cal, const MaybeStop& stop,
                              const MaybeStop& consent_stop, Day on) {
   MeetingTimescales out;
   out.meeting_id = m.id;
@@ -163,7 +163,7 @@ std::string_view Name(TimescaleState state) {
 }
 
 // Over 60 lines: the nine timescales in turn, each a few lines over the same meetings and stops.
-EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on) {
+EpisodeTimescales EvaluateEpisode(const EpisodeFacts& ep, const Calendar& cal, Day on) {
   EpisodeTimescales out;
   out.episode_id = ep.id;
   out.status = ep.status;
@@ -173,20 +173,21 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   // Once consent is refused (and not given) or withdrawn, the episode stepped up or closed, the
   // FFA's own timescales stop (the earliest of these says why).
   MaybeStop consent_stop;
-  if (ep.consent.withdrawn) consent_stop = StopOn(ep.consent.withdrawn_at, "consent withdrawn");
-  if (ep.consent.refused && !ep.consent.given) {
-    consent_stop = Earliest(consent_stop, StopOn(ep.consent.refused_at, "consent refused"));
+  if (ep.consent_withdrawn) consent_stop = StopOn(ep.consent_withdrawn_at, "consent withdrawn");
+  if (ep.consent_refused && !ep.consent_given) {
+    consent_stop = Earliest(consent_stop, StopOn(ep.consent_refused_at, "consent refused"));
   }
   MaybeStop stop = Earliest(consent_stop, StopOn(ep.closed_at, "episode closed"));
   if (ep.stepped_up) stop = Earliest(StopOn(ep.stepped_up_at, "stepped up"), stop);
 
   // Meetings in the order they were held (a late record of an earlier meeting is common).
-  std::vector<const Meeting*> meetings;
-  for (const Meeting& m : ep.meetings) {
+  std::vector<const MeetingFacts*> meetings;
+  for (const MeetingFacts& m : ep.meetings) {
     if (LondonDay(m.held_at) <= on) meetings.push_back(&m);
   }
-  std::stable_sort(meetings.begin(), meetings.end(),
-                   [](const Meeting* a, const Meeting* b) { return a->held_at < b->held_at; });
+  std::stable_sort(
+      meetings.begin(), meetings.end(),
+      [](const MeetingFacts* a, const MeetingFacts* b) { return a->held_at < b->held_at; });
   std::vector<std::vector<Timescale>> intervals(std::size(kTimescaleIds));
   auto add = [&](size_t index, Timescale t) {
     if (t.state != TimescaleState::kNotStarted) intervals[index].push_back(std::move(t));
@@ -203,7 +204,7 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   // review-6-12-weeks: from each meeting that asked to go on (or was followed by another) to
   // the next meeting; due at 42 days, breached after 84.
   for (size_t i = 0; i < meetings.size(); ++i) {
-    const Meeting& m = *meetings[i];
+    const MeetingFacts& m = *meetings[i];
     const Day held = LondonDay(m.held_at);
     std::optional<Day> next;
     if (i + 1 < meetings.size()) next = LondonDay(meetings[i + 1]->held_at);
@@ -225,7 +226,7 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   }
 
   // record / share: every meeting held by `on`.
-  for (const Meeting* m : meetings) {
+  for (const MeetingFacts* m : meetings) {
     MeetingTimescales mt = ForMeeting(*m, cal, stop, consent_stop, on);
     add(3, mt.record);
     add(4, mt.share);
@@ -234,7 +235,7 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   }
 
   // action-outcome-3-wd: every meeting that decided a step-up or closure.
-  for (const Meeting* m : meetings) {
+  for (const MeetingFacts* m : meetings) {
     if (m->outcome == ev::MeetingOutcome::kContinue) continue;
     int64_t done_at = m->outcome == ev::MeetingOutcome::kStepUp ? ep.stepped_up_recorded_at
                                                                 : ep.closed_recorded_at;
@@ -247,7 +248,7 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   // actions-review-6-weeks: from each review of the actions (a meeting, a plan update) to the
   // next.
   std::vector<Day> reviews;
-  for (const Meeting* m : meetings) reviews.push_back(LondonDay(m->held_at));
+  for (const MeetingFacts* m : meetings) reviews.push_back(LondonDay(m->held_at));
   for (int64_t at : ep.plan_updated_at) {
     if (LondonDay(at) <= on) reviews.push_back(LondonDay(at));
   }
@@ -261,14 +262,14 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
   }
 
   // close-after-withdrawal: consent withdrawn -> the episode closed.
-  if (ep.consent.withdrawn) {
-    add(7, WorkingDays("close-after-withdrawal", cal, LondonDay(ep.consent.withdrawn_at), 3, 1,
+  if (ep.consent_withdrawn) {
+    add(7, WorkingDays("close-after-withdrawal", cal, LondonDay(ep.consent_withdrawn_at), 3, 1,
                        DayOf(ep.closed_at), std::nullopt, on));
   }
 
   // next-review-held: each meeting that set a next review date -> a later meeting by then.
   for (size_t i = 0; i < meetings.size(); ++i) {
-    const Meeting& m = *meetings[i];
+    const MeetingFacts& m = *meetings[i];
     auto next_review = ParseDay(m.next_review_on);
     if (!next_review.ok()) continue;
     const Day held = LondonDay(m.held_at);
@@ -291,6 +292,11 @@ EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on
     out.finalised_not_signed = !ep.signed_by_family;
     out.finalised_copy_not_given = !ep.copy_given_to_family;
   }
+  return out;
+}
+
+EpisodeTimescales EvaluateEpisode(const Episode& ep, const Calendar& cal, Day on) {
+  EpisodeTimescales out = EvaluateEpisode(FactsOf(ep), cal, on);
   if (!ep.closed) {
     for (const PlanAction& a : ep.actions) {
       auto due = ParseDay(a.action.due_on);

@@ -50,6 +50,7 @@
 
 #include "projections/calendar.h"
 #include "projections/family_state.h"
+#include "projections/overview_facts.h"
 
 namespace caseledger::projections {
 
@@ -127,7 +128,12 @@ struct EpisodeTimescales {
 // Every episode of `family` as on `on`.
 std::vector<EpisodeTimescales> EvaluateTimescales(const FamilyState& family,
                                                   const Calendar& calendar, Day on);
+// `episode` as on `on`: its timescales, judged from its facts alone (FactsOf), and its overdue
+// actions.
 EpisodeTimescales EvaluateEpisode(const Episode& episode, const Calendar& calendar, Day on);
+// The same from an episode's facts (what the overview keeps), but for overdue_actions, left
+// empty: the facts keep no action plan.
+EpisodeTimescales EvaluateEpisode(const EpisodeFacts& episode, const Calendar& calendar, Day on);
 
 // {"familyId", "on", "episodes": [{"episodeId", "status", "keyworkerId", "timescales": [{"id",
 // "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId", "daysLate", "reason"}],

@@ -180,21 +180,21 @@ TEST_CASE(
   World w;
   auto calendar = TheCalendar();
   REQUIRE_APPENDED(w.OpenFamily("F1"));
-  {
-    // Format 1 (before the compliance history) and 2 (with concern kinds, sealed since): rebuilt
-    // from the first event at start.
-    REQUIRE(w.store()
-                .SaveProjection(projections::kOverviewName, 1,
-                                {{"F1", "\x01older"}, {"F2", "\x02older"}}, true)
-                .ok());
+  // Forms 1 (before the compliance history), 2 (with concern kinds, sealed since) and 3 (a
+  // blanked FamilyState, before FamilyFacts): rebuilt from the first event at start.
+  for (uint64_t form = 1; form < projections::kFactsFormat; ++form) {
+    INFO("form " << form);
+    const std::string older = std::string(1, static_cast<char>(form)) + "older";
+    REQUIRE(w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", older}}, true).ok());
     projections::Overview overview(w.store(), calendar);
     REQUIRE(overview.Open().ok());
     CHECK(overview.valid_at() == w.store().Size());
     CHECK(overview.CountsJson(*projections::ParseDay("2026-05-02")).find("\"open\":1") !=
           std::string::npos);
   }
-  REQUIRE(
-      w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", "\x03garbage"}}, true).ok());
+  const std::string garbage =
+      std::string(1, static_cast<char>(projections::kFactsFormat)) + "garbage";
+  REQUIRE(w.store().SaveProjection(projections::kOverviewName, 1, {{"F1", garbage}}, true).ok());
   projections::Overview overview(w.store(), calendar);
   Status s = overview.Open();
   CHECK(s.code() == Code::kDataLoss);
