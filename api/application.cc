@@ -50,7 +50,7 @@ Application::~Application() = default;
 
 Result<std::shared_ptr<const projections::FamilyModel>> Application::CurrentFamily(
     const std::string& id) {
-  return cache_->Current(id);
+  return cache_->Current(id, projections::FamilyCache::Need::kState);
 }
 
 Status Application::RecordRead(const Principal& p, const std::vector<std::string>& family_ids,

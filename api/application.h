@@ -114,7 +114,8 @@ class Application {
   projections::PractitionerNames NamesNoting(
       uint64_t as_of_seq, std::vector<std::pair<std::string, uint32_t>>* depends);
 
-  // The family's state now, for decisions (no access record); kNotFound when it has no events.
+  // The family's state now, for decisions (no access record; the model may hold no events);
+  // kNotFound when it has no events.
   Result<std::shared_ptr<const projections::FamilyModel>> CurrentFamily(const std::string& id);
   // For a practitioner, `decide` on the family's team as the overview holds it, before the
   // family is read (asked again once the overview has caught up, if it says no); ok for other

@@ -6,10 +6,11 @@ namespace caseledger::projections {
 namespace {
 
 // What an event costs in memory, estimated from its stored message: the decoded event (its
-// strings about the message's size, besides the struct) and its share of the folded state.
+// strings about the message's size, besides the struct), and its share of the folded state.
 size_t EventBytes(const ledger::RecordedEvent& r) {
-  return sizeof(ev::Event) + r.stream.size() + r.type.size() + 2 * r.message().size();
+  return sizeof(ev::Event) + r.stream.size() + r.type.size() + r.message().size();
 }
+size_t StateBytes(const ledger::RecordedEvent& r) { return r.message().size(); }
 
 // Answers kept per family version: a few views and filters; more are rendered each time.
 constexpr size_t kMaxAnswersPerFamily = 8;
@@ -44,7 +45,8 @@ FamilyCache::FamilyCache(ledger::Store& store, size_t max_bytes)
   stats_.max_bytes = max_bytes;
 }
 
-Result<std::shared_ptr<const FamilyModel>> FamilyCache::Current(const std::string& family_id) {
+Result<std::shared_ptr<const FamilyModel>> FamilyCache::Current(const std::string& family_id,
+                                                                Need need) {
   if (!ledger::IsValidId(family_id)) {
     return Status::InvalidArgument("a family id is 1-64 characters of A-Z a-z 0-9 - _", "familyId");
   }
@@ -57,7 +59,8 @@ Result<std::shared_ptr<const FamilyModel>> FamilyCache::Current(const std::strin
     std::lock_guard lock(mu_);
     if (auto it = entries_.find(family_id); it != entries_.end()) {
       // An entry ahead of `version` was made from events visible since: current too.
-      if (it->second.model->version >= version) {
+      const bool enough = need == Need::kState || it->second.model->has_events;
+      if (it->second.model->version >= version && enough) {
         lru_.splice(lru_.begin(), lru_, it->second.lru);
         ++stats_.hits;
         return it->second.model;
@@ -66,37 +69,58 @@ Result<std::shared_ptr<const FamilyModel>> FamilyCache::Current(const std::strin
     }
     generation = generation_;
   }
-  return Load(family_id, std::move(behind), size, generation);
+  return Load(family_id, std::move(behind), size, generation, need);
 }
 
 Result<std::shared_ptr<const FamilyModel>> FamilyCache::Load(
     const std::string& family_id, std::shared_ptr<const FamilyModel> behind, uint64_t max_seq,
-    uint64_t generation) {
+    uint64_t generation, Need need) {
+  // An entry without its events cannot give them: the family is read whole.
+  if (behind != nullptr && need == Need::kEvents && !behind->has_events) behind = nullptr;
   auto model = std::make_shared<FamilyModel>();
   model->family_id = family_id;
   uint32_t from = 1;
   if (behind != nullptr) {
-    model->events = behind->events;
+    // Extended for the state only, the events are let go (copying them is what would cost):
+    // a reader wanting them reads the family whole again.
+    model->has_events = behind->has_events && need == Need::kEvents;
+    if (model->has_events) model->events = behind->events;
     model->state = behind->state;
-    model->bytes = behind->bytes;
+    model->state_bytes = behind->state_bytes;
+    model->events_bytes = model->has_events ? behind->events_bytes : 0;
     from = behind->version + 1;
-  } else {
-    model->bytes = sizeof(FamilyModel) + family_id.size();
   }
   CL_ASSIGN_OR_RETURN(auto recorded,
                       store_.ReadStream(StreamOf(family_id), from, SIZE_MAX, max_seq));
+  if (recorded.empty() && behind == nullptr) {
+    return NoRecord(family_id, max_seq < store_.Size());
+  }
   bool refold = behind == nullptr;
   model->events.reserve(model->events.size() + recorded.size());
+  std::vector<ev::Event> fresh;  // read now, for a model without its events
   for (const auto& r : recorded) {
     CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
-    model->bytes += EventBytes(r);
+    model->state_bytes += StateBytes(r);
     if (!refold && Apply(model->state, e) == Applied::kRefoldNeeded) refold = true;
-    model->events.push_back(std::move(e));
+    model->version = e.version;
+    model->last_seq = e.seq;
+    if (model->has_events) {
+      model->events_bytes += EventBytes(r);
+      model->events.push_back(std::move(e));
+    }
   }
-  if (model->events.empty()) return NoRecord(family_id, max_seq < store_.Size());
-  if (refold) model->state = FoldFamily(model->events);
-  model->version = model->events.back().version;
-  model->last_seq = model->events.back().seq;
+  if (behind != nullptr && recorded.empty()) {
+    model->version = behind->version;
+    model->last_seq = behind->last_seq;
+  }
+  if (refold) {
+    if (!model->has_events) {
+      // A correction replaced data: the state is folded again from every event.
+      return Load(family_id, nullptr, max_seq, generation, Need::kEvents);
+    }
+    model->state = FoldFamily(model->events);
+  }
+  model->bytes = sizeof(FamilyModel) + family_id.size() + model->state_bytes + model->events_bytes;
   std::shared_ptr<const FamilyModel> out = std::move(model);
   {
     std::lock_guard lock(mu_);
@@ -135,7 +159,12 @@ void FamilyCache::Keep(const std::shared_ptr<const FamilyModel>& model, uint64_t
     return;
   }
   if (it != entries_.end()) {
-    if (it->second.model->version >= model->version) return;
+    // Kept unless older, or as old and without the events the one kept has.
+    const FamilyModel& kept = *it->second.model;
+    if (kept.version > model->version ||
+        (kept.version == model->version && (kept.has_events || !model->has_events))) {
+      return;
+    }
     bytes_ -= it->second.model->bytes + it->second.answers_bytes;
     it->second.model = model;
     it->second.answers.clear();

@@ -41,9 +41,13 @@ struct FamilyModel {
   std::string family_id;
   uint32_t version = 0;   // events in the stream
   uint64_t last_seq = 0;  // the seq of the last of them
+  // Its events, when `has_events`: a model made for the state alone (the rules' checks of an
+  // append) holds none.
+  bool has_events = true;
   std::vector<ev::Event> events;
-  FamilyState state;  // FoldFamily(events)
+  FamilyState state;  // FoldFamily of every event of the stream up to `version`
   size_t bytes = 0;   // an estimate of what it holds (the bound counts it)
+  size_t state_bytes = 0, events_bytes = 0;
 };
 
 // An answer rendered from a model, and the other streams (a practitioner's, for the names in
@@ -68,9 +72,14 @@ class FamilyCache {
   // `store` must outlive the cache.
   explicit FamilyCache(ledger::Store& store, size_t max_bytes = kDefaultMaxBytes);
 
+  // What a use needs of a family: its state only (a check), or its events as well (a read).
+  enum class Need { kState, kEvents };
   // The family with every event the log shows now. kInvalidArgument for an id that is not 1-64
-  // of A-Z a-z 0-9 - _; kNotFound when it has no events; the store's error otherwise.
-  Result<std::shared_ptr<const FamilyModel>> Current(const std::string& family_id);
+  // of A-Z a-z 0-9 - _; kNotFound when it has no events; the store's error otherwise. With
+  // Need::kState the model may hold no events (has_events false): an entry behind is then
+  // extended without copying them.
+  Result<std::shared_ptr<const FamilyModel>> Current(const std::string& family_id,
+                                                     Need need = Need::kEvents);
   // The family with its events up to `max_seq` only (an "as of" read): the current model when
   // it holds nothing later, otherwise one made for the call and not kept. kNotFound when it had
   // no events by then.
@@ -102,7 +111,7 @@ class FamilyCache {
   };
   Result<std::shared_ptr<const FamilyModel>> Load(const std::string& family_id,
                                                   std::shared_ptr<const FamilyModel> behind,
-                                                  uint64_t max_seq, uint64_t generation);
+                                                  uint64_t max_seq, uint64_t generation, Need need);
   // Keeps `model` (replacing an older one) unless a Drop came since `generation`.
   void Keep(const std::shared_ptr<const FamilyModel>& model, uint64_t generation);
   void EraseLocked(std::unordered_map<std::string, Entry>::iterator it);

@@ -639,7 +639,8 @@ Status DomainRules::JudgeCorrection(const std::vector<ev::Event>& events,
 Result<std::vector<ev::Event>> DomainRules::StreamEvents(const std::string& stream) {
   std::vector<ev::Event> out;
   if (cache_ != nullptr) {
-    CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed, CommittedModel(stream));
+    CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed,
+                        CommittedModel(stream, FamilyCache::Need::kEvents));
     out = committed->events;
   }
   if (auto it = staged_events_.find(stream); it != staged_events_.end()) {
@@ -671,15 +672,19 @@ Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
 
 Result<const FamilyState*> DomainRules::Family(const std::string& stream) {
   if (auto it = staged_families_.find(stream); it != staged_families_.end()) return &it->second;
-  CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed, CommittedModel(stream));
+  CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed,
+                      CommittedModel(stream, FamilyCache::Need::kState));
   return &committed->state;
 }
 
-Result<std::shared_ptr<const FamilyModel>> DomainRules::CommittedModel(const std::string& stream) {
-  if (auto it = held_.find(stream); it != held_.end()) return it->second;
+Result<std::shared_ptr<const FamilyModel>> DomainRules::CommittedModel(const std::string& stream,
+                                                                       FamilyCache::Need need) {
+  if (auto it = held_.find(stream); it != held_.end()) {
+    if (need == FamilyCache::Need::kState || it->second->has_events) return it->second;
+  }
   std::shared_ptr<const FamilyModel> model;
   if (cache_ != nullptr) {
-    auto current = cache_->Current(std::string(FamilyIdOf(stream)));
+    auto current = cache_->Current(std::string(FamilyIdOf(stream)), need);
     if (current.ok()) {
       model = std::move(current).value();
     } else if (current.status().code() != Code::kNotFound) {
@@ -687,7 +692,11 @@ Result<std::shared_ptr<const FamilyModel>> DomainRules::CommittedModel(const std
     }
   }
   if (model == nullptr) model = std::make_shared<const FamilyModel>();  // no events yet
-  return held_.emplace(stream, std::move(model)).first->second;
+  // The same committed state either way: the batch holds the one with most in it, and keeps
+  // every one it handed out (a state pointer from Family() stays valid to the batch's end).
+  held_[stream] = model;
+  pinned_.push_back(model);
+  return model;
 }
 
 Result<const Practitioner*> DomainRules::FindPractitioner(const std::string& id) {
@@ -771,6 +780,7 @@ void DomainRules::Abandoned() {
   staged_events_.clear();
   checked_corrections_.clear();
   held_.clear();
+  pinned_.clear();
 }
 
 }  // namespace caseledger::projections

@@ -87,7 +87,8 @@ class DomainRules final : public ledger::AppendGuard {
  private:
   Result<const FamilyState*> Family(const std::string& stream);
   // The family's committed model, held for the batch (an empty one for a new family).
-  Result<std::shared_ptr<const FamilyModel>> CommittedModel(const std::string& stream);
+  Result<std::shared_ptr<const FamilyModel>> CommittedModel(const std::string& stream,
+                                                            FamilyCache::Need need);
   Result<const Practitioner*> FindPractitioner(const std::string& id);
   // `bodies` are the request's events, decoded (one per event).
   Status CheckFamily(const ledger::AppendRequest& request, std::vector<ev::Body> bodies,
@@ -108,6 +109,7 @@ class DomainRules final : public ledger::AppendGuard {
   std::unique_ptr<FamilyCache> own_cache_;
   // The committed models this batch judged against, by stream (kept to its end).
   std::unordered_map<std::string, std::shared_ptr<const FamilyModel>> held_;
+  std::vector<std::shared_ptr<const FamilyModel>> pinned_;
   std::unordered_map<std::string, Practitioner> practitioners_;
   std::unordered_map<std::string, FamilyState> staged_families_;  // this batch, on top
   std::unordered_map<std::string, Practitioner> staged_practitioners_;

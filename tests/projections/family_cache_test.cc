@@ -55,6 +55,41 @@ TEST_CASE("family cache: every use sees what the log holds, the entry extended a
   CHECK(cache.Stats().hits == 1);
 }
 
+TEST_CASE("family cache: a check takes the state alone, extended without copying the events") {
+  DomainLedger l;
+  l.Practitioner("P1");
+  REQUIRE(l.OpenFamily("F1").ok());
+  projections::FamilyCache cache(l.store());
+  using Need = projections::FamilyCache::Need;
+  REQUIRE(cache.Current("F1").ok());  // read whole, with its events
+  REQUIRE(Note(l, "F1", "N1").ok());
+  auto state = cache.Current("F1", Need::kState);
+  REQUIRE(state.ok());
+  CHECK_FALSE((*state)->has_events);
+  CHECK((*state)->events.empty());
+  CHECK((*state)->version == 3);
+  CHECK(StateJson((*state)->state) == StateJson(Fresh(l, "F1")));
+  // A read wants the events: the family is read whole again, and then kept with them.
+  auto read = cache.Current("F1");
+  REQUIRE(read.ok());
+  CHECK((*read)->has_events);
+  CHECK((*read)->events.size() == 3);
+  CHECK(StateJson((*read)->state) == StateJson(Fresh(l, "F1")));
+  auto again = cache.Current("F1", Need::kState);
+  REQUIRE(again.ok());
+  CHECK((*again)->has_events);  // the kept entry serves a check too
+  // A correction replacing data refolds from every event, even for a check.
+  REQUIRE(l.Append("family/F1", L::kP1,
+                   {{"recordCorrected", R"({"correctsSeq":)" + std::to_string((*read)->last_seq) +
+                                            R"(,"reason":"typo","replacement":{"episodeId":"E1",)"
+                                            R"("noteId":"N1","category":"contact","text":"fixed",)"
+                                            R"("significant":true}})"}})
+              .ok());
+  auto corrected = cache.Current("F1", Need::kState);
+  REQUIRE(corrected.ok());
+  CHECK(StateJson((*corrected)->state) == StateJson(Fresh(l, "F1")));
+}
+
 TEST_CASE("family cache: an unknown family, a bad id and a family not yet registered then") {
   DomainLedger l;
   l.Practitioner("P1");
