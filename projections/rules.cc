@@ -672,6 +672,10 @@ Status DomainRules::CheckPractitioner(const ledger::AppendRequest& request,
 
 Result<const FamilyState*> DomainRules::Family(const std::string& stream) {
   if (auto it = staged_families_.find(stream); it != staged_families_.end()) return &it->second;
+  if (auto it = recent_.find(stream); it != recent_.end()) {
+    recent_lru_.splice(recent_lru_.begin(), recent_lru_, it->second.lru);
+    return &it->second.state;
+  }
   CL_ASSIGN_OR_RETURN(std::shared_ptr<const FamilyModel> committed,
                       CommittedModel(stream, FamilyCache::Need::kState));
   return &committed->state;
@@ -738,8 +742,11 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
         if (std::holds_alternative<ev::RecordCorrected>(clear.body)) {
           // Stored sealed: the replacement as the request gave it, judged by Check.
           auto found = checked_corrections_.find(clear.event_id);
-          // Not judged here (a recovered batch): the staged state is dropped at Committed().
-          if (found != checked_corrections_.end()) clear.body = found->second;
+          if (found != checked_corrections_.end()) {
+            clear.body = found->second;
+          } else {
+            reread_.insert(clear.stream);  // not judged here (a recovered batch): not kept
+          }
         }
         staged_events_[clear.stream].push_back(clear);
         if (Apply(it->second, clear) == Applied::kRefoldNeeded) {
@@ -769,7 +776,30 @@ void DomainRules::Staged(const std::vector<ledger::RecordedEvent>& events) {
 }
 
 void DomainRules::Committed() {
-  // A family's committed state is the log's, read through the cache when next met.
+  // What this batch left of each family it wrote is kept for the next batches (the few most
+  // recent: kRecentFamilies); any other is taken from the cache when next met. An erased
+  // family, or one whose correction was not judged here, is not kept.
+  for (auto& [stream, state] : staged_families_) {
+    auto it = recent_.find(stream);
+    if (state.erased || reread_.count(stream) != 0) {
+      if (it != recent_.end()) {
+        recent_lru_.erase(it->second.lru);
+        recent_.erase(it);
+      }
+      continue;
+    }
+    if (it == recent_.end()) {
+      recent_lru_.push_front(stream);
+      it = recent_.emplace(stream, Recent{{}, recent_lru_.begin()}).first;
+    } else {
+      recent_lru_.splice(recent_lru_.begin(), recent_lru_, it->second.lru);
+    }
+    it->second.state = std::move(state);
+  }
+  while (recent_.size() > kRecentFamilies) {
+    recent_.erase(recent_lru_.back());
+    recent_lru_.pop_back();
+  }
   for (auto& [id, p] : staged_practitioners_) practitioners_[id] = std::move(p);
   Abandoned();
 }
@@ -781,6 +811,7 @@ void DomainRules::Abandoned() {
   checked_corrections_.clear();
   held_.clear();
   pinned_.clear();
+  reread_.clear();
 }
 
 }  // namespace caseledger::projections
