@@ -169,6 +169,17 @@ projections::PractitionerNames Application::NamesNoting(
   };
 }
 
+Result<std::shared_ptr<const std::string>> Application::StateRest(const FamilyRead& read) {
+  auto make = [&]() -> Result<projections::RenderedAnswer> {
+    return projections::RenderedAnswer{projections::FamilyStateRestJson(read.model->state), {}};
+  };
+  if (!read.current) {
+    CL_ASSIGN_OR_RETURN(projections::RenderedAnswer made, make());
+    return std::make_shared<const std::string>(std::move(made.text));
+  }
+  return cache_->Rendered(read.model, "state", make);
+}
+
 Result<ChronologyAnswer> Application::Chronology(const Principal& p, FamilyReadRequest request,
                                                  const ChronologyQuery& query) {
   request.view = ledger::AccessView::kChronology;

@@ -109,6 +109,9 @@ class Application {
   // The chronology (ReadFamily with the chronology's view), filtered as `query` says.
   Result<ChronologyAnswer> Chronology(const Principal& p, FamilyReadRequest request,
                                       const ChronologyQuery& query);
+  // The family's state as JSON after its "asOfSeq" (projections::FamilyStateRestJson): kept
+  // with the family's version when the read is of the record now.
+  Result<std::shared_ptr<const std::string>> StateRest(const FamilyRead& read);
   // Practitioner names as of `as_of_seq` (projections::StoreNames) noting each practitioner
   // stream named, with its version, in `depends` (for answers kept in the cache).
   projections::PractitionerNames NamesNoting(

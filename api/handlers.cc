@@ -37,7 +37,8 @@ Result<FamilyRead> Server::Impl::ReadFamilyFor(
 
 Result<Reply> Server::Impl::FamilyStateView(const Call& c) {
   CL_ASSIGN_OR_RETURN(FamilyRead read, ReadFamilyFor(c, ledger::AccessView::kState));
-  return Json(projections::FamilyStateJson(read.model->state, read.as_of_seq));
+  CL_ASSIGN_OR_RETURN(auto rest, app_.StateRest(read));
+  return Json(projections::FamilyStateJson(read.model->state, read.as_of_seq, *rest));
 }
 
 Result<Reply> Server::Impl::Chronology(const Call& c) {

@@ -97,7 +97,6 @@ Result<std::shared_ptr<const FamilyModel>> FamilyCache::Load(
   }
   bool refold = behind == nullptr;
   model->events.reserve(model->events.size() + recorded.size());
-  std::vector<ev::Event> fresh;  // read now, for a model without its events
   for (const auto& r : recorded) {
     CL_ASSIGN_OR_RETURN(ev::Event e, ev::Decode(r));
     model->state_bytes += StateBytes(r);

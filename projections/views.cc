@@ -185,9 +185,20 @@ PractitionerNames StoreNames(ledger::Store& store, uint64_t max_seq) {
 }
 
 std::string FamilyStateJson(const FamilyState& f, uint64_t as_of_seq) {
-  std::string out =
-      "{\"familyId\":" + JsonQuote(f.family_id) + ",\"version\":" + std::to_string(f.version) +
-      ",\"asOfSeq\":" + std::to_string(as_of_seq) + ",\"registered\":" + Bool(f.registered);
+  return FamilyStateJson(f, as_of_seq, FamilyStateRestJson(f));
+}
+
+std::string FamilyStateJson(const FamilyState& f, uint64_t as_of_seq, std::string_view rest) {
+  std::string out = "{\"familyId\":" + JsonQuote(f.family_id) +
+                    ",\"version\":" + std::to_string(f.version) +
+                    ",\"asOfSeq\":" + std::to_string(as_of_seq);
+  out.reserve(out.size() + rest.size());
+  out += rest;
+  return out;
+}
+
+std::string FamilyStateRestJson(const FamilyState& f) {
+  std::string out = ",\"registered\":" + Bool(f.registered);
   out += ",\"members\":" + List(f.members, [](const ev::Member& m) {
            return "{\"memberId\":" + JsonQuote(m.member_id) +
                   ",\"role\":" + JsonQuote(ev::Name(m.role)) + ",\"name\":" + JsonQuote(m.name) +

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/store.h"
@@ -46,6 +47,9 @@ PractitionerNames StoreNames(ledger::Store& store, uint64_t max_seq);
 // GET /v1/families/{id}: {"familyId", "version", "asOfSeq", "members", "address",
 // "consentToCheck", "episodes": [...], "concerns": [...], "legalHold", "erased"}.
 std::string FamilyStateJson(const FamilyState& family, uint64_t as_of_seq);
+// The same with what follows "asOfSeq" already written by FamilyStateRestJson (a kept answer).
+std::string FamilyStateJson(const FamilyState& family, uint64_t as_of_seq, std::string_view rest);
+std::string FamilyStateRestJson(const FamilyState& family);
 
 // Re-indents compact JSON with two spaces (for golden files and people); the text is not
 // otherwise checked.
