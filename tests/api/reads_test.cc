@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 // ---------------------------------------------------------------- reads kept in the cache
 
 TEST_CASE(
-    "reads: a chronology kept with its family's version is the one made afresh, after an "
-    "append to it or to another family, on a later day and after practitioners change",
+    "reads: a chronology and a state kept with their family's version are the ones made afresh, "
+    "after an append to it or to another family, on a later day and after practitioners change",
     "[api]") {
   TestServer s;
   s.Seed();
@@ -43,6 +43,14 @@ TEST_CASE(
     CHECK(now.json()["asOfSeq"].num() + 1 == fresh.json()["asOfSeq"].num());  // its own read
     auto entries = [](const std::string& body) { return body.substr(body.find("\"entries\":")); };
     CHECK(entries(now.body) == entries(fresh.body));
+    // The family's state likewise: kept after its asOfSeq, the same as one made afresh.
+    Response state = s.Get("/v1/families/F1", "triage-manager");
+    REQUIRE(state.status == 200);
+    Response state_fresh =
+        s.Get("/v1/families/F1?asOfSeq=" + std::to_string(s.store().Size()), "triage-manager");
+    REQUIRE(state_fresh.status == 200);
+    auto rest = [](const std::string& body) { return body.substr(body.find(",\"registered\":")); };
+    CHECK(rest(state.body) == rest(state_fresh.body));
     return now;
   };
   Response first = check("first read");
