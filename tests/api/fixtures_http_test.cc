@@ -82,21 +82,6 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-// A query parameter's value, percent-encoded (all but RFC 3986's unreserved characters).
-std::string QueryValue(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 // The bytes of the fixtures' only document (01's F101/D1), as make_fixtures.py makes them. A
 // documentUploaded names bytes stored before it (the test server's rules have
 // documents_must_be_stored), so its actor first stores them through the documents route.

@@ -119,21 +119,6 @@ const std::vector<Query>& Table() {
   return table;
 }
 
-// A query's value, percent-encoded (all but RFC 3986's unreserved characters).
-std::string Encoded(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 // What the query is sent as: a chronology or timescales read of the current record is judged
 // on today, which each side takes from its own clock; it is given the server's.
 Params Sent(const Query& q) {
@@ -179,7 +164,7 @@ Answer ByApi(TestServer& s, const Query& q) {
   }
   std::string query;
   for (const auto& [name, value] : Sent(q)) {
-    query += (query.empty() ? "?" : "&") + name + "=" + Encoded(value);
+    query += (query.empty() ? "?" : "&") + name + "=" + QueryValue(value);
   }
   Response r = s.Get(path + query, "triage-manager");
   INFO("GET " << path + query << " -> " << r.status << ": " << r.body);

@@ -41,6 +41,21 @@
 
 namespace caseledger::testing {
 
+// A query parameter's value, percent-encoded (all but RFC 3986's unreserved characters).
+inline std::string QueryValue(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- captured logs
 
 // Everything spdlog's default logger writes while the tests run (the server's request lines
