@@ -140,6 +140,40 @@ Result<FamilyRead> Application::ReadFamily(const Principal& p, const FamilyReadR
   return out;
 }
 
+Result<projections::QueueAnswer> Application::TriageQueue(const Principal& p,
+                                                          const projections::Overview& overview,
+                                                          std::optional<projections::Day> on,
+                                                          const std::string& purpose) {
+  if (purpose.size() > kMaxPurpose) {
+    return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
+  }
+  const uint64_t valid_at = overview.valid_at();
+  if (!on) {
+    on = projections::LondonDay(ctx_.clock->NowMicros());
+    if (&overview != ctx_.overview && valid_at > 0) {
+      CL_ASSIGN_OR_RETURN(auto at, store_.ReadLog(valid_at - 1, 1));
+      if (!at.empty()) on = projections::LondonDay(at[0].recorded_at);
+    }
+  }
+  projections::QueueAnswer answer = overview.Queue(*on);
+  std::vector<std::string> shown;
+  for (projections::QueueRow& row : answer.rows) {
+    if (row.awaiting.empty()) continue;
+    shown.push_back(row.family_id);
+    auto model = cache_->AsOf(row.family_id, valid_at);
+    if (!model.ok()) continue;  // erased since, or unreadable: the kind and summary stay empty
+    for (projections::QueueConcern& c : row.awaiting) {
+      for (const projections::Concern& known : (*model)->state.concerns) {
+        if (known.id != c.concern_id) continue;
+        c.kind = known.kind;
+        c.summary = known.summary;
+      }
+    }
+  }
+  CL_RETURN_IF_ERROR(RecordRead(p, shown, ledger::AccessView::kTriageInbox, purpose));
+  return answer;
+}
+
 Result<projections::Day> Application::OnDay(const FamilyRead& read,
                                             std::optional<projections::Day> on) {
   if (on) return *on;

@@ -130,6 +130,19 @@ class Application {
                     ledger::AccessView view, const std::string& purpose,
                     std::string_view sha256_hex = {});
 
+  // ---- views across families
+
+  // The triage queue (projections/triage_queue.h) of `overview` (the live one, or one as of a
+  // moment), judged on `on`, else today for the live overview, else the day its last event was
+  // recorded. Each concern awaiting a direction is shown with its kind and summary as the
+  // family's record says them then (corrections applied); a read of each family whose
+  // concerns are shown is recorded (the triage inbox's view, with `purpose`), durable before
+  // it returns. kInvalidArgument for a purpose over 200 characters.
+  Result<projections::QueueAnswer> TriageQueue(const Principal& p,
+                                               const projections::Overview& overview,
+                                               std::optional<projections::Day> on,
+                                               const std::string& purpose);
+
   // ---- appends
 
   // Appends `request` (its stream family/<id>) for `p`: permission on the team first, then on

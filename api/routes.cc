@@ -221,6 +221,25 @@ std::vector<Route> Server::Impl::FamilyReadRoutes() {
 std::vector<Route> Server::Impl::TriageRoutes() {
   return {
       {.method = "GET",
+       .path = "/v1/triage/queue",
+       .summary =
+           "The triage queue: one row per family with an open episode or a concern routed with "
+           "none, the one that most needs attention first, each with why (concerns awaiting a "
+           "direction and their days waiting, consent, the assessment, breaches, last contact)",
+       .roles = Oversight(),
+       .params = With(AsOfDocs(),
+                      {P("on", "string",
+                         "judged on this day (default today; as of a moment, that moment's day)")}),
+       .handler = [this](const Call& c) -> Result<Reply> {
+         CL_ASSIGN_OR_RETURN(auto on, ParseDayParam(c.query, "on"));
+         const std::string* purpose = Query(c.query, "purpose");
+         return WithOverview(c, [&](const projections::Overview& o) -> Result<Reply> {
+           CL_ASSIGN_OR_RETURN(auto queue,
+                               app_.TriageQueue(*c.principal, o, on, purpose ? *purpose : ""));
+           return Json(projections::QueueJson(queue, o.valid_at()));
+         });
+       }},
+      {.method = "GET",
        .path = "/v1/helpdesk/open-episode",
        .summary = "Whether a family has an open episode, and its keyworker's contact",
        .roles = {Role::kHelpdesk, Role::kPractitioner, Role::kTriageManager, Role::kCoordinator,

@@ -149,8 +149,15 @@ struct FamilyFold {
     }
   }
   void operator()(const ev::CaseNoteAdded& b) {
-    if (Episode* ep = Ep(b.episode_id)) ep->note_ids.insert(b.note_id);
+    Episode* ep = Ep(b.episode_id);
+    if (ep == nullptr) return;
+    ep->note_ids.insert(b.note_id);
+    if (b.category == ev::NoteCategory::kContact || b.category == ev::NoteCategory::kMeeting) {
+      Contacted(*ep);
+    }
   }
+  // A contact with the family, at the event's occurredAt.
+  void Contacted(Episode& ep) { ep.last_contact_at = std::max(ep.last_contact_at, e.occurred_at); }
   void operator()(const ev::DocumentUploaded& b) {
     if (Episode* ep = Ep(b.episode_id)) {
       ep->documents.push_back(
@@ -170,6 +177,7 @@ struct FamilyFold {
     m.held_at = e.occurred_at;
     m.recorded_at = e.recorded_at;
     ep->meetings.push_back(std::move(m));
+    Contacted(*ep);
   }
   void operator()(const ev::ActionPlanUpdated& b) {
     Episode* ep = Ep(b.episode_id);
@@ -190,8 +198,10 @@ struct FamilyFold {
     }
   }
   void operator()(const ev::OutcomeSharedWithParents& b) {
-    Meeting* m = MeetingOf(Ep(b.episode_id), b.meeting_id);
+    Episode* ep = Ep(b.episode_id);
+    Meeting* m = MeetingOf(ep, b.meeting_id);
     if (m != nullptr && m->shared_at == 0) m->shared_at = e.occurred_at;
+    if (ep != nullptr) Contacted(*ep);
   }
   void operator()(const ev::ConcernReceived& b) {
     Concern c;

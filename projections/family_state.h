@@ -123,6 +123,9 @@ struct Episode {
   std::vector<int64_t> plan_updated_at;  // occurredAt of every actionPlanUpdated, in log order
   std::vector<Document> documents;
   std::set<std::string> note_ids;
+  // occurredAt of the latest contact with the family: a TAF meeting held, an outcome shared
+  // with the parents, or a case note of category contact or meeting; 0 when none.
+  int64_t last_contact_at = 0;
   std::vector<std::string> signposted;
   bool stepped_up = false;
   ev::StepUpTo stepped_up_to = ev::StepUpTo::kAssessmentAndIntervention;

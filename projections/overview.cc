@@ -229,6 +229,11 @@ std::vector<InboxItem> Overview::Inbox() const {
   return WithKinds(std::move(items));
 }
 
+QueueAnswer Overview::Queue(Day on) const {
+  std::lock_guard lock(mu_);
+  return TriageQueue(facts_, calendar_, on);
+}
+
 std::vector<InboxItem> Overview::Referrals() const {
   std::unique_lock lock(mu_);
   auto items = Concerns(true);

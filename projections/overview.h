@@ -29,6 +29,7 @@
 #include "projections/family_state.h"
 #include "projections/overview_facts.h"
 #include "projections/timescales.h"
+#include "projections/triage_queue.h"
 
 namespace caseledger::projections {
 
@@ -84,6 +85,9 @@ class Overview {
   std::vector<InboxItem> Inbox() const;
   // Concerns above the child-protection threshold, oldest first.
   std::vector<InboxItem> Referrals() const;
+  // The triage queue as on `on` (triage_queue.h); the concerns' kinds and summaries are
+  // left for the caller to read from the families' records.
+  QueueAnswer Queue(Day on) const;
   // Breached timescales of open episodes as on `on`, longest overdue first.
   std::vector<OverdueItem> Overdue(Day on) const;
   // {"on", "asOfSeq", "families", "episodes": {"open", "closed"}, "timescales": {id: {state:

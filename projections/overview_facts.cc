@@ -8,7 +8,7 @@
 //             bool(finalised) i64(finalised_at) bool(signed_by_family)
 //             bool(copy_given_to_family) count meeting* count i64*(plan_updated_at)
 //             bool(stepped_up) i64(stepped_up_at) i64(stepped_up_recorded_at)
-//             bool(closed) i64(closed_at) i64(closed_recorded_at)
+//             bool(closed) i64(closed_at) i64(closed_recorded_at) i64(last_contact_at)
 //   meeting = str(id) enum(outcome) str(next_review_on) i64(held_at) i64(recorded_at)
 //             i64(plan_recorded_at) i64(shared_at)
 //   concern = str(id) enum(source) bool(above_threshold) str(episode_id) u64(seq)
@@ -131,7 +131,7 @@ void Write(Writer& w, const EpisodeFacts& e) {
                consent_refused, consent_refused_at, consent_withdrawn, consent_withdrawn_at,
                finalised, finalised_at, signed_by_family, copy_given_to_family, meetings,
                plan_updated_at, stepped_up, stepped_up_at, stepped_up_recorded_at, closed,
-               closed_at, closed_recorded_at] = e;
+               closed_at, closed_recorded_at, last_contact_at] = e;
   w.Str(id);
   w.Enum(status);
   w.Str(registration_completed_on);
@@ -156,6 +156,7 @@ void Write(Writer& w, const EpisodeFacts& e) {
   w.Bool(closed);
   w.I64(closed_at);
   w.I64(closed_recorded_at);
+  w.I64(last_contact_at);
 }
 
 void Write(Writer& w, const ConcernFacts& c) {
@@ -207,6 +208,7 @@ EpisodeFacts ReadEpisode(Reader& r) {
   e.closed = r.Bool();
   e.closed_at = r.I64();
   e.closed_recorded_at = r.I64();
+  e.last_contact_at = r.I64();
   return e;
 }
 
@@ -260,6 +262,7 @@ EpisodeFacts FactsOf(const Episode& ep) {
   e.closed = ep.closed;
   e.closed_at = ep.closed_at;
   e.closed_recorded_at = ep.closed_recorded_at;
+  e.last_contact_at = ep.last_contact_at;
   return e;
 }
 

@@ -24,7 +24,7 @@ namespace caseledger::projections {
 
 // The version of the saved form, its first varint. Bump it whenever EncodeFacts changes: an
 // overview saved in another form is then rebuilt from the log at start-up (Overview::Open).
-inline constexpr uint64_t kFactsFormat = 4;
+inline constexpr uint64_t kFactsFormat = 5;
 
 struct MeetingFacts {
   std::string id;
@@ -61,6 +61,7 @@ struct EpisodeFacts {
   bool closed = false;
   int64_t closed_at = 0;  // occurredAt
   int64_t closed_recorded_at = 0;
+  int64_t last_contact_at = 0;  // occurredAt (Episode::last_contact_at), 0 if none
   bool operator==(const EpisodeFacts&) const = default;
 };
 

@@ -6,7 +6,7 @@
 'use strict';
 
 const TOKEN_KEY = 'caseledger.token';
-const session = { token: sessionStorage.getItem(TOKEN_KEY), who: null };
+const session = { token: sessionStorage.getItem(TOKEN_KEY), who: null, awaiting: null };
 
 // ------------------------------------------------------------------ DOM helpers
 
@@ -188,7 +188,11 @@ const is = (...roles) => roles.includes(role());
 function navItems() {
   const items = [];
   if (is(...READERS)) items.push(['#/', 'Find a family']);
-  if (is(...OVERSIGHT)) items.push(['#/inbox', 'Triage inbox']);
+  // The count is the queue's as last read (reading it again would record a read of every
+  // family whose concern it shows).
+  if (is(...OVERSIGHT)) {
+    items.push(['#/queue', 'Triage queue' + (session.awaiting === null ? '' : ' (' + session.awaiting + ' awaiting)')]);
+  }
   items.push(['#/dashboard', 'Timescales dashboard']);
   if (is('auditor')) items.push(['#/audit', 'Audit']);
   if (is('helpdesk')) items.push(['#/helpdesk', 'Open episode check']);
@@ -215,6 +219,7 @@ function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   session.token = null;
   session.who = null;
+  session.awaiting = null;
   session.signedOutMessage = message;
   if (location.hash !== '#/signin') location.hash = '#/signin';
   else render();
@@ -250,6 +255,7 @@ function signInView() {
 }
 
 function home() {
+  if (is('triage-manager')) return '#/queue';
   if (is(...READERS)) return '#/';
   if (is('helpdesk')) return '#/helpdesk';
   return '#/dashboard';
@@ -606,24 +612,180 @@ async function downloadCsv(base, q, id) {
 
 // ------------------------------------------------------------------ inbox and dashboard
 
-async function inboxView() {
+const SOURCE_WORDS = { police: 'Police', school: 'School', health: 'Health', professional: 'A professional', public: 'A member of the public', other: 'Other' };
+const CONSENT_WORDS = { notYetGiven: 'not yet given', given: 'given', refused: 'refused', withdrawn: 'withdrawn' };
+const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+const SHOW = [['all', 'every family'], ['awaiting', 'a concern awaiting a direction'], ['breach', 'a timescale breached'],
+  ['noContact', 'no contact for 4 weeks or more']];
+const ORDER = [['priority', 'priority (the one most needing attention first)'], ['waiting', 'longest waiting for a direction'],
+  ['overdue', 'most days overdue'], ['contact', 'longest without contact']];
+
+// The triage queue: one card per family, the one most needing attention first, each saying
+// why; a direction or a step-up is recorded from the card.
+async function queueView(params, flash) {
   const g = ++generation;
-  let inbox;
+  let q;
   try {
-    inbox = await api('/v1/triage/inbox');
+    q = await api('/v1/triage/queue?purpose=triage%20queue');
   } catch (err) {
-    show(g, 'Triage inbox', notice('error', explain(err)));
+    show(g, 'Triage queue', notice('error', explain(err)));
     return;
   }
-  const familyLink = (id) => h('a', { href: '#/family/' + encodeURIComponent(id) }, id);
-  const rows = (list) => list.map((c) => [familyLink(c.familyId), c.concernId, c.source, c.kind || '',
-    when(c.receivedAt), c.episodeId || '', c.keyworkerId || '']);
-  const headers = ['Family', 'Concern', 'From', 'Kind', 'Received', 'Episode', 'Keyworker'];
-  show(g, 'Triage inbox',
-    h('p', { class: 'sub' }, 'Concerns below the child-protection threshold about families with an open episode, awaiting a triage direction. Up to entry ' + inbox.asOfSeq + '.'),
-    (inbox.inbox || []).length ? table(headers, rows(inbox.inbox)) : h('p', {}, 'Nothing awaits a direction.'),
-    h('h2', {}, 'Child protection referrals'),
-    (inbox.childProtectionReferrals || []).length ? table(headers, rows(inbox.childProtectionReferrals)) : h('p', {}, 'None.'));
+  session.awaiting = q.awaitingDirection;
+  renderChrome();
+  const showBy = params.get('show') || 'all';
+  const orderBy = params.get('order') || 'priority';
+  const daysWithoutContact = (r) => (r.lastContactOn ? Math.round((Date.parse(q.on) - Date.parse(r.lastContactOn)) / 864e5) : Infinity);
+  const filters = {
+    all: () => true,
+    awaiting: (r) => r.awaiting.length > 0,
+    breach: (r) => r.breaches.length > 0,
+    noContact: (r) => r.openEpisode && daysWithoutContact(r) >= 28,
+  };
+  const keys = {
+    priority: (r) => r.rank,
+    waiting: (r) => -(r.awaiting.length ? r.awaiting[0].daysWaiting : -1),
+    overdue: (r) => -(r.breaches.length ? r.breaches[0].daysOverdue : -1),
+    contact: (r) => -daysWithoutContact(r),
+  };
+  const rows = q.queue.filter(filters[showBy] || filters.all)
+    .sort((a, b) => ((keys[orderBy] || keys.priority)(a) - (keys[orderBy] || keys.priority)(b)) || a.rank - b.rank);
+  const showSelect = h('select', { id: 'q-show' }, SHOW.map(([v, t]) => h('option', { value: v, selected: v === showBy }, t)));
+  const orderSelect = h('select', { id: 'q-order' }, ORDER.map(([v, t]) => h('option', { value: v, selected: v === orderBy }, t)));
+  const controls = h('form', {
+    class: 'inline', 'aria-label': 'Filter and order the queue', onsubmit: (ev) => {
+      ev.preventDefault();
+      location.hash = '#/queue?show=' + showSelect.value + '&order=' + orderSelect.value;
+    },
+  }, field('Show families with', showSelect), field('In order of', orderSelect), h('div', {}, h('button', { type: 'submit' }, 'Show')));
+  const content = [
+    h('p', { class: 'sub' }, 'Families with an open episode, and families a concern was received about while no episode was open · ' +
+      'as on ' + q.on + ' · up to entry ' + q.asOfSeq),
+    h('p', { id: 'queue-summary' }, h('strong', {}, plural(q.awaitingDirection, 'concern', 'concerns') + ' awaiting a direction'),
+      ' · ' + plural(q.families, 'family', 'families') + ' in the queue' +
+      (rows.length !== q.queue.length ? ' · ' + rows.length + ' shown' : '')),
+    controls,
+  ];
+  if (flash) content.splice(1, 0, flash);
+  if (q.staleConcerns) {
+    content.push(notice('', plural(q.staleConcerns, 'concern was', 'concerns were') + ' never given a direction before ' +
+      (q.staleConcerns === 1 ? 'its episode' : 'their episodes') + ' ended (closed or stepped up): not listed here; ' +
+      'each stays on its family\'s record and chronology.'));
+  }
+  content.push(rows.length ? h('ol', { class: 'queue' }, rows.map((r) => queueCard(r, q.on))) : h('p', {}, 'No family matches.'));
+  show(g, 'Triage queue', ...content);
+}
+
+function queueCard(r, on) {
+  const id = r.familyId;
+  const link = h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Family ' + id);
+  const card = h('li', { class: 'card tier' + r.tier, 'aria-labelledby': 'q-' + id },
+    h('h2', { id: 'q-' + id }, h('span', { class: 'rank' }, r.rank + '. '), link),
+    h('ul', { class: 'why' }, r.why.map((w) => h('li', {}, w))));
+  const facts = [];
+  if (r.episode) {
+    facts.push(h('dt', {}, 'Episode'), h('dd', {}, r.episode.episodeId + ' (' + words(r.episode.status) + '), keyworker ' + r.episode.keyworkerId));
+    facts.push(h('dt', {}, 'Consent'), h('dd', {}, r.consent === 'given' ? 'given' : h('strong', {}, CONSENT_WORDS[r.consent] || r.consent)));
+    facts.push(h('dt', {}, 'Assessment'), h('dd', {}, r.episode.assessmentFinalised ? 'finalised'
+      : r.assessmentOverdue ? h('strong', {}, 'not finalised, past its 3 weeks') : 'not finalised'));
+  } else {
+    facts.push(h('dt', {}, 'Episode'), h('dd', {}, h('strong', {}, 'none open: no one is working with the family')));
+  }
+  if (r.breaches.length) {
+    const b = r.breaches[0];
+    facts.push(h('dt', {}, 'Worst breach'), h('dd', {}, h('strong', {}, (TIMESCALE_WORDS[b.timescale] || b.timescale) + ': ' +
+      plural(b.daysOverdue, 'day', 'days') + ' overdue'), r.breaches.length > 1 ? ' (and ' + (r.breaches.length - 1) + ' more)' : null));
+  }
+  if (r.episode) facts.push(h('dt', {}, 'Last contact'), h('dd', {}, r.lastContactOn || 'none recorded'));
+  card.append(h('dl', { class: 'facts' }, ...facts));
+  for (const c of r.awaiting) {
+    const box = h('div', { class: 'concern' },
+      h('h3', {}, 'Concern ' + c.concernId + ': ' + (SOURCE_WORDS[c.source] || c.source) + (c.kind ? ', ' + words(c.kind) : '')),
+      h('p', {}, 'Received ' + when(c.receivedAt) + ' · ', h('strong', {}, plural(c.daysWaiting, 'day', 'days') + ' waiting for a direction')),
+      c.summary ? h('p', { class: 'summary' }, c.summary) : null);
+    box.append(directionForm(id, c));
+    card.append(box);
+  }
+  if (r.episode && r.episode.status !== 'steppedUp') card.append(stepUpForm(id, r.episode));
+  if (r.episode && r.episode.status === 'steppedUp') card.append(closeSteppedUpForm(id, r.episode));
+  return card;
+}
+
+// Appends one event to a family as its answer's confirmation says; any version (a direction
+// names its concern, a step-up its episode: the ledger's rules refuse what no longer fits).
+async function appendOne(familyId, type, data, status, submit, done) {
+  status.replaceChildren();
+  submit.disabled = true;
+  try {
+    const answer = await api('/v1/families/' + encodeURIComponent(familyId) + '/events', {
+      method: 'POST', body: { expectedVersion: 'any', events: [{ eventId: submit.dataset.eventId, type, occurredAt: rfc3339(new Date()), data }] },
+    });
+    done(answer);
+  } catch (err) {
+    status.replaceChildren(notice('error', explain(err)));
+    const at = status.closest('form').querySelector('[aria-invalid], textarea, select');
+    if (at) at.focus();
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function directionForm(familyId, concern) {
+  const text = h('textarea', { name: 'direction', required: true, rows: 3, id: 'dir-' + familyId + '-' + concern.concernId });
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the direction');
+  const form = h('form', { class: 'stack decision', 'aria-label': 'Direction on concern ' + concern.concernId + ' of family ' + familyId },
+    field('Direction and rationale', text, '(what is to happen, by whom, and why: the threshold considered)'), status,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    appendOne(familyId, 'triageDirectionGiven', { concernId: concern.concernId, direction: text.value.trim() }, status, submit,
+      (answer) => queueView(queueParams(), notice('ok', 'Direction on concern ' + concern.concernId + ' of family ' + familyId +
+        ' recorded (entry ' + answer.events[0].seq + ').')));
+  });
+  return h('details', {}, h('summary', {}, 'Give a direction on concern ' + concern.concernId), form);
+}
+
+const queueParams = () => new URLSearchParams(location.hash.split('?')[1] || '');
+
+// The closure that follows a step-up (reason steppedUp), by the triage manager.
+function closeSteppedUpForm(familyId, episode) {
+  const detail = h('textarea', { name: 'detail', rows: 2, id: 'close-detail-' + familyId });
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the closure');
+  const form = h('form', { class: 'stack decision', 'aria-label': 'Close episode ' + episode.episodeId + ' of family ' + familyId },
+    h('p', {}, 'The episode was stepped up; its closure (reason: stepped up) ends the early help episode.'),
+    field('Detail', detail, '(optional: who took the case, and when)'), status, h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const data = { episodeId: episode.episodeId, reason: 'steppedUp' };
+    if (detail.value.trim()) data.detail = detail.value.trim();
+    appendOne(familyId, 'episodeClosed', data, status, submit,
+      (answer) => queueView(queueParams(), notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId +
+        ' closed (entry ' + answer.events[0].seq + ').')));
+  });
+  return h('details', {}, h('summary', {}, 'Close stepped-up episode ' + episode.episodeId), form);
+}
+
+function stepUpForm(familyId, episode) {
+  const to = h('select', { name: 'to', id: 'up-to-' + familyId }, [['assessmentAndIntervention', 'Assessment and Intervention'],
+    ['familySafeguarding', 'Family Safeguarding']].map(([v, t]) => h('option', { value: v }, t)));
+  const reason = h('textarea', { name: 'reason', required: true, rows: 3, id: 'up-reason-' + familyId });
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the step-up');
+  const form = h('form', { class: 'stack decision', 'aria-label': 'Step up episode ' + episode.episodeId + ' of family ' + familyId },
+    field('Step up to', to), field('Reason and rationale', reason, '(the threshold considered, and the evidence in the chronology)'), status,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    appendOne(familyId, 'steppedUp', { episodeId: episode.episodeId, to: to.value, reason: reason.value.trim() }, status, submit,
+      (answer) => queueView(queueParams(), notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId + ' stepped up to ' +
+        words(to.value) + ' (entry ' + answer.events[0].seq + '). Record its closure once the receiving team has taken the case.')));
+  });
+  return h('details', {}, h('summary', {}, 'Step up episode ' + episode.episodeId), form);
 }
 
 async function dashboardView() {
@@ -883,7 +1045,7 @@ async function render() {
   if (parts[0] === 'signin') return signInView();
   if (parts[0] === 'family' && parts[1] && parts[2] === 'chronology') return chronologyView(parts[1], params);
   if (parts[0] === 'family' && parts[1]) return familyView(parts[1]);
-  if (parts[0] === 'inbox') return inboxView();
+  if (parts[0] === 'queue' || parts[0] === 'inbox') return queueView(params);
   if (parts[0] === 'dashboard') return dashboardView();
   if (parts[0] === 'audit') return auditView(params);
   if (parts[0] === 'helpdesk') return helpdeskView();

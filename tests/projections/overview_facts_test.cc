@@ -36,6 +36,7 @@ FamilyFacts Full() {
   e.closed = true;
   e.closed_at = 13;
   e.closed_recorded_at = 14;
+  e.last_contact_at = -15;
   f.episodes.push_back(e);
   EpisodeFacts second;
   second.id = "E2";
@@ -151,6 +152,7 @@ TEST_CASE("overview facts: FactsOf keeps what the views need and no personal dat
   ep.closed_at = 14;
   ep.closed_recorded_at = 15;
   ep.closure_detail = "Secret detail";
+  ep.last_contact_at = 16;
   s.episodes.push_back(ep);
   Concern c;
   c.id = "C1";
@@ -193,7 +195,8 @@ TEST_CASE("overview facts: FactsOf keeps what the views need and no personal dat
                           13,
                           true,
                           14,
-                          15});
+                          15,
+                          16});
   CHECK(f.FindEpisode("E1") == &e);
   CHECK(f.FindEpisode("E2") == nullptr);
   REQUIRE(f.concerns.size() == 1);

@@ -1,7 +1,8 @@
 // The web pages in a real browser: Debian's Chromium, headless, driven by playwright-core,
 // against a real `caseledger serve --demo`. Signs in as every role and checks what each is
-// shown; a triage manager reads family F1, filters and prints its chronology, downloads the
-// CSV, reads the inbox and the dashboard; the keyworker adds a case note and sees it in the
+// shown; a triage manager lands on the triage queue (F2's police concern first), gives a
+// direction and steps F2 up from it, sees both in F2's chronology, reads family F1, filters
+// and prints its chronology, downloads the CSV, reads the dashboard; the keyworker adds a case note and sees it in the
 // chronology, sees a rule refusal with the input kept, and records a TAF meeting with its
 // action plan; the auditor checks an inclusion proof (hashed in the page) and reads the
 // access log. Pages are also checked at 800 px wide and for labelled controls. Screenshots
@@ -111,7 +112,8 @@ async function main() {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     }
-    const navLinks = async () => (await page.locator('#nav a').allTextContents()).sort();
+    // The menu's links, the queue's count left out (it changes as the tests record).
+    const navLinks = async () => (await page.locator('#nav a').allTextContents()).map((t) => t.replace(/ \(\d+ awaiting\)$/, '')).sort();
     // Every form control has a label, and nothing needs a horizontal scroll of the page.
     async function accessible(what) {
       const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea'))
@@ -119,6 +121,8 @@ async function main() {
       check(unlabelled.length === 0, what + ': controls without a label: ' + unlabelled.join(' '));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       check(overflow <= 0, what + ': the page scrolls sideways by ' + overflow + ' px');
+      const text = await page.textContent('main');
+      check(!text.includes('[object ') && !text.includes('undefined'), what + ': a value shown as code: ' + text.slice(0, 400));
     }
 
     // ------------------------------------------------------------ sign in, every role
@@ -133,9 +137,9 @@ async function main() {
     const expected = {
       practitioner: ['Find a family', 'Timescales dashboard'],
       helpdesk: ['Open episode check', 'Timescales dashboard'],
-      'triage-manager': ['Find a family', 'Timescales dashboard', 'Triage inbox'],
-      coordinator: ['Find a family', 'Timescales dashboard', 'Triage inbox'],
-      auditor: ['Audit', 'Find a family', 'Timescales dashboard', 'Triage inbox'],
+      'triage-manager': ['Find a family', 'Timescales dashboard', 'Triage queue'],
+      coordinator: ['Find a family', 'Timescales dashboard', 'Triage queue'],
+      auditor: ['Audit', 'Find a family', 'Timescales dashboard', 'Triage queue'],
       dashboard: ['Timescales dashboard'],
       admin: ['Timescales dashboard'],
     };
@@ -158,6 +162,7 @@ async function main() {
     // ------------------------------------------------------------ a triage manager reads F1
     step = 'triage manager: family page';
     await signIn('triage-manager');
+    await next(() => page.getByRole('link', { name: 'Find a family' }).click());
     await page.getByLabel('Family id').fill('F1');
     await page.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('heading', { name: 'Family F1' }).waitFor();
@@ -213,11 +218,44 @@ async function main() {
     await page.pdf({ path: path.join(shots, 'chronology-print.pdf') }).catch(() => {});
     await page.emulateMedia({ media: 'screen' });
 
-    step = 'triage manager: inbox and dashboard';
-    await page.getByRole('link', { name: 'Triage inbox' }).click();
-    await page.getByRole('heading', { name: 'Triage inbox' }).waitFor();
-    check(await page.getByRole('link', { name: 'F2', exact: true }).count() >= 1, 'F2\'s police concern is not in the inbox');
-    await shot('inbox');
+    step = 'triage manager: the queue, a direction and a step-up';
+    await next(() => page.getByRole('link', { name: /^Triage queue/ }).click());
+    await page.getByRole('heading', { name: 'Triage queue', level: 1 }).waitFor();
+    // F2: a police domestic-abuse notification awaiting a direction, no consent, no assessment.
+    const first = page.locator('ol.queue > li').first();
+    check((await first.locator('h2').textContent()) === '1. Family F2', 'the first in the queue: ' + await first.locator('h2').textContent());
+    const why = await first.locator('ul.why').textContent();
+    check(why.includes('awaiting a direction') && why.includes('consent not yet given') && why.includes('assessment not finalised'), 'why F2 is first: ' + why);
+    check((await first.textContent()).includes('Police, domestic abuse notification'), 'the concern in words: ' + await first.textContent());
+    const menuCount = Number(((await page.locator('#nav a', { hasText: 'Triage queue' }).textContent()).match(/\((\d+) awaiting\)/) || [])[1]);
+    check(menuCount >= 1, 'the menu does not count the concerns awaiting');
+    await accessible('queue');
+    await shot('queue');
+    const f2 = () => page.locator('ol.queue > li', { has: page.getByRole('heading', { name: /Family F2$/ }) });
+    await f2().getByText('Give a direction on concern C1').click();
+    await f2().getByLabel('Direction and rationale').fill('Below the child-protection threshold: keyworker to visit within 2 working days and seek consent.');
+    await next(() => f2().getByRole('button', { name: 'Record the direction' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('Direction on concern C1 of family F2 recorded'), 'no confirmation of the direction');
+    check(!(await f2().textContent()).includes('Concern C1'), 'the concern still awaits a direction');
+    const afterCount = Number(((await page.locator('#nav a', { hasText: 'Triage queue' }).textContent()).match(/\((\d+) awaiting\)/) || [])[1]);
+    check(afterCount === menuCount - 1, 'the menu\'s count: ' + afterCount + ' after ' + menuCount);
+    await f2().getByText('Step up episode E1').click();
+    await f2().getByLabel('Step up to').selectOption('familySafeguarding');
+    await f2().getByLabel('Reason and rationale').fill('Repeated domestic abuse notifications; consent not given: above the threshold for early help.');
+    await next(() => f2().getByRole('button', { name: 'Record the step-up' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('stepped up to family safeguarding'), 'no confirmation of the step-up: ' + await page.locator('.notice.ok').textContent());
+    check(await f2().getByText('Close stepped-up episode E1').count() === 1, 'the stepped-up episode offers no closure');
+    await shot('queue-decided');
+    // Both decisions are in the family's chronology, in the triage manager's words.
+    await next(() => page.goto(url + '/#/family/F2/chronology'));
+    const chronologyText = await page.textContent('main');
+    check(chronologyText.includes('keyworker to visit within 2 working days'), 'the direction is not in the chronology');
+    check(chronologyText.includes('Repeated domestic abuse notifications'), 'the step-up\'s reason is not in the chronology');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await next(() => page.goto(url + '/#/queue'));
+    await accessible('queue at 390 px');
+    await shot('queue-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('link', { name: 'Timescales dashboard' }).click();
     await page.getByRole('heading', { name: 'Timescales dashboard' }).waitFor();
     await page.getByRole('heading', { name: 'Breaches' }).waitFor();
@@ -227,7 +265,7 @@ async function main() {
     check(await page.locator('table').nth(1).locator('tbody tr').count() >= 1, 'no breaches listed');
     await shot('dashboard');
     await page.setViewportSize({ width: 800, height: 900 });
-    for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/inbox', 'inbox']]) {
+    for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/queue', 'queue']]) {
       await next(() => page.goto(url + '/' + hash));
       await accessible(name + ' at 800 px');
       await shot(name + '-800');
