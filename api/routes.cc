@@ -20,6 +20,17 @@ using namespace internal;
 
 namespace {
 
+// A query parameter's OpenAPI schema: its type, or the values it takes (an array of them for a
+// comma-separated list).
+std::string ParamSchema(const Param& p) {
+  if (p.values.empty()) return "{\"type\":" + JsonQuote(p.type) + "}";
+  std::string values = "[";
+  for (size_t i = 0; i < p.values.size(); ++i) values += (i ? "," : "") + JsonQuote(p.values[i]);
+  values += "]";
+  const std::string one = "{\"type\":" + JsonQuote(p.type) + ",\"enum\":" + values + "}";
+  return p.list ? "{\"type\":\"array\",\"items\":" + one + "}" : one;
+}
+
 // The roles that read a family's record.
 std::vector<Role> Readers() {
   return {Role::kPractitioner, Role::kTriageManager, Role::kCoordinator, Role::kAuditor};
@@ -42,7 +53,8 @@ std::vector<Param> ChronologyParams() {
               {P("episode", "string", "only this episode's entries"),
                P("from", "string", "from this day (YYYY-MM-DD, Europe/London)"),
                P("to", "string", "to this day, inclusive"),
-               P("category", "string", "comma-separated, any of: " + ChronologyCategoryList()),
+               OneOf("category", "comma-separated, any of: " + ChronologyCategoryList(),
+                     projections::ChronologyCategories(), /*list=*/true),
                P("significant", "boolean", "only significant entries"),
                P("computed", "boolean",
                  "with the computed entries: missed timescales and unfinished "
@@ -50,7 +62,7 @@ std::vector<Param> ChronologyParams() {
                P("on", "string",
                  "judge the computed entries as on this day (default: the as-of "
                  "day, or today)"),
-               P("format", "string", "json (default), csv or html")});
+               OneOf("format", "json (default), csv or html", {"json", "csv", "html"})});
 }
 
 // A handler that calls the server's member `f`.
@@ -427,8 +439,8 @@ std::string Server::Impl::OpenApi() const {
       for (const Param& p : r.params) {
         out += (first ? "" : ",") + std::string("{\"name\":") + JsonQuote(p.name) +
                ",\"in\":\"query\",\"required\":" + (p.required ? "true" : "false") +
-               ",\"description\":" + JsonQuote(p.description) +
-               ",\"schema\":{\"type\":" + JsonQuote(p.type) + "}}";
+               ",\"description\":" + JsonQuote(p.description) + ",\"schema\":" + ParamSchema(p) +
+               (p.list ? ",\"style\":\"form\",\"explode\":false}" : "}");
         first = false;
       }
       out += "]";

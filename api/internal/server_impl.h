@@ -45,10 +45,20 @@ struct Param {
   std::string type;  // "string", "integer", "boolean"
   std::string description;
   bool required = false;
+  // When not empty, the values it takes (OpenAPI's enum); with `list`, a comma-separated list
+  // of them (an array, style form, not exploded), so a client (the pages' filters) reads the
+  // choices from the document instead of a copy of them.
+  std::vector<std::string> values;
+  bool list = false;
 };
 
 inline Param P(std::string name, std::string type, std::string description, bool required = false) {
-  return Param{std::move(name), std::move(type), std::move(description), required};
+  return Param{std::move(name), std::move(type), std::move(description), required, {}, false};
+}
+// A parameter taking one of `values` (list false) or a comma-separated list of them.
+inline Param OneOf(std::string name, std::string description, std::vector<std::string> values,
+                   bool list = false) {
+  return Param{std::move(name), "string", std::move(description), false, std::move(values), list};
 }
 
 // One request as a handler sees it.

@@ -513,8 +513,28 @@ function meetingForm(id, family, current) {
 
 // ------------------------------------------------------------------ chronology
 
+// The chronology's categories, as the API takes them: read from its OpenAPI document (the
+// category parameter's values), so the filter offers exactly what the column shows.
+let chronologyCategories = null;
+async function categories() {
+  if (!chronologyCategories) {
+    try {
+      const doc = await api('/v1/openapi.json', { token: null });
+      const param = doc.paths['/v1/families/{id}/chronology'].get.parameters.find((p) => p.name === 'category');
+      chronologyCategories = param.schema.items.enum;
+    } catch (e) {
+      chronologyCategories = CATEGORIES;  // the case notes' at least
+    }
+  }
+  return chronologyCategories;
+}
+// What a triage manager decides from, in one choice.
+const CONCERNS_AND_DECISIONS = 'concern,triage,referral,stepUp,closure';
+const categoryWords = (list) => (list === CONCERNS_AND_DECISIONS ? 'concerns and decisions' : list.split(',').map(words).join(', '));
+
 async function chronologyView(id, params) {
   const g = ++generation;
+  const cats = await categories();
   const q = new URLSearchParams();
   for (const k of ['episode', 'from', 'to', 'category', 'asOf']) if (params.get(k)) q.set(k, params.get(k));
   if (params.get('significant') === 'true') q.set('significant', 'true');
@@ -525,7 +545,7 @@ async function chronologyView(id, params) {
   try {
     chronology = await api(base + '?' + q.toString());
   } catch (err) {
-    show(g, title, filterForm(id, params), notice('error', explain(err)));
+    show(g, title, filterForm(id, params, cats), notice('error', explain(err)));
     return;
   }
   const entries = chronology.entries || [];
@@ -547,7 +567,7 @@ async function chronologyView(id, params) {
   // the whole record.
   const filters = [];
   if (params.get('significant') === 'true') filters.push('significant entries only');
-  if (params.get('category')) filters.push('category ' + words(params.get('category')));
+  if (params.get('category')) filters.push('category ' + categoryWords(params.get('category')));
   if (params.get('from')) filters.push('from ' + params.get('from'));
   if (params.get('to')) filters.push('to ' + params.get('to'));
   if (params.get('episode')) filters.push('episode ' + params.get('episode') + ' (and the family\'s own entries)');
@@ -555,8 +575,9 @@ async function chronologyView(id, params) {
     h('p', { class: 'sub' }, (asOf ? 'As the record stood at ' + when(asOf) : 'The current record') +
       ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened' +
       ' · times in London' + (filters.length ? ' · filtered: ' + filters.join(', ') : ' · not filtered')),
-    filterForm(id, params),
+    filterForm(id, params, cats),
     h('div', { class: 'actions' },
+      h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology?category=' + CONCERNS_AND_DECISIONS }, 'Concerns and decisions only'),
       h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
       h('button', { type: 'button', class: 'secondary', onclick: () => downloadCsv(base, q, id) }, 'Download CSV'),
       h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Back to the family')),
@@ -566,10 +587,13 @@ async function chronologyView(id, params) {
       : h('p', {}, 'No entries match.'));
 }
 
-function filterForm(id, params) {
+function filterForm(id, params, cats) {
   const significant = h('input', { type: 'checkbox', id: 'f-significant', checked: params.get('significant') === 'true' });
+  const chosen = params.get('category') || '';
+  const choices = [CONCERNS_AND_DECISIONS].concat(cats);
+  if (chosen && !choices.includes(chosen)) choices.push(chosen);
   const category = h('select', { id: 'f-category' }, h('option', { value: '' }, 'all'),
-    CATEGORIES.map((c) => h('option', { value: c, selected: params.get('category') === c }, words(c))));
+    choices.map((c) => h('option', { value: c, selected: chosen === c }, categoryWords(c))));
   const from = h('input', { type: 'date', id: 'f-from', value: params.get('from') || '' });
   const to = h('input', { type: 'date', id: 'f-to', value: params.get('to') || '' });
   const episode = h('input', { id: 'f-episode', size: 6, value: params.get('episode') || '' });

@@ -31,7 +31,8 @@ std::vector<std::string> Views(TestServer& s, const std::string& family) {
   INFO(r.body);
   REQUIRE(r.status == 200);
   std::vector<std::string> out;
-  for (const Json& a : r.json()["accesses"].items()) out.push_back(a["view"].str());
+  const Json accesses = r.json();
+  for (const Json& a : accesses["accesses"].items()) out.push_back(a["view"].str());
   return out;
 }
 
@@ -53,7 +54,8 @@ TEST_CASE(
              s.Now(-kMinute))}));
   // The concern's seq, for its correction.
   std::string concern_seq;
-  for (const Json& e : s.Get("/v1/families/F1/events", "auditor").json()["events"].items()) {
+  const Json events = s.Get("/v1/families/F1/events", "auditor").json();
+  for (const Json& e : events["events"].items()) {
     if (e["type"].str() == "concernReceived") concern_seq = e["seq"].str();
   }
   REQUIRE_FALSE(concern_seq.empty());

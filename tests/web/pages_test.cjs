@@ -251,6 +251,16 @@ async function main() {
     const chronologyText = await page.textContent('main');
     check(chronologyText.includes('keyworker to visit within 2 working days'), 'the direction is not in the chronology');
     check(chronologyText.includes('Repeated domestic abuse notifications'), 'the step-up\'s reason is not in the chronology');
+    // Concerns and decisions in one click: the categories the column shows, as the API takes them.
+    const offered = await page.locator('#f-category option').allTextContents();
+    check(['concerns and decisions', 'registration', 'consent', 'concern', 'triage', 'step up', 'closure', 'contact'].every((c) => offered.includes(c)),
+      'the category filter offers: ' + offered.join(', '));
+    await next(() => page.getByRole('link', { name: 'Concerns and decisions only' }).click());
+    const decided = await page.locator('tbody tr td:nth-child(5)').allTextContents();
+    check(decided.includes('concern') && decided.includes('triage') && decided.includes('step up') &&
+      decided.every((c) => ['concern', 'triage', 'referral', 'step up', 'closure'].includes(c)), 'concerns and decisions: ' + decided.join(','));
+    check((await page.textContent('p.sub')).includes('filtered: category concerns and decisions'), 'the filter is not said');
+    await shot('chronology-decisions');
     await page.setViewportSize({ width: 390, height: 844 });
     await next(() => page.goto(url + '/#/queue'));
     await accessible('queue at 390 px');
