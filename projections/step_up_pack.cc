@@ -43,7 +43,29 @@ std::string EpisodeJson(const Episode& ep, const StepUpPackInput& in) {
     out += (first ? "" : ",") + PersonJson(id, in.practitioner(id));
     first = false;
   }
-  out += "],\"steppedUp\":";
+  out += "],\"assessment\":{\"started\":" + Bool(ep.assessment_started_at != 0) +
+         ",\"finalised\":" + Bool(ep.finalised) + ",\"finalisedAt\":" + Time(ep.finalised_at) +
+         ",\"signedByFamily\":" + Bool(ep.signed_by_family) +
+         ",\"copyGivenToFamily\":" + Bool(ep.copy_given_to_family) + "},\"meetings\":[";
+  for (size_t i = 0; i < ep.meetings.size(); ++i) {
+    const Meeting& m = ep.meetings[i];
+    out += std::string(i ? "," : "") + "{\"meetingId\":" + JsonQuote(m.id) +
+           ",\"kind\":" + JsonQuote(ev::Name(m.kind)) +
+           ",\"outcome\":" + JsonQuote(ev::Name(m.outcome)) + ",\"heldAt\":" + Time(m.held_at) +
+           ",\"attendees\":[";
+    for (size_t a = 0; a < m.attendees.size(); ++a) {
+      out += (a ? "," : "") + JsonQuote(m.attendees[a]);
+    }
+    out += "],\"nextReviewOn\":" + Opt(m.next_review_on) +
+           ",\"sharedWithParentsAt\":" + Time(m.shared_at) + "}";
+  }
+  out += "],\"lastContactAt\":" + Time(ep.last_contact_at) + ",\"closed\":";
+  out += ep.closed ? "{\"reason\":" + JsonQuote(ev::Name(ep.closure_reason)) +
+                         ",\"detail\":" + Opt(ep.closure_detail) +
+                         ",\"meetingId\":" + Opt(ep.closure_meeting_id) +
+                         ",\"at\":" + Time(ep.closed_at) + "}"
+                   : "null";
+  out += ",\"steppedUp\":";
   out += ep.stepped_up ? "{\"to\":" + JsonQuote(ev::Name(ep.stepped_up_to)) +
                              ",\"reason\":" + JsonQuote(ep.step_up_reason) +
                              ",\"meetingId\":" + Opt(ep.step_up_meeting_id) +
@@ -128,7 +150,12 @@ std::string StepUpPackJson(const StepUpPackInput& in) {
            std::to_string(ts->meetings_without_next_review.size()) +
            ",\"overdueActions\":" + std::to_string(ts->overdue_actions.size());
   }
-  out += "},\"chronology\":[";
+  // The episode of interest's timescales, each at its latest interval.
+  out += "},\"timescales\":[";
+  for (size_t i = 0; ts && i < ts->timescales.size(); ++i) {
+    out += (i ? "," : "") + TimescaleJson(ts->timescales[i]);
+  }
+  out += "],\"chronology\":[";
   first = true;
   for (const ChronologyEntry& e : *in.chronology) {
     if (!e.significant) continue;

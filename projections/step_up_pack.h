@@ -35,12 +35,17 @@ struct StepUpPackInput {
 
 // {"familyId", "asOfSeq", "asOf", "on", "children": [{"memberId", "name", "dateOfBirth"}],
 // "episode": {"episodeId", "status", "registrationCompletedOn", "consent": {...},
-// "keyworker": {"id", "name", "agency", "active"}, "tafMembers": [same], "steppedUp"} | null,
+// "keyworker": {"id", "name", "agency", "active"}, "tafMembers": [same], "assessment":
+// {"started", "finalised", "finalisedAt", "signedByFamily", "copyGivenToFamily"}, "meetings":
+// [{"meetingId", "kind", "outcome", "heldAt", "attendees", "nextReviewOn",
+// "sharedWithParentsAt"}], "lastContactAt", "closed": {"reason", "detail", "meetingId", "at"} |
+// null, "steppedUp"} | null,
 // "openActions": [{"actionId", "description", "owner", "dueOn", "meetingId", "overdue"}],
 // "concerns": [{"concernId", "source", "kind", "summary", "aboveThreshold", "receivedAt",
 // "episodeId", "directionStatus", "directions": [{"direction", "by", "at"}]}],
 // "timescaleMisses": [{"id", "episodeId", "meetingId", "startedOn", "dueOn", "metOn", "state",
-// "daysLate"}], "flags": {...}, "chronology": [significant entries, computed ones included]}.
+// "daysLate"}], "flags": {...}, "timescales": [the episode's, each at its latest interval:
+// TimescaleJson], "chronology": [significant entries, computed ones included]}.
 std::string StepUpPackJson(const StepUpPackInput& in);
 
 }  // namespace caseledger::projections

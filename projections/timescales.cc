@@ -127,6 +127,8 @@ Timescale Latest(const char* id, const std::vector<Timescale>& intervals) {
 
 std::string DayJson(const std::optional<Day>& d) { return d ? JsonQuote(FormatDay(*d)) : "null"; }
 
+}  // namespace
+
 std::string TimescaleJson(const Timescale& t) {
   std::string out = "{\"id\":" + JsonQuote(t.id) + ",\"state\":" + JsonQuote(Name(t.state)) +
                     ",\"startedOn\":" + DayJson(t.started_on) + ",\"dueOn\":" + DayJson(t.due_on) +
@@ -137,8 +139,6 @@ std::string TimescaleJson(const Timescale& t) {
   if (!t.reason.empty()) out += ",\"reason\":" + JsonQuote(t.reason);
   return out + "}";
 }
-
-}  // namespace
 
 std::string_view Name(TimescaleState state) {
   switch (state) {

@@ -135,6 +135,10 @@ EpisodeTimescales EvaluateEpisode(const Episode& episode, const Calendar& calend
 // empty: the facts keep no action plan.
 EpisodeTimescales EvaluateEpisode(const EpisodeFacts& episode, const Calendar& calendar, Day on);
 
+// One interval: {"id", "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId",
+// "daysLate", "reason"}.
+std::string TimescaleJson(const Timescale& t);
+
 // {"familyId", "on", "episodes": [{"episodeId", "status", "keyworkerId", "timescales": [{"id",
 // "state", "startedOn", "dueOn", "metOn", "limitOn", "meetingId", "daysLate", "reason"}],
 // "history": [the same, every interval], "meetings": [...], "flags": {"finalisedNotSigned",

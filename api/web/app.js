@@ -285,6 +285,64 @@ function consentWords(c) {
   return 'Not yet given';
 }
 
+const personWords = (p) => (p.name ? p.name + (p.agency ? ' (' + words(p.agency) + ')' : '') : p.id) + (p.active === false ? ' (no longer active)' : '');
+const STEP_UP_WORDS = { assessmentAndIntervention: 'Assessment and Intervention', familySafeguarding: 'Family Safeguarding' };
+
+// The step-up pack at the top of the family page: what a decision needs, first.
+function decisionPanel(id, pack, erased) {
+  const ep = pack.episode;
+  const reload = (flash) => familyView(id, flash);
+  const chronologyLink = (seq, text) => h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology?entry=' + seq }, text);
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'decision-heading' }, h('h2', { id: 'decision-heading' }, 'For a decision'));
+  const awaiting = pack.concerns.filter((c) => !c.aboveThreshold && c.directions.length === 0);
+  const facts = [];
+  facts.push(h('dt', {}, 'Concerns awaiting a direction'), h('dd', {}, awaiting.length
+    ? h('strong', {}, awaiting.map((c) => c.concernId + ' (' + (SOURCE_WORDS[c.source] || c.source) + (c.kind ? ', ' + words(c.kind) : '') + ', received ' + when(c.receivedAt) + ')').join('; '))
+    : 'none'));
+  if (ep) {
+    const c = ep.consent;
+    facts.push(h('dt', {}, 'Consent'), h('dd', {}, c.withdrawn ? h('strong', {}, 'withdrawn ' + when(c.withdrawnAt)) : c.given ? 'given ' + when(c.givenAt)
+      : c.refused ? h('strong', {}, 'refused') : h('strong', {}, 'not yet given')));
+    facts.push(h('dt', {}, 'Assessment'), h('dd', {}, ep.assessment.finalised ? 'finalised ' + when(ep.assessment.finalisedAt) +
+      (ep.assessment.signedByFamily ? ', signed by the family' : ', not signed by the family') + (ep.assessment.copyGivenToFamily ? ', copy given' : ', no copy given')
+      : ep.assessment.started ? 'started, not finalised' : h('strong', {}, 'not started')));
+    facts.push(h('dt', {}, 'Last contact'), h('dd', {}, ep.lastContactAt ? when(ep.lastContactAt) : h('strong', {}, 'none recorded')));
+    const last = ep.meetings[ep.meetings.length - 1];
+    facts.push(h('dt', {}, 'Last TAF meeting'), h('dd', {}, last ? last.meetingId + ' (' + last.kind + ') ' + when(last.heldAt) + ': ' + words(last.outcome) +
+      (last.nextReviewOn ? ', next review ' + last.nextReviewOn : '') : 'none held'));
+    facts.push(h('dt', {}, 'Keyworker'), h('dd', {}, personWords(ep.keyworker)));
+    facts.push(h('dt', {}, 'TAF members'), h('dd', {}, ep.tafMembers.length ? ep.tafMembers.map(personWords).join('; ') : 'none'));
+    if (ep.steppedUp) {
+      facts.push(h('dt', {}, 'Stepped up'), h('dd', {}, h('strong', {}, 'to ' + (STEP_UP_WORDS[ep.steppedUp.to] || ep.steppedUp.to) + ' ' + when(ep.steppedUp.at)), ': ' + ep.steppedUp.reason));
+    }
+    if (ep.closed) {
+      facts.push(h('dt', {}, 'Closed'), h('dd', {}, when(ep.closed.at) + ': ' + words(ep.closed.reason) + (ep.closed.detail ? ' (' + ep.closed.detail + ')' : '')));
+    }
+  }
+  const breaches = pack.timescaleMisses.filter((t) => t.state === 'breached');
+  facts.push(h('dt', {}, 'Breaches'), h('dd', {}, breaches.length
+    ? h('strong', {}, breaches.map((t) => (TIMESCALE_WORDS[t.id] || t.id) + (t.meetingId ? ' (' + t.meetingId + ')' : '') + ': ' + plural(t.daysLate, 'day', 'days') + ' overdue').join('; '))
+    : 'none'));
+  panel.append(h('dl', { class: 'facts' }, ...facts));
+  // Recorded entries (the computed ones, seq 0, are the breaches above).
+  const significant = pack.chronology.filter((e) => e.seq > 0).slice(-5).reverse();
+  if (significant.length) {
+    panel.append(h('h3', {}, 'Latest significant entries'), h('ul', {}, significant.map((e) =>
+      h('li', {}, chronologyLink(e.seq, when(e.occurredAt)), ' · ' + words(e.category) + ': ' + e.summary))));
+  }
+  if (ep && ep.meetings.length) {
+    panel.append(h('h3', {}, 'TAF meetings'), table(['Meeting', 'Held', 'Outcome', 'Attendees', 'Next review', 'Shared with parents'],
+      ep.meetings.map((m) => [m.meetingId + ' (' + m.kind + ')', when(m.heldAt), words(m.outcome), m.attendees.join(', '), m.nextReviewOn || '',
+        m.sharedWithParentsAt ? when(m.sharedWithParentsAt) : 'not yet'])));
+  }
+  if (is('triage-manager') && !erased) {
+    for (const c of awaiting) panel.append(directionForm(id, c, reload));
+    if (ep && !ep.closed && !ep.steppedUp) panel.append(stepUpForm(id, ep, reload));
+    if (ep && !ep.closed && ep.steppedUp) panel.append(closeSteppedUpForm(id, ep, reload));
+  }
+  return panel;
+}
+
 function timescaleItems(timescales) {
   return h('ol', { class: 'timescales' }, timescales.map((t) => h('li', { class: t.state },
     h('span', { class: 'name' }, TIMESCALE_WORDS[t.id] || t.id),
@@ -300,9 +358,9 @@ function timescaleItems(timescales) {
 async function familyView(id, flash) {
   const g = ++generation;
   const base = '/v1/families/' + encodeURIComponent(id);
-  let family, timescales;
+  let family, pack;
   try {
-    [family, timescales] = await Promise.all([api(base + '?purpose=family%20page'), api(base + '/timescales?purpose=family%20page')]);
+    [family, pack] = await Promise.all([api(base + '?purpose=family%20page'), api(base + '/step-up-pack?purpose=family%20page')]);
   } catch (err) {
     show(g, 'Family ' + id, notice('error', explain(err)));
     return;
@@ -310,8 +368,8 @@ async function familyView(id, flash) {
   const episodes = family.episodes || [];
   const open = episodes.find((e) => e.episodeId === family.openEpisodeId);
   const current = open || episodes[episodes.length - 1];
-  const ts = (timescales.episodes || []).find((e) => current && e.episodeId === current.episodeId);
-  const today = timescales.on;
+  const ts = current && pack.timescales.length ? { timescales: pack.timescales } : null;
+  const today = pack.on;
   const content = [];
   content.push(h('p', { class: 'sub' }, 'Version ' + family.version + ' of the record · timescales as on ' + today));
   content.push(h('div', { class: 'actions' },
@@ -320,6 +378,7 @@ async function familyView(id, flash) {
   if (flash) content.push(flash);
   if (family.erased) content.push(notice('warn', 'This family\'s personal data was erased. Dates, kinds of events and timescales remain.'));
   if (family.legalHold) content.push(notice('warn', 'This family is under a legal hold.'));
+  content.push(decisionPanel(id, pack, family.erased));
 
   content.push(h('h2', {}, 'Who is in the family'));
   content.push(table(['Name', 'Role', 'Date of birth'],
@@ -330,10 +389,12 @@ async function familyView(id, flash) {
     content.push(h('p', {}, 'No episode has been opened.'));
   } else {
     content.push(h('h2', {}, (open ? 'Open episode ' : 'Latest episode ') + current.episodeId));
+    // People by name and agency, as the pack gives them for this episode.
+    const named = pack.episode && pack.episode.episodeId === current.episodeId ? pack.episode : null;
     content.push(h('dl', { class: 'facts' },
       h('dt', {}, 'Status'), h('dd', {}, words(current.status)),
-      h('dt', {}, 'Keyworker'), h('dd', {}, current.keyworkerId),
-      h('dt', {}, 'TAF members'), h('dd', {}, (current.tafMembers || []).join(', ') || 'none'),
+      h('dt', {}, 'Keyworker'), h('dd', {}, named ? personWords(named.keyworker) : current.keyworkerId),
+      h('dt', {}, 'TAF members'), h('dd', {}, (named ? named.tafMembers.map(personWords) : (current.tafMembers || [])).join(', ') || 'none'),
       h('dt', {}, 'Consent'), h('dd', {}, consentWords(current.consent || {})),
       h('dt', {}, 'Registration completed'), h('dd', {}, current.registrationCompletedOn)));
     if (ts) {
@@ -583,8 +644,12 @@ async function chronologyView(id, params) {
       h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Back to the family')),
     entries.length
       ? table(['Entry', 'Happened', 'Recorded', 'Episode', 'Category', 'What', 'Source'], rows,
-        (i) => ({ class: [entries[i].significant ? 'significant' : '', entries[i].late ? 'late' : ''].join(' ').trim() || null }))
+        (i) => ({ id: entries[i].seq > 0 ? 'entry-' + entries[i].seq : null, class: [entries[i].significant ? 'significant' : '', entries[i].late ? 'late' : '',
+          String(entries[i].seq) === params.get('entry') ? 'chosen' : ''].join(' ').trim() || null }))
       : h('p', {}, 'No entries match.'));
+  // Linked from the family page's significant entries: that entry, in its place.
+  const chosen = params.get('entry') && document.getElementById('entry-' + params.get('entry'));
+  if (chosen) chosen.scrollIntoView({ block: 'center' });
 }
 
 function filterForm(id, params, cats) {
@@ -754,7 +819,7 @@ async function appendOne(familyId, type, data, status, submit, done) {
   }
 }
 
-function directionForm(familyId, concern) {
+function directionForm(familyId, concern, reload = queueReload) {
   const text = h('textarea', { name: 'direction', required: true, rows: 3, id: 'dir-' + familyId + '-' + concern.concernId });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the direction');
@@ -765,16 +830,17 @@ function directionForm(familyId, concern) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     appendOne(familyId, 'triageDirectionGiven', { concernId: concern.concernId, direction: text.value.trim() }, status, submit,
-      (answer) => queueView(queueParams(), notice('ok', 'Direction on concern ' + concern.concernId + ' of family ' + familyId +
+      (answer) => reload(notice('ok', 'Direction on concern ' + concern.concernId + ' of family ' + familyId +
         ' recorded (entry ' + answer.events[0].seq + ').')));
   });
   return h('details', {}, h('summary', {}, 'Give a direction on concern ' + concern.concernId), form);
 }
 
-const queueParams = () => new URLSearchParams(location.hash.split('?')[1] || '');
+// After a decision recorded from the queue: the queue again, with the confirmation.
+const queueReload = (flash) => queueView(new URLSearchParams(location.hash.split('?')[1] || ''), flash);
 
 // The closure that follows a step-up (reason steppedUp), by the triage manager.
-function closeSteppedUpForm(familyId, episode) {
+function closeSteppedUpForm(familyId, episode, reload = queueReload) {
   const detail = h('textarea', { name: 'detail', rows: 2, id: 'close-detail-' + familyId });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the closure');
@@ -787,13 +853,13 @@ function closeSteppedUpForm(familyId, episode) {
     const data = { episodeId: episode.episodeId, reason: 'steppedUp' };
     if (detail.value.trim()) data.detail = detail.value.trim();
     appendOne(familyId, 'episodeClosed', data, status, submit,
-      (answer) => queueView(queueParams(), notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId +
+      (answer) => reload(notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId +
         ' closed (entry ' + answer.events[0].seq + ').')));
   });
   return h('details', {}, h('summary', {}, 'Close stepped-up episode ' + episode.episodeId), form);
 }
 
-function stepUpForm(familyId, episode) {
+function stepUpForm(familyId, episode, reload = queueReload) {
   const to = h('select', { name: 'to', id: 'up-to-' + familyId }, [['assessmentAndIntervention', 'Assessment and Intervention'],
     ['familySafeguarding', 'Family Safeguarding']].map(([v, t]) => h('option', { value: v }, t)));
   const reason = h('textarea', { name: 'reason', required: true, rows: 3, id: 'up-reason-' + familyId });
@@ -806,7 +872,7 @@ function stepUpForm(familyId, episode) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     appendOne(familyId, 'steppedUp', { episodeId: episode.episodeId, to: to.value, reason: reason.value.trim() }, status, submit,
-      (answer) => queueView(queueParams(), notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId + ' stepped up to ' +
+      (answer) => reload(notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId + ' stepped up to ' +
         words(to.value) + ' (entry ' + answer.events[0].seq + '). Record its closure once the receiving team has taken the case.')));
   });
   return h('details', {}, h('summary', {}, 'Step up episode ' + episode.episodeId), form);

@@ -173,8 +173,24 @@ async function main() {
     check((await breached.first().textContent()).includes('Breached'), 'a breach is not said in words');
     check((await page.locator('ol.timescales').textContent()).includes('due 2026-04-13'), 'due dates');
     check(await page.getByRole('cell', { name: 'Weekly attendance check-in' }).count() === 1, 'open actions');
+    // The decision panel first: consent, the assessment, the last meeting, the people by name
+    // and agency, the breaches, and the latest significant entries linked into the chronology.
+    const panel = page.locator('section.panel');
+    check((await page.locator('main h2').first().textContent()) === 'For a decision', 'the decision panel is not first');
+    const panelText = await panel.textContent();
+    for (const want of ['Concerns awaiting a direction', 'none', 'given', 'finalised', 'M1 (initial)', 'Sam Okafor (school)', 'Priya Shah (health)', 'overdue']) {
+      check(panelText.includes(want), 'the decision panel lacks "' + want + '": ' + panelText.slice(0, 600));
+    }
+    check(await panel.getByRole('cell', { name: 'continue' }).count() >= 1, 'the meetings\' outcomes');
+    const entryLink = panel.locator('ul a').first();
+    const entryHref = await entryLink.getAttribute('href');
+    check(/chronology\?entry=\d+$/.test(entryHref || ''), 'a significant entry is not linked into the chronology: ' + entryHref);
     await accessible('family page');
     await shot('family');
+    await next(() => entryLink.click());
+    const chosen = page.locator('tbody tr.chosen');
+    check(await chosen.count() === 1 && (await chosen.getAttribute('id')) === 'entry-' + entryHref.split('=')[1], 'the linked entry is not marked in the chronology: ' + entryHref + ' ' + await chosen.count() + ' ' + (await page.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.id))).join(','));
+    await next(() => page.goto(url + '/#/family/F1'));
 
     step = 'triage manager: chronology';
     await page.getByRole('link', { name: 'Read the chronology' }).click();
