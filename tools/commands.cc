@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -209,13 +210,16 @@ Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std:
   return Status();
 }
 
-// A replica's follower: catches the store up with its primary every 200 ms until destroyed,
-// so that what the primary appends is served within that time. Failures are logged when
-// they start and when they end, not at every poll.
-class ReplicaFollower {
+// Runs `work` on a thread of its own every `interval` until destroyed (the destructor waits
+// for a run under way).
+class Periodic {
  public:
-  explicit ReplicaFollower(Store& store) : thread_([this, &store] { Run(store); }) {}
-  ~ReplicaFollower() {
+  Periodic(std::chrono::milliseconds interval, std::function<void()> work)
+      : thread_([this, interval, work = std::move(work)] {
+          std::unique_lock lock(mu_);
+          while (!cv_.wait_for(lock, interval, [&] { return stopping_; })) work();
+        }) {}
+  ~Periodic() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
@@ -225,25 +229,34 @@ class ReplicaFollower {
   }
 
  private:
-  void Run(Store& store) {
-    std::string failing;
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) {
-      auto size = store.CatchUp();
-      if (!size.ok() && size.status().message() != failing) {
-        failing = size.status().message();
-        spdlog::warn("replica: cannot follow the primary: {}", size.status().ToString());
-      } else if (size.ok() && !failing.empty()) {
-        failing.clear();
-        spdlog::info("replica: following the primary again ({} events)", *size);
-      }
-    }
-  }
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;  // last: starts once the rest is made
 };
+
+// A replica's follower: catches the store up with its primary every 200 ms, so that what the
+// primary appends is served within that time. Failures are logged when they start and when
+// they end, not at every poll.
+std::function<void()> FollowPrimary(Store& store) {
+  return [&store, failing = std::string()]() mutable {
+    auto size = store.CatchUp();
+    if (!size.ok() && size.status().message() != failing) {
+      failing = size.status().message();
+      spdlog::warn("replica: cannot follow the primary: {}", size.status().ToString());
+    } else if (size.ok() && !failing.empty()) {
+      failing.clear();
+      spdlog::info("replica: following the primary again ({} events)", *size);
+    }
+  };
+}
+
+// Gives the pages glibc holds free back to the system (malloc_trim), every 10 s: what the
+// caches and the answers free is scattered among what they keep, and glibc returns only the
+// top of each arena by itself. A 20-minute soak held 432 MiB without it (docs/RELIABILITY.md).
+// Each run walks the free lists of one arena at a time, under that arena's lock: a few
+// milliseconds.
+void GiveBackFreeMemory() { malloc_trim(0); }
 
 // Warns when the calendar's last year ends less than 365 days after `today`: past it every
 // working-day timescale is unknown until the file gets the next year's bank holidays.
@@ -262,17 +275,31 @@ void WarnIfCalendarEndsSoon(const projections::Calendar& calendar, const std::st
       file, last, last + 1);
 }
 
+// Keeps what glibc's allocator holds near what the server uses, unless the environment says
+// otherwise (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ or
+// GLIBC_TUNABLES). By default glibc gives each of up to 8 x cores threads an arena of its own,
+// and after freeing a large block it raises the size served by mmap to that block's (up to
+// 32 MiB), so the answers a long chronology needs (hundreds of KiB) are then cut from the
+// arenas and what they free stays there, scattered. A 5-minute soak
+// (tests/tools/load_test.sh) held 399 MiB with the defaults, 242 MiB with 4 arenas, and a
+// 20-minute one 672 MiB with 4 arenas, of which malloc_trim gave back about 40% (free but
+// kept); with blocks of 256 KiB and more always mapped apart and freed back at once, and the
+// top of an arena given back past 1 MiB free, see docs/RELIABILITY.md.
+void TuneAllocator() {
+  const bool tunables = std::getenv("GLIBC_TUNABLES") != nullptr;
+  if (tunables) return;
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 1 << 20);
+}
+
 }  // namespace
 
 // Over 60 lines on purpose: from flags to a running server and back to a clean stop, where
 // the order is the point (signals blocked before any thread starts, the follower after the
 // projections load, saves after the last request), read top to bottom.
 int Serve(const Common& common, const ServeOptions& options) {
-  // glibc gives each of up to 8 x cores threads an arena of its own and keeps in each what the
-  // large answers built there freed: a 5-minute soak (tests/tools/load_test.sh) grew to 399 MiB
-  // with the default and 242 MiB with 4 arenas (docs/RELIABILITY.md). MALLOC_ARENA_MAX in the
-  // environment still decides, if set.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
+  TuneAllocator();
   api::ServerOptions server_options;
   const size_t colon = options.listen.rfind(':');
   try {
@@ -345,8 +372,9 @@ int Serve(const Common& common, const ServeOptions& options) {
     Status issued = IssueDemoTokens(common, tokens, base);
     if (!issued.ok()) return Fail(issued);
   }
-  std::optional<ReplicaFollower> follower;
-  if (replica) follower.emplace(*store);
+  std::optional<Periodic> follower;
+  if (replica) follower.emplace(std::chrono::milliseconds(200), FollowPrimary(*store));
+  Periodic trimmer(std::chrono::seconds(10), GiveBackFreeMemory);
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);

@@ -4,9 +4,9 @@
 -- (who may read every family and record case notes on any). Every answer other than 200/201
 -- is an error; done() prints the counts as one line "load: ..." for the test to read.
 --
---   TOKEN=... OPEN="G3:E1 ..." wrk -t2 -c16 -d60s -s load_mix.lua http://127.0.0.1:PORT
+--   TOKEN=... OPEN="G3:E1 ..." [FAMILIES=60] wrk -t2 -c16 -d60s -s load_mix.lua http://127.0.0.1:PORT
 local token = os.getenv("TOKEN")
-local families = 60
+local families = tonumber(os.getenv("FAMILIES") or "60")
 local open = {}
 for family, episode in string.gmatch(os.getenv("OPEN") or "", "(%w+):(%w+)") do
   table.insert(open, { family, episode })

@@ -6,11 +6,16 @@
 # last third's peak within 25% or 64 MiB of the middle third's), a log that still verifies,
 # and every acknowledged append in it. Prints the figures.
 #
-#   tests/tools/load_test.sh CASELEDGER_BINARY SOURCE_DIR [SECONDS]
+# With FAMILIES (default 60) the demo has that many synthetic families, read and appended to
+# alike: with many, each family grows slowly, so the answers' sizes stay level through a long
+# run; with few, each family's chronology grows by thousands of notes and every read with it.
+#
+#   tests/tools/load_test.sh CASELEDGER_BINARY SOURCE_DIR [SECONDS] [FAMILIES]
 set -euo pipefail
 bin=$1
 top=$2
 seconds=${3:-60}
+families=${4:-60}
 work=$(mktemp -d)
 server=""
 sampler=""
@@ -24,7 +29,7 @@ fail() {
 command -v wrk > /dev/null || fail "wrk is not installed (tools/setup installs it)"
 
 port=$(free_port)
-"$bin" --data "$work/data" serve --demo --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+"$bin" --data "$work/data" serve --demo --demo-families "$families" --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 200); do
   [ -f "$work/data/demo-tokens.env" ] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
@@ -38,7 +43,7 @@ auth="Authorization: Bearer $token"
 
 # The families with an open episode take the appends.
 open=""
-for n in $(seq 60); do
+for n in $(seq "$families"); do
   episode=$(curl -sf -H "$auth" "$url/v1/families/G$n" | jq -r '.openEpisodeId // empty')
   [ -n "$episode" ] && open="$open G$n:$episode"
 done
@@ -54,7 +59,7 @@ size_before=$(curl -sf "$url/healthz" | jq .size)
 ) > "$work/rss" &
 sampler=$!
 
-TOKEN=$token OPEN=$open wrk -t2 -c16 -d"${seconds}s" --timeout 10s \
+TOKEN=$token OPEN=$open FAMILIES=$families wrk -t2 -c16 -d"${seconds}s" --timeout 10s \
   -s "$(dirname "$0")/load_mix.lua" "$url" > "$work/wrk.out" 2>&1 || fail "wrk failed: $(cat "$work/wrk.out")"
 stop "$sampler"
 sampler=""
