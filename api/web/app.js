@@ -27,9 +27,9 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
-function table(headers, rows, rowAttrs) {
+function table(headers, rows, rowAttrs, tableClass) {
   return h('div', { class: 'scroll' },
-    h('table', {},
+    h('table', { class: tableClass || null },
       h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((cells, i) =>
         h('tr', rowAttrs ? rowAttrs(i) : {}, cells.map((c) => h('td', {}, c)))))));
@@ -619,9 +619,13 @@ async function chronologyView(id, params) {
       what.push(h('span', { class: 'correction' }, 'Corrected by ' + e.correction.by + ' at ' + when(e.correction.recordedAt) +
         ': ' + e.correction.reason + (e.correction.correctedSummary ? '. Now reads: ' + e.correction.correctedSummary : '')));
     }
-    const recorded = [when(e.recordedAt) + ' by ' + e.recordedBy.id + ' (' + (ROLE_WORDS[e.recordedBy.role] || e.recordedBy.role) + ')'];
+    // A computed entry (seq 0: a missed timescale, an action past its day) is worked out by the
+    // ledger on the day it is judged, never recorded by anyone.
+    const recorded = e.seq > 0 && e.recordedBy && e.recordedBy.id
+      ? [when(e.recordedAt) + ' by ' + e.recordedBy.id + ' (' + (ROLE_WORDS[e.recordedBy.role] || e.recordedBy.role) + ')']
+      : ['worked out by the ledger, not recorded'];
     if (e.late) recorded.push(' ', h('span', { class: 'mark late' }, 'Late: ' + e.lateWorkingDays + ' working days'));
-    return [String(e.seq), when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
+    return [e.seq > 0 ? String(e.seq) : '–', when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
   });
   const asOf = params.get('asOf');
   // What was left out is said on the page (and so in print): a partial view must not pass for
@@ -632,24 +636,59 @@ async function chronologyView(id, params) {
   if (params.get('from')) filters.push('from ' + params.get('from'));
   if (params.get('to')) filters.push('to ' + params.get('to'));
   if (params.get('episode')) filters.push('episode ' + params.get('episode') + ' (and the family\'s own entries)');
+  // Filled when the page is printed (printRecord): a printed chronology says whose it is, who
+  // printed it and when, and which signed state of the log it was read from.
+  const printHeader = h('div', { class: 'printonly print-header', id: 'print-header' });
   show(g, title,
+    printHeader,
     h('p', { class: 'sub' }, (asOf ? 'As the record stood at ' + when(asOf) : 'The current record') +
       ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened' +
       ' · times in London' + (filters.length ? ' · filtered: ' + filters.join(', ') : ' · not filtered')),
     filterForm(id, params, cats),
     h('div', { class: 'actions' },
       h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology?category=' + CONCERNS_AND_DECISIONS }, 'Concerns and decisions only'),
-      h('button', { type: 'button', onclick: () => window.print() }, 'Print'),
+      h('button', { type: 'button', onclick: () => printRecord(id, chronology, asOf, filters, printHeader) }, 'Print'),
       h('button', { type: 'button', class: 'secondary', onclick: () => downloadCsv(base, q, id) }, 'Download CSV'),
       h('a', { href: '#/family/' + encodeURIComponent(id) }, 'Back to the family')),
     entries.length
       ? table(['Entry', 'Happened', 'Recorded', 'Episode', 'Category', 'What', 'Source'], rows,
         (i) => ({ id: entries[i].seq > 0 ? 'entry-' + entries[i].seq : null, class: [entries[i].significant ? 'significant' : '', entries[i].late ? 'late' : '',
-          String(entries[i].seq) === params.get('entry') ? 'chosen' : ''].join(' ').trim() || null }))
+          String(entries[i].seq) === params.get('entry') ? 'chosen' : ''].join(' ').trim() || null }), 'chronology')
       : h('p', {}, 'No entries match.'));
   // Linked from the family page's significant entries: that entry, in its place.
   const chosen = params.get('entry') && document.getElementById('entry-' + params.get('entry'));
   if (chosen) chosen.scrollIntoView({ block: 'center' });
+}
+
+// The protective marking printed at the top of every page (CSS @page) and in the header.
+const MARKING = 'OFFICIAL-SENSITIVE';
+
+// Fills the printed record's header, then prints. Reading the family for its children's names
+// and dates of birth records the print in the access log ("printed chronology"); the
+// checkpoint is the signed tree of the size the chronology was read at.
+async function printRecord(id, chronology, asOf, filters, header) {
+  const lines = [];
+  try {
+    const [family, checkpoint] = await Promise.all([
+      api('/v1/families/' + encodeURIComponent(id) + '?purpose=printed%20chronology' + (asOf ? '&asOf=' + encodeURIComponent(asOf) : '')),
+      api('/v1/ledger/checkpoint?asOfSeq=' + chronology.asOfSeq),
+    ]);
+    const children = (family.members || []).filter((m) => m.role === 'child');
+    lines.push(h('p', { class: 'marking' }, MARKING));
+    lines.push(h('p', {}, h('strong', {}, 'Chronology of family ' + id), children.length ? ': ' + children.map((c) =>
+      (c.name || '[erased]') + (c.dateOfBirth ? ', born ' + c.dateOfBirth : '')).join('; ') : ''));
+    lines.push(h('p', {}, (asOf ? 'As the record stood at ' + when(asOf) : 'The record as it stood when printed') +
+      ', up to entry ' + chronology.asOfSeq + (filters.length ? '; filtered: ' + filters.join(', ') : '; not filtered') + '. Times in London.'));
+    const cp = checkpoint.split('\n');
+    lines.push(h('p', {}, 'Read from the log of ' + cp[1] + ' entries, signed checkpoint root ', h('code', { class: 'hash' }, toHex(fromBase64(cp[2]))),
+      ' (' + cp[0] + ').'));
+    lines.push(h('p', {}, 'Printed by ' + session.who.actorId + ' (' + (ROLE_WORDS[role()] || role()) + ') at ' + LONDON.format(new Date()) + ' (London).'));
+  } catch (err) {
+    main().append(notice('error', 'Not printed: ' + explain(err)));
+    return;
+  }
+  header.replaceChildren(...lines);
+  window.print();
 }
 
 function filterForm(id, params, cats) {

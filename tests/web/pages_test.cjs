@@ -227,7 +227,21 @@ async function main() {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     check(csv.includes('seq,occurredAt,recordedAt') && download.suggestedFilename() === 'chronology-F1.csv', 'CSV download');
+    // Print: the header says whose record, who printed it and when, and the signed checkpoint
+    // it was read at (the browser's print dialog itself is not opened here).
+    await page.evaluate(() => { window.print = () => { window.printed = true; }; });
+    await page.getByRole('button', { name: 'Print' }).click();
+    await page.waitForFunction(() => window.printed === true);
     await page.emulateMedia({ media: 'print' });
+    const printed = await page.locator('#print-header').textContent();
+    for (const want of ['OFFICIAL-SENSITIVE', 'Chronology of family F1', 'Alex Example, born 2015-06-01', 'Printed by TM1 (triage manager) at',
+      'signed checkpoint root', 'up to entry']) {
+      check(printed.includes(want), 'the printed header lacks "' + want + '": ' + printed);
+    }
+    check(await page.locator('#print-header').isVisible(), 'the printed header does not print');
+    const pageRule = await page.evaluate(() => Array.from(document.styleSheets).flatMap((s) => Array.from(s.cssRules))
+      .filter((r) => r instanceof CSSPageRule).map((r) => r.cssText).join(' '));
+    check(pageRule.includes('counter(pages)') && pageRule.includes('OFFICIAL-SENSITIVE'), 'no page numbers or marking on every page: ' + pageRule);
     check(!(await page.locator('header.top').isVisible()) && !(await page.locator('form').first().isVisible()), 'print view shows the menu or filters');
     check(await page.locator('tbody tr').last().isVisible() && await page.locator('tbody tr').count() === allRows, 'print view lost rows');
     await shot('chronology-print');
