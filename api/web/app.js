@@ -937,7 +937,7 @@ async function dashboardView() {
     const total = STATES.reduce((n, s) => n + (c[s] || 0), 0) || 1;
     return h('div', { class: 'bar-row' }, h('span', {}, TIMESCALE_WORDS[id] || id),
       h('div', { class: 'bar' }, STATES.filter((s) => c[s]).map((s) =>
-        h('span', { class: 'seg ' + s, title: STATE_WORDS[s] + ': ' + c[s], 'data-width': (100 * c[s] / total).toFixed(2) }))));
+        h('span', { class: 'seg ' + s, title: STATE_WORDS[s] + ': ' + c[s], 'data-width': (100 * c[s] / total).toFixed(2) }, String(c[s])))));
   })));
   content.push(table(['Timescale'].concat(STATES.map((s) => STATE_WORDS[s])),
     ids.map((id) => [TIMESCALE_WORDS[id] || id].concat(STATES.map((s) => {

@@ -302,6 +302,19 @@ async function main() {
     check(await page.locator('.chart .bar-row').count() === 9, 'the chart has a bar per timescale');
     const widths = await page.locator('.seg').evaluateAll((segs) => segs.map((s) => s.getBoundingClientRect().width));
     check(widths.length > 0 && widths.every((w) => w > 0), 'chart segments have no width');
+    // WCAG's contrast ratio of each segment's colour against the white around it (>= 4.5: the
+    // numbers on the segments are white too), and the number is the count.
+    const contrasts = await page.locator('.chart .seg').evaluateAll((segs) => segs.map((s) => {
+      const [r, g, b] = getComputedStyle(s).backgroundColor.match(/\d+/g).map(Number).map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+      });
+      return { ratio: 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05), text: s.textContent, title: s.title };
+    }));
+    for (const c of contrasts) {
+      check(c.ratio >= 4.5, 'a chart segment at ' + c.ratio.toFixed(2) + ':1 against white (' + c.title + ')');
+      check(c.title.endsWith(': ' + c.text), 'a segment\'s number is not its count: ' + c.text + ' for ' + c.title);
+    }
     check(await page.locator('table').nth(1).locator('tbody tr').count() >= 1, 'no breaches listed');
     await shot('dashboard');
     await page.setViewportSize({ width: 800, height: 900 });
