@@ -106,6 +106,12 @@ Result<FamilyRead> Application::ReadFamily(const Principal& p, const FamilyReadR
   if (request.purpose.size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
+  if (!request.page.empty() && !ledger::IsValidId(request.page)) {
+    return Status::InvalidArgument(
+        "page must be 1-64 characters of A-Z a-z 0-9 - _ (an id the page makes for one view, "
+        "e.g. a UUID)",
+        "page");
+  }
   const bool practitioner = p.role == Role::kPractitioner;
   const int64_t now = ctx_.clock->NowMicros();
   CL_RETURN_IF_ERROR(FirstByTeam(p, out.id, [&](const projections::FamilyState& team) {
@@ -136,7 +142,14 @@ Result<FamilyRead> Application::ReadFamily(const Principal& p, const FamilyReadR
   }
   out.model = std::move(model).value();
   if (request.exists) CL_RETURN_IF_ERROR(request.exists(out.id));
-  CL_RETURN_IF_ERROR(RecordRead(p, {out.id}, request.view, request.purpose, request.sha256_hex));
+  const auto record = [&] {
+    return RecordRead(p, {out.id}, request.view, request.purpose, request.sha256_hex);
+  };
+  if (request.page.empty()) {
+    CL_RETURN_IF_ERROR(record());
+  } else {
+    CL_RETURN_IF_ERROR(pages_.Once(p.actor_id + "\n" + out.id + "\n" + request.page, now, record));
+  }
   return out;
 }
 

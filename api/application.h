@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/page_views.h"
 #include "api/queries.h"
 #include "api/tokens.h"
 #include "ledger/access_view.h"
@@ -57,6 +58,9 @@ struct FamilyReadRequest {
   std::string purpose;      // why, as the reader gave it (at most 200 characters)
   ledger::AccessView view;  // what is shown, for the access record
   std::string sha256_hex;   // a document's, for its view
+  // The page view the read is part of (page_views.h): with the same id, one page's reads of
+  // the family are recorded once. Empty: recorded on its own.
+  std::string page;
   // Checked once the reader may read the family, before the read is recorded (a document
   // that must be there): its refusal is the answer, and nothing is recorded.
   std::function<Status(const std::string& family_id)> exists;
@@ -173,6 +177,7 @@ class Application {
   std::unique_ptr<projections::FamilyCache> own_cache_;
   projections::FamilyCache* cache_;
   std::function<void()> appended_;
+  PageViews pages_;
 };
 
 }  // namespace caseledger::api

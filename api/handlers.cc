@@ -22,6 +22,7 @@ Result<FamilyReadRequest> Server::Impl::ReadRequestOf(const Call& c, ledger::Acc
   CL_ASSIGN_OR_RETURN(request.family_id, IdParam(c.Path(1), "familyId"));
   CL_ASSIGN_OR_RETURN(request.as_of, ParseAsOf(c.query));
   if (const std::string* purpose = Query(c.query, "purpose")) request.purpose = *purpose;
+  if (const std::string* page = Query(c.query, "page")) request.page = *page;
   request.view = view;
   return request;
 }

@@ -106,6 +106,9 @@ const std::vector<Param>& AsOfDocs() {
     std::vector<Param> out = AsOfOnly();
     out.push_back(
         P("purpose", "string", "why it is read (kept in the access log, at most 200 characters)"));
+    out.push_back(P("page", "string",
+                    "an id the client makes for one page view (1-64 of A-Z a-z 0-9 - _): the "
+                    "reads of a family with the same id within a minute are recorded once"));
     return out;
   }();
   return params;

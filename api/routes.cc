@@ -239,8 +239,10 @@ std::vector<Route> Server::Impl::TriageRoutes() {
            "none, the one that most needs attention first, each with why (concerns awaiting a "
            "direction and their days waiting, consent, the assessment, breaches, last contact)",
        .roles = Oversight(),
-       .params = With(AsOfDocs(),
-                      {P("on", "string",
+       .params = With(AsOfOnly(),
+                      {P("purpose", "string",
+                         "why it is read (kept in the access log, at most 200 characters)"),
+                       P("on", "string",
                          "judged on this day (default today; as of a moment, that moment's day)")}),
        .handler = [this](const Call& c) -> Result<Reply> {
          CL_ASSIGN_OR_RETURN(auto on, ParseDayParam(c.query, "on"));

@@ -360,7 +360,9 @@ async function familyView(id, flash) {
   const base = '/v1/families/' + encodeURIComponent(id);
   let family, pack;
   try {
-    [family, pack] = await Promise.all([api(base + '?purpose=family%20page'), api(base + '/step-up-pack?purpose=family%20page')]);
+    // One page, one access record: both reads carry this view's page id (docs/api.md).
+    const page = '&page=' + uuid();
+    [family, pack] = await Promise.all([api(base + '?purpose=family%20page' + page), api(base + '/step-up-pack?purpose=family%20page' + page)]);
   } catch (err) {
     show(g, 'Family ' + id, notice('error', explain(err)));
     return;
@@ -725,6 +727,7 @@ function filterForm(id, params, cats) {
 async function downloadCsv(base, q, id) {
   const csv = new URLSearchParams(q);
   csv.set('format', 'csv');
+  csv.set('purpose', 'chronology downloaded as CSV');  // a download, recorded as such
   try {
     const res = await api(base + '?' + csv.toString(), { raw: true });
     const url = URL.createObjectURL(await res.blob());

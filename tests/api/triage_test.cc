@@ -133,5 +133,42 @@ TEST_CASE(
   CHECK(Queue(s, "?on=2026-05-10")["on"].str() == "2026-05-10");
 }
 
+TEST_CASE(
+    "access log: the reads one page view makes of a family (the same page id) are recorded "
+    "once, another page or the same id a minute later again, and a bad page id is refused",
+    "[api][access]") {
+  TestServer s;
+  s.Seed();
+  const auto read = [&](const std::string& path, const std::string& page) {
+    Response r = s.Get(
+        "/v1/families/F1" + path + "?purpose=family%20page" + (page.empty() ? "" : "&page=" + page),
+        "triage-manager");
+    INFO(path << " " << r.body);
+    REQUIRE(r.status == 200);
+  };
+  const std::string page = "9b2f0c1e-6a7d-4c1b-9f3e-2d5a8c7b6e41";
+  read("", page);
+  read("/step-up-pack", page);
+  read("/chronology", page);
+  CHECK(Views(s, "F1") == std::vector<std::string>{"state"});
+  read("/step-up-pack", "another-page");
+  CHECK(Views(s, "F1") == std::vector<std::string>{"state", "stepUpPack"});
+  s.clock().Advance(61 * 1000 * 1000);
+  read("", page);
+  read("/timescales", "");
+  read("/timescales", "");
+  CHECK(Views(s, "F1") ==
+        std::vector<std::string>{"state", "stepUpPack", "state", "timescales", "timescales"});
+  for (const char* bad : {"a%20b", "x%2Fy", "%C3%A9"}) {
+    Response r = s.Get(std::string("/v1/families/F1?page=") + bad, "triage-manager");
+    INFO(bad << ": " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.json()["error"]["field"].str() == "page");
+  }
+  Response long_page = s.Get("/v1/families/F1?page=" + std::string(65, 'a'), "triage-manager");
+  CHECK(long_page.status == 400);
+  CHECK(Views(s, "F1").size() == 5);
+}
+
 }  // namespace
 }  // namespace caseledger::testing

@@ -163,9 +163,18 @@ async function main() {
     step = 'triage manager: family page';
     await signIn('triage-manager');
     await next(() => page.getByRole('link', { name: 'Find a family' }).click());
+    // The reads recorded of F1, as the auditor lists them.
+    const accessRecords = async () => {
+      const res = await fetch(url + '/v1/audit/access?familyId=F1&limit=1000', { headers: { Authorization: 'Bearer ' + tokens.auditor } });
+      return (await res.json()).accesses;
+    };
+    const before = (await accessRecords()).length;
     await page.getByLabel('Family id').fill('F1');
     await page.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('heading', { name: 'Family F1' }).waitFor();
+    await page.locator('section.panel').waitFor();
+    const opened = (await accessRecords()).slice(before);
+    check(opened.length === 1 && opened[0].purpose === 'family page', 'opening the family page recorded ' + JSON.stringify(opened));
     check(await page.getByRole('cell', { name: 'Alex Example' }).count() === 1, 'members');
     check(await page.locator('ol.timescales li').count() === 9, 'nine timescales');
     const breached = page.locator('ol.timescales li.breached');
@@ -227,6 +236,7 @@ async function main() {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     check(csv.includes('seq,occurredAt,recordedAt') && download.suggestedFilename() === 'chronology-F1.csv', 'CSV download');
+    check((await accessRecords()).some((a) => a.purpose === 'chronology downloaded as CSV'), 'the download is not recorded as one');
     // Print: the header says whose record, who printed it and when, and the signed checkpoint
     // it was read at (the browser's print dialog itself is not opened here).
     await page.evaluate(() => { window.print = () => { window.printed = true; }; });
@@ -239,6 +249,7 @@ async function main() {
       check(printed.includes(want), 'the printed header lacks "' + want + '": ' + printed);
     }
     check(await page.locator('#print-header').isVisible(), 'the printed header does not print');
+    check((await accessRecords()).some((a) => a.purpose === 'printed chronology'), 'the print is not recorded as one');
     const pageRule = await page.evaluate(() => Array.from(document.styleSheets).flatMap((s) => Array.from(s.cssRules))
       .filter((r) => r instanceof CSSPageRule).map((r) => r.cssText).join(' '));
     check(pageRule.includes('counter(pages)') && pageRule.includes('OFFICIAL-SENSITIVE'), 'no page numbers or marking on every page: ' + pageRule);
