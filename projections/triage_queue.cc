@@ -12,9 +12,17 @@ namespace {
 
 using ledger::JsonQuote;
 
-const char* Plural(int n, const char* one, const char* many) { return n == 1 ? one : many; }
+// "1 day", "3 days".
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
 
-std::string Days(int n) { return std::to_string(n) + Plural(n, " day", " days"); }
+// Signed: a day asked for (`on`) may come before a concern was received.
+std::string Days(int n) { return std::to_string(n) + (n == 1 ? " day" : " days"); }
+
+std::string Breached(const QueueRow& row) {
+  return Count(row.breaches.size(), "timescale", "timescales") + " breached";
+}
 
 QueueConsent ConsentOf(const EpisodeFacts& e) {
   if (e.consent_withdrawn) return QueueConsent::kWithdrawn;
@@ -45,8 +53,7 @@ void Judge(QueueRow& row, Day on) {
   if (!row.awaiting.empty()) {
     row.tier = 1;
     const QueueConcern& oldest = row.awaiting.front();
-    row.why.push_back(std::to_string(row.awaiting.size()) +
-                      Plural(static_cast<int>(row.awaiting.size()), " concern", " concerns") +
+    row.why.push_back(Count(row.awaiting.size(), "concern", "concerns") +
                       " awaiting a direction, the oldest for " + Days(oldest.days_waiting));
     if (!row.episode) {
       ++row.risks;
@@ -65,19 +72,14 @@ void Judge(QueueRow& row, Day on) {
       }
       if (!row.breaches.empty()) {
         ++row.risks;
-        row.why.push_back(
-            std::to_string(row.breaches.size()) +
-            Plural(static_cast<int>(row.breaches.size()), " timescale", " timescales") +
-            " breached");
+        row.why.push_back(Breached(row));
       }
     }
     return;
   }
   if (!row.breaches.empty()) {
     row.tier = 2;
-    row.why.push_back(std::to_string(row.breaches.size()) +
-                      Plural(static_cast<int>(row.breaches.size()), " timescale", " timescales") +
-                      " breached, the worst by " + Days(row.breaches.front().days_overdue));
+    row.why.push_back(Breached(row) + ", the worst by " + Days(row.breaches.front().days_overdue));
   } else {
     row.tier = 3;
     row.why.push_back("open episode, nothing overdue");

@@ -286,8 +286,7 @@ void WarnIfCalendarEndsSoon(const projections::Calendar& calendar, const std::st
 // kept); with blocks of 256 KiB and more always mapped apart and freed back at once, and the
 // top of an arena given back past 1 MiB free, see docs/RELIABILITY.md.
 void TuneAllocator() {
-  const bool tunables = std::getenv("GLIBC_TUNABLES") != nullptr;
-  if (tunables) return;
+  if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 << 10);
   if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 1 << 20);
