@@ -175,6 +175,7 @@ const STATES = ['breached', 'dueSoon', 'onTrack', 'metLate', 'met', 'notStarted'
 const CATEGORIES = ['contact', 'meeting', 'practitionerUpdate', 'familyUpdate', 'significantEvent',
   'progress', 'documentReceived', 'letterSent', 'supportRequest', 'other'];
 // An enum value of the API in words: "assessmentFinalised" -> "assessment finalised".
+const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const words = (id) => id.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 
 // ------------------------------------------------------------------ roles
@@ -335,6 +336,11 @@ function decisionPanel(id, pack, erased) {
       ep.meetings.map((m) => [m.meetingId + ' (' + m.kind + ')', when(m.heldAt), words(m.outcome), m.attendees.join(', '), m.nextReviewOn || '',
         m.sharedWithParentsAt ? when(m.sharedWithParentsAt) : 'not yet'])));
   }
+  if (is('practitioner') && !erased && ep) {
+    // Where a breach shows, the form that clears it.
+    for (const m of ep.meetings) if (!m.sharedWithParentsAt) panel.append(shareForm(id, ep, m, reload));
+    if (!ep.closed && !ep.steppedUp) panel.append(closeForm(id, ep, reload));
+  }
   if (is('triage-manager') && !erased) {
     for (const c of awaiting) panel.append(directionForm(id, c, reload));
     if (ep && !ep.closed && !ep.steppedUp) panel.append(stepUpForm(id, ep, reload));
@@ -405,9 +411,11 @@ async function familyView(id, flash) {
     }
     const actions = (current.actions || []).filter((a) => a.status === 'open');
     content.push(h('h2', {}, 'Open actions'));
+    const updates = is('practitioner') && !family.erased && current.status !== 'closed';
     content.push(actions.length
-      ? table(['Action', 'Owner', 'Due', 'From meeting'], actions.map((a) => [
-        a.description, a.owner, a.dueOn < today ? h('strong', {}, a.dueOn + ' (overdue)') : a.dueOn, a.meetingId]))
+      ? table(['Action', 'Owner', 'Due', 'From meeting'].concat(updates ? ['Update'] : []), actions.map((a) => [
+        a.description, a.owner, a.dueOn < today ? h('strong', {}, a.dueOn + ' (overdue)') : a.dueOn, a.meetingId]
+        .concat(updates ? [actionForm(id, current.episodeId, a, (flash) => familyView(id, flash))] : [])))
       : h('p', {}, 'No open actions.'));
   }
   content.push(h('h2', {}, 'Concerns'));
@@ -452,6 +460,7 @@ function writer(id, family, form, status, submit) {
       } catch (err) {
         status.replaceChildren(notice('error', explain(err)));
         if (err.code === 'conflict') await w.showNews(err);
+        else focusFault(form, err);
       } finally {
         submit.disabled = false;
       }
@@ -595,7 +604,7 @@ async function categories() {
 const CONCERNS_AND_DECISIONS = 'concern,triage,referral,stepUp,closure';
 const categoryWords = (list) => (list === CONCERNS_AND_DECISIONS ? 'concerns and decisions' : list.split(',').map(words).join(', '));
 
-async function chronologyView(id, params) {
+async function chronologyView(id, params, flash) {
   const g = ++generation;
   const cats = await categories();
   const q = new URLSearchParams();
@@ -612,6 +621,7 @@ async function chronologyView(id, params) {
     return;
   }
   const entries = chronology.entries || [];
+  const corrects = is(...NOTE_WRITERS) && !params.get('asOf');
   const rows = entries.map((e) => {
     const what = [];
     if (e.significant) what.push(h('span', { class: 'mark significant' }, 'Significant'));
@@ -627,7 +637,11 @@ async function chronologyView(id, params) {
       ? [when(e.recordedAt) + ' by ' + e.recordedBy.id + ' (' + (ROLE_WORDS[e.recordedBy.role] || e.recordedBy.role) + ')']
       : ['worked out by the ledger, not recorded'];
     if (e.late) recorded.push(' ', h('span', { class: 'mark late' }, 'Late: ' + e.lateWorkingDays + ' working days'));
-    return [e.seq > 0 ? String(e.seq) : '–', when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
+    // An auditor's entry number opens its inclusion proof; a writer may correct a recorded entry.
+    const number = e.seq <= 0 ? '–' : is('auditor') ? h('a', { href: '#/audit?seq=' + e.seq, 'aria-label': 'Entry ' + e.seq + ': check its proof' }, String(e.seq)) : String(e.seq);
+    const correct = e.seq > 0 && corrects ? h('a', { class: 'noprint', href: '#/family/' + encodeURIComponent(id) + '/correct?entry=' + e.seq,
+      'aria-label': 'Correct entry ' + e.seq }, 'correct') : null;
+    return [h('span', {}, number, correct ? h('br') : null, correct), when(e.occurredAt), h('span', {}, ...recorded), e.episodeId || '', words(e.category), h('span', {}, ...what), e.sourceAgency || ''];
   });
   const asOf = params.get('asOf');
   // What was left out is said on the page (and so in print): a partial view must not pass for
@@ -643,6 +657,7 @@ async function chronologyView(id, params) {
   const printHeader = h('div', { class: 'printonly print-header', id: 'print-header' });
   show(g, title,
     printHeader,
+    flash || null,
     h('p', { class: 'sub' }, (asOf ? 'As the record stood at ' + when(asOf) : 'The current record') +
       ' · up to entry ' + chronology.asOfSeq + ' · ' + entries.length + ' entries, in the order they happened' +
       ' · times in London' + (filters.length ? ' · filtered: ' + filters.join(', ') : ' · not filtered')),
@@ -844,34 +859,77 @@ function queueCard(r, on) {
 
 // Appends one event to a family as its answer's confirmation says; any version (a direction
 // names its concern, a step-up its episode: the ledger's rules refuse what no longer fits).
-async function appendOne(familyId, type, data, status, submit, done) {
+async function appendOne(familyId, type, data, status, submit, done, occurredAt = new Date()) {
   status.replaceChildren();
   submit.disabled = true;
   try {
     const answer = await api('/v1/families/' + encodeURIComponent(familyId) + '/events', {
-      method: 'POST', body: { expectedVersion: 'any', events: [{ eventId: submit.dataset.eventId, type, occurredAt: rfc3339(new Date()), data }] },
+      method: 'POST', body: { expectedVersion: 'any', events: [{ eventId: submit.dataset.eventId, type, occurredAt: rfc3339(occurredAt), data }] },
     });
     done(answer);
   } catch (err) {
     status.replaceChildren(notice('error', explain(err)));
-    const at = status.closest('form').querySelector('[aria-invalid], textarea, select');
-    if (at) at.focus();
+    focusFault(status.closest('form'), err);
   } finally {
     submit.disabled = false;
   }
 }
 
+// The fields a rule's refusal is about, where a form has them (the rules name no field).
+const RULE_FIELDS = {
+  'no-future-events': ['occurredAt', 'heldAt'], 'closure-needs-reason': ['detail', 'reason'], 'dates-in-order': ['nextReviewOn', 'occurredAt'],
+  'corrections-not-edits': ['meetingId'],
+};
+
+// After a refusal: the focus on the field at fault, marked invalid until it is changed. The
+// field is the one the answer names (its path, "events[0].data.detail", or the replacement's
+// field a rule names at the end of its message, "(text)"), else the form's first input.
+function focusFault(form, err) {
+  if (!form) return;
+  const named = [];
+  if (err && err.field) {
+    const path = err.field.replace(/^events\[\d+\]\.(data\.)?/, '');
+    named.push(path, path.split('.').pop());
+  }
+  if (err && RULE_FIELDS[err.rule]) named.push(...RULE_FIELDS[err.rule]);
+  const inMessage = err && err.message && err.message.match(/\(([A-Za-z.]+)\)$/);
+  if (inMessage) named.push('replacement.' + inMessage[1]);
+  let at = null;
+  for (const name of named) {
+    at = form.querySelector('[name="' + CSS.escape(name) + '"]');
+    if (at) break;
+  }
+  at = at || form.querySelector('textarea, select, input:not([type=hidden])');
+  if (!at) return;
+  at.setAttribute('aria-invalid', 'true');
+  at.addEventListener('input', () => at.removeAttribute('aria-invalid'), { once: true });
+  at.focus();
+}
+
+// The threshold a decision considered (Hertfordshire's Continuum of Need, which the seeds name
+// for safeguarding decisions). It opens the recorded text, so the chronology and the printed
+// record carry it with the rationale.
+const LEVELS = [['1', 'universal services'], ['2', 'additional needs'], ['3', 'intensive support, early help'],
+  ['4', 'specialist, children\'s social care']];
+function thresholdSelect(id, level) {
+  return h('select', { name: 'threshold', required: true, id }, h('option', { value: '' }, 'Choose the level considered'),
+    LEVELS.map(([v, t]) => h('option', { value: v, selected: v === level }, 'Level ' + v + ': ' + t)));
+}
+const withThreshold = (select, text) => 'Threshold considered: Continuum of Need level ' + select.value + ' (' +
+  LEVELS.find(([v]) => v === select.value)[1] + '). ' + text;
+
 function directionForm(familyId, concern, reload = queueReload) {
+  const level = thresholdSelect('dir-level-' + familyId + '-' + concern.concernId, '');
   const text = h('textarea', { name: 'direction', required: true, rows: 3, id: 'dir-' + familyId + '-' + concern.concernId });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the direction');
   const form = h('form', { class: 'stack decision', 'aria-label': 'Direction on concern ' + concern.concernId + ' of family ' + familyId },
-    field('Direction and rationale', text, '(what is to happen, by whom, and why: the threshold considered)'), status,
+    field('Threshold considered', level), field('Direction and rationale', text, '(what is to happen, by whom, and why)'), status,
     h('div', { class: 'actions' }, submit));
   form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    appendOne(familyId, 'triageDirectionGiven', { concernId: concern.concernId, direction: text.value.trim() }, status, submit,
+    appendOne(familyId, 'triageDirectionGiven', { concernId: concern.concernId, direction: withThreshold(level, text.value.trim()) }, status, submit,
       (answer) => reload(notice('ok', 'Direction on concern ' + concern.concernId + ' of family ' + familyId +
         ' recorded (entry ' + answer.events[0].seq + ').')));
   });
@@ -904,20 +962,203 @@ function closeSteppedUpForm(familyId, episode, reload = queueReload) {
 function stepUpForm(familyId, episode, reload = queueReload) {
   const to = h('select', { name: 'to', id: 'up-to-' + familyId }, [['assessmentAndIntervention', 'Assessment and Intervention'],
     ['familySafeguarding', 'Family Safeguarding']].map(([v, t]) => h('option', { value: v }, t)));
+  const level = thresholdSelect('up-level-' + familyId, '4');
   const reason = h('textarea', { name: 'reason', required: true, rows: 3, id: 'up-reason-' + familyId });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, 'Record the step-up');
   const form = h('form', { class: 'stack decision', 'aria-label': 'Step up episode ' + episode.episodeId + ' of family ' + familyId },
-    field('Step up to', to), field('Reason and rationale', reason, '(the threshold considered, and the evidence in the chronology)'), status,
+    field('Step up to', to), field('Threshold considered', level), field('Reason and rationale', reason, '(the evidence in the chronology)'), status,
     h('div', { class: 'actions' }, submit));
   form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    appendOne(familyId, 'steppedUp', { episodeId: episode.episodeId, to: to.value, reason: reason.value.trim() }, status, submit,
+    appendOne(familyId, 'steppedUp', { episodeId: episode.episodeId, to: to.value, reason: withThreshold(level, reason.value.trim()) }, status, submit,
       (answer) => reload(notice('ok', 'Episode ' + episode.episodeId + ' of family ' + familyId + ' stepped up to ' +
         words(to.value) + ' (entry ' + answer.events[0].seq + '). Record its closure once the receiving team has taken the case.')));
   });
   return h('details', {}, h('summary', {}, 'Step up episode ' + episode.episodeId), form);
+}
+
+// ------------------------------------------------------------------ corrections
+
+// The data an entry holds now: its own, or the replacement of its latest correction
+// (corrections-not-edits: nothing is changed, a correction says what the entry should read).
+function currentData(events, corrections, seq) {
+  const latest = corrections.find((c) => c.correctsSeq === seq);
+  const replaced = latest && events.get(latest.seq);
+  return replaced && replaced.data.replacement ? replaced.data.replacement : events.get(seq).data;
+}
+
+// One input per field a person may correct: words, numbers, yes/no and lists of words. Ids
+// that tie the entry to others (episodeId, meetingId...) and nested records are kept as they
+// are (a wrong id is corrected by a note of the reason alone).
+function correctionInputs(data) {
+  const inputs = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (/Id$/.test(key)) continue;
+    const name = 'replacement.' + key;
+    let input = null;
+    if (key === 'category' && CATEGORIES.includes(value)) {  // a case note's: one of the list
+      input = h('select', { name }, CATEGORIES.map((c) => h('option', { value: c, selected: c === value }, words(c))));
+    } else if (typeof value === 'string') {
+      input = value.length > 60 || key === 'text' ? h('textarea', { name, rows: 4 }, value) : h('input', { name, value, size: 40 });
+    } else if (typeof value === 'number') {
+      input = h('input', { name, type: 'number', value: String(value) });
+    } else if (typeof value === 'boolean') {
+      input = h('select', { name }, h('option', { value: 'true', selected: value }, 'yes'), h('option', { value: 'false', selected: !value }, 'no'));
+    } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+      input = h('textarea', { name, rows: Math.max(2, value.length), 'data-list': 'true' }, value.join('\n'));
+    }
+    if (input) inputs.push([key, input]);
+  }
+  return inputs;
+}
+
+function replacementFrom(data, inputs) {
+  const out = JSON.parse(JSON.stringify(data));
+  let changed = false;
+  for (const [key, input] of inputs) {
+    const before = JSON.stringify(out[key]);
+    if (typeof data[key] === 'number') out[key] = Number(input.value);
+    else if (typeof data[key] === 'boolean') out[key] = input.value === 'true';
+    else if (input.dataset.list) out[key] = input.value.split('\n').map((v) => v.trim()).filter(Boolean);
+    else out[key] = input.value;
+    if (JSON.stringify(out[key]) !== before) changed = true;
+  }
+  return changed ? out : null;
+}
+
+// Correct one recorded entry: what it says now, what it should say, and why. The entry keeps
+// its place; the chronology then shows it, its correction and who made it.
+async function correctionView(id, params) {
+  const g = ++generation;
+  const seq = Number(params.get('entry'));
+  const title = 'Correct entry ' + seq + ' of family ' + id;
+  const base = '/v1/families/' + encodeURIComponent(id);
+  const back = h('a', { href: '#/family/' + encodeURIComponent(id) + '/chronology?entry=' + seq }, 'Back to the chronology');
+  let family, events;
+  try {
+    const page = '&page=' + uuid();
+    family = await api(base + '?purpose=correcting%20an%20entry' + page);
+    events = new Map();
+    for (let from = 1; from;) {  // every page of the family's events
+      const answer = await api(base + '/events?purpose=correcting%20an%20entry' + page + '&fromVersion=' + from + '&limit=1000');
+      for (const e of answer.events || []) events.set(e.seq, e);
+      from = answer.nextFromVersion || 0;
+    }
+  } catch (err) {
+    show(g, title, notice('error', explain(err)), back);
+    return;
+  }
+  const event = events.get(seq);
+  if (!event) {
+    show(g, title, notice('error', 'Family ' + id + ' has no entry ' + seq + ': choose one from its chronology.'), back);
+    return;
+  }
+  const data = currentData(events, family.corrections || [], seq);
+  const inputs = correctionInputs(data);
+  const reason = h('textarea', { name: 'reason', required: true, rows: 3, id: 'correction-reason' });
+  const f = oneEventForm('Correction of entry ' + seq, 'Record the correction',
+    h('fieldset', {}, h('legend', {}, 'What the entry should say'),
+      inputs.length ? inputs.map(([key, input]) => field(capital(words(key)), input)) : h('p', {}, 'Nothing in this entry can be changed here; record why it is wrong.'),
+      h('p', { class: 'hint' }, 'Leave it as it is to record only why it is wrong.')),
+    field('Why it is corrected', reason, '(what was wrong, and how you know)'));
+  f.form.id = 'correction-form';
+  f.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const correction = { correctsSeq: seq, reason: reason.value.trim() };
+    const replacement = replacementFrom(data, inputs);
+    if (replacement) correction.replacement = replacement;
+    appendOne(id, 'recordCorrected', correction, f.status, f.submit, (answer) => {
+      history.pushState(null, '', '#/family/' + encodeURIComponent(id) + '/chronology?entry=' + seq);
+      chronologyView(id, new URLSearchParams('entry=' + seq), notice('ok', 'Correction of entry ' + seq + ' recorded (entry ' + answer.events[0].seq + ').'));
+    });
+  });
+  const corrected = (family.corrections || []).find((c) => c.correctsSeq === seq);
+  show(g, title,
+    h('p', { class: 'sub' }, 'Nothing in the record is changed or deleted: the correction is a new entry that names this one and says why. ' +
+      'Every view then uses the corrected details; the chronology shows the entry, its correction and who made it.'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Entry'), h('dd', {}, seq + ': ' + words(event.type)),
+      h('dt', {}, 'Happened'), h('dd', {}, when(event.occurredAt)),
+      h('dt', {}, 'Recorded'), h('dd', {}, when(event.recordedAt) + ' by ' + event.actor.id + ' (' + (ROLE_WORDS[event.actor.role] || event.actor.role) + ')'),
+      corrected ? [h('dt', {}, 'Corrected before'), h('dd', {}, when(corrected.recordedAt) + ' by ' + corrected.by + ': ' + corrected.reason +
+        ' (the form starts from that correction)')] : null),
+    f.form, back);
+}
+
+// ------------------------------------------------------------------ the keyworker's forms
+
+const CLOSURE_WORDS = { needsMet: 'needs met', consentWithdrawn: 'consent withdrawn', movedOutOfArea: 'moved out of the area',
+  singleAgencySufficient: 'a single agency is enough', other: 'another reason (say which)' };
+const dateTimeInput = (name, id) => h('input', { type: 'datetime-local', name, id, required: true, value: localInput(new Date()) });
+// A keyworker's one-event form: a fresh eventId each time its input changes (a retry of the
+// same input is recognised by the ledger, never recorded twice).
+function oneEventForm(label, submitText, ...fields) {
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', 'data-event-id': uuid() }, submitText);
+  const form = h('form', { class: 'stack decision', 'aria-label': label }, ...fields, status, h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => { submit.dataset.eventId = uuid(); });
+  return { form, status, submit };
+}
+
+// The outcome of a TAF meeting shared with the parents (share-within-5-wd): clears that breach.
+function shareForm(familyId, episode, meeting, reload) {
+  const at = dateTimeInput('occurredAt', 'share-at-' + familyId + '-' + meeting.meetingId);
+  const f = oneEventForm('Outcome of meeting ' + meeting.meetingId + ' shared with the parents', 'Record that it was shared',
+    h('p', {}, 'Meeting ' + meeting.meetingId + ' (' + meeting.kind + ', held ' + when(meeting.heldAt) + '): its outcome (' +
+      words(meeting.outcome) + ') and the plan are owed to the parents within 5 working days.'),
+    field('When it was shared', at, '(your local time)'));
+  f.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    appendOne(familyId, 'outcomeSharedWithParents', { episodeId: episode.episodeId, meetingId: meeting.meetingId }, f.status, f.submit,
+      (answer) => reload(notice('ok', 'The outcome of meeting ' + meeting.meetingId + ' is recorded as shared with the parents (entry ' +
+        answer.events[0].seq + ').')), new Date(at.value));
+  });
+  return h('details', { open: true }, h('summary', {}, 'Share the outcome of meeting ' + meeting.meetingId + ' with the parents'), f.form);
+}
+
+// The keyworker's closure (a step-up's closure is the triage manager's: closeSteppedUpForm).
+function closeForm(familyId, episode, reload) {
+  const reasons = Object.keys(CLOSURE_WORDS).filter((r) => r !== 'consentWithdrawn' || episode.consent.withdrawn);
+  const reason = h('select', { name: 'reason', id: 'close-reason-' + familyId },
+    reasons.map((r) => h('option', { value: r, selected: r === (episode.consent.withdrawn ? 'consentWithdrawn' : 'needsMet') }, CLOSURE_WORDS[r])));
+  const detail = h('textarea', { name: 'detail', rows: 2, id: 'close-why-' + familyId });
+  const meetings = episode.meetings || [];
+  const meeting = h('select', { name: 'meetingId', id: 'close-meeting-' + familyId }, h('option', { value: '' }, 'none'),
+    meetings.map((m) => h('option', { value: m.meetingId, selected: m.kind === 'closure' }, m.meetingId + ' (' + m.kind + ', ' + when(m.heldAt) + ')')));
+  const at = dateTimeInput('occurredAt', 'close-at-' + familyId);
+  // "Another reason" must say which (closure-needs-reason).
+  reason.addEventListener('change', () => { detail.required = reason.value === 'other'; });
+  const f = oneEventForm('Close episode ' + episode.episodeId + ' of family ' + familyId, 'Close the episode',
+    field('Reason', reason), field('Detail', detail, '(needed for another reason; otherwise optional)'),
+    field('Decided at meeting', meeting, '(the TAF meeting that agreed the closure, if one did)'),
+    field('When it was closed', at, '(your local time)'));
+  f.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const data = { episodeId: episode.episodeId, reason: reason.value };
+    if (detail.value.trim()) data.detail = detail.value.trim();
+    if (meeting.value) data.meetingId = meeting.value;
+    appendOne(familyId, 'episodeClosed', data, f.status, f.submit,
+      (answer) => reload(notice('ok', 'Episode ' + episode.episodeId + ' closed: ' + CLOSURE_WORDS[reason.value] + ' (entry ' + answer.events[0].seq + ').')),
+      new Date(at.value));
+  });
+  return h('details', {}, h('summary', {}, 'Close episode ' + episode.episodeId), f.form);
+}
+
+// An action of the plan marked done or dropped (actionPlanUpdated with that action only).
+function actionForm(familyId, episodeId, action, reload) {
+  const state = h('select', { name: 'status', id: 'action-' + familyId + '-' + action.actionId },
+    h('option', { value: 'done' }, 'done'), h('option', { value: 'dropped' }, 'dropped'));
+  const f = oneEventForm('Update action ' + action.actionId + ' (due ' + action.dueOn + ')', 'Record', field('Mark as', state));
+  f.form.className = 'inline';
+  f.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const updated = { actionId: action.actionId, description: action.description, owner: action.owner, dueOn: action.dueOn, status: state.value };
+    appendOne(familyId, 'actionPlanUpdated', { episodeId, meetingId: action.meetingId || '', actions: [updated] }, f.status, f.submit,
+      (answer) => reload(notice('ok', 'Action "' + action.description + '" marked ' + state.value + ' (entry ' + answer.events[0].seq + ').')));
+  });
+  return f.form;
 }
 
 async function dashboardView() {
@@ -1176,6 +1417,7 @@ async function render() {
   if (parts[0] === 'family' && !/^[A-Za-z0-9_-]{1,64}$/.test(parts[1] || '')) parts = [];
   if (parts[0] === 'signin') return signInView();
   if (parts[0] === 'family' && parts[1] && parts[2] === 'chronology') return chronologyView(parts[1], params);
+  if (parts[0] === 'family' && parts[1] && parts[2] === 'correct' && is(...NOTE_WRITERS)) return correctionView(parts[1], params);
   if (parts[0] === 'family' && parts[1]) return familyView(parts[1]);
   if (parts[0] === 'queue' || parts[0] === 'inbox') return queueView(params);
   if (parts[0] === 'dashboard') return dashboardView();

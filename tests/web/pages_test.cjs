@@ -3,8 +3,10 @@
 // shown; a triage manager lands on the triage queue (F2's police concern first), gives a
 // direction and steps F2 up from it, sees both in F2's chronology, reads family F1, filters
 // and prints its chronology, downloads the CSV, reads the dashboard; the keyworker adds a case note and sees it in the
-// chronology, sees a rule refusal with the input kept, and records a TAF meeting with its
-// action plan; the auditor checks an inclusion proof (hashed in the page) and reads the
+// chronology, sees a rule refusal with the input kept, records a TAF meeting with its
+// action plan, clears a share breach from the decision panel (a refusal first, with the focus
+// on the field at fault), marks an action done, corrects a case note from the chronology and
+// closes the episode; the auditor checks an inclusion proof (hashed in the page) and reads the
 // access log. Pages are also checked at 800 px wide and for labelled controls. Screenshots
 // of each page go to BUILD/web-screenshots.
 //
@@ -274,6 +276,7 @@ async function main() {
     await shot('queue');
     const f2 = () => page.locator('ol.queue > li', { has: page.getByRole('heading', { name: /Family F2$/ }) });
     await f2().getByText('Give a direction on concern C1').click();
+    await f2().locator('form[aria-label^="Direction on concern C1"]').getByLabel('Threshold considered').selectOption('3');
     await f2().getByLabel('Direction and rationale').fill('Below the child-protection threshold: keyworker to visit within 2 working days and seek consent.');
     await next(() => f2().getByRole('button', { name: 'Record the direction' }).click());
     check((await page.locator('.notice.ok').textContent()).includes('Direction on concern C1 of family F2 recorded'), 'no confirmation of the direction');
@@ -291,6 +294,9 @@ async function main() {
     await next(() => page.goto(url + '/#/family/F2/chronology'));
     const chronologyText = await page.textContent('main');
     check(chronologyText.includes('keyworker to visit within 2 working days'), 'the direction is not in the chronology');
+    check(chronologyText.includes('Threshold considered: Continuum of Need level 3 (intensive support, early help). Below the child-protection'),
+      'the threshold the direction considered is not in the chronology');
+    check(chronologyText.includes('Threshold considered: Continuum of Need level 4 (specialist'), 'the threshold the step-up considered is not in the chronology');
     check(chronologyText.includes('Repeated domestic abuse notifications'), 'the step-up\'s reason is not in the chronology');
     // Concerns and decisions in one click: the categories the column shows, as the API takes them.
     const offered = await page.locator('#f-category option').allTextContents();
@@ -418,6 +424,67 @@ async function main() {
     check((await page.locator('.notice.ok').textContent()).includes('recorded with its action plan'), 'no confirmation of the meeting');
     check(await page.getByRole('cell', { name: 'Book a school nurse appointment' }).count() === 1, 'the new action is not listed');
     await shot('meeting-recorded');
+
+    step = 'keyworker: clears a share breach';
+    const panelFacts = () => page.locator('section.panel dl.facts').textContent();
+    check((await panelFacts()).includes('Plan shared within 5 working days (M1)'), 'M1\'s share breach is not shown: ' + await panelFacts());
+    const share = page.locator('form[aria-label="Outcome of meeting M1 shared with the parents"]');
+    // Refused first (a time still to come): said in words, the focus on the field at fault.
+    await share.getByLabel('When it was shared').fill(futureValue);
+    await share.getByRole('button', { name: 'Record that it was shared' }).click();
+    await share.locator('.notice.error').waitFor();
+    check((await share.locator('.notice.error').textContent()).includes('no-future-events'), 'share refusal: ' + await share.locator('.notice.error').textContent());
+    check(await page.evaluate(() => document.activeElement.name === 'occurredAt' && document.activeElement.getAttribute('aria-invalid') === 'true'),
+      'the focus is not on the field at fault');
+    await shot('share-refused');
+    await share.getByLabel('When it was shared').fill('2026-03-05T16:00');
+    await next(() => share.getByRole('button', { name: 'Record that it was shared' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('meeting M1 is recorded as shared with the parents'), 'no confirmation of the share');
+    check(!(await panelFacts()).includes('Plan shared within 5 working days (M1)'), 'the share breach is still shown: ' + await panelFacts());
+    check(await page.locator('form[aria-label="Outcome of meeting M1 shared with the parents"]').count() === 0, 'M1 still offers its share');
+    const m1Row = page.locator('section.panel tr', { hasText: 'M1 (initial)' });
+    check((await m1Row.textContent()).includes('5 Mar 2026'), 'the meeting does not say when it was shared: ' + await m1Row.textContent());
+
+    step = 'keyworker: an action done';
+    const actionRow = page.locator('tr', { hasText: 'Weekly attendance check-in' });
+    await actionRow.getByLabel('Mark as').selectOption('done');
+    await next(() => actionRow.getByRole('button', { name: 'Record' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('Weekly attendance check-in" marked done'), 'no confirmation of the action');
+    check(await page.getByRole('cell', { name: 'Weekly attendance check-in' }).count() === 0, 'the done action is still open');
+
+    step = 'keyworker: a correction';
+    await next(() => page.goto(url + '/#/family/F1/chronology'));
+    const noteRow = page.locator('tbody tr', { hasText: noteText });
+    const noteSeq = (await noteRow.getAttribute('id')).replace('entry-', '');
+    await next(() => noteRow.getByRole('link', { name: 'Correct entry ' + noteSeq }).click());
+    await page.getByRole('heading', { name: 'Correct entry ' + noteSeq + ' of family F1' }).waitFor();
+    const correction = page.locator('#correction-form');
+    check(await correction.getByLabel('Text').inputValue() === noteText, 'the form does not start from the entry as it stands');
+    await accessible('correction');
+    const correctedText = noteText.replace('94%', '91%');
+    await correction.getByLabel('Text').fill(correctedText);
+    await correction.getByLabel('Why it is corrected').fill('The school\'s figure was 91%: typed wrongly.');
+    await shot('correction');
+    await next(() => correction.getByRole('button', { name: 'Record the correction' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('Correction of entry ' + noteSeq + ' recorded'), 'no confirmation of the correction');
+    const correctedRow = page.locator('#entry-' + noteSeq);
+    const correctedRowText = await correctedRow.textContent();
+    check(correctedRowText.includes('Corrected') && correctedRowText.includes('typed wrongly') && correctedRowText.includes('91%') &&
+      correctedRowText.includes('94%'), 'the chronology does not show the entry and its correction: ' + correctedRowText);
+    check(await page.evaluate(() => location.hash).then((hsh) => hsh.endsWith('/chronology?entry=' + noteSeq)), 'the page after a correction');
+
+    step = 'keyworker: closes the episode';
+    await next(() => page.goto(url + '/#/family/F1'));
+    await page.getByText('Close episode E1').click();
+    const close = page.locator('form[aria-label="Close episode E1 of family F1"]');
+    await close.getByLabel('Reason', { exact: true }).selectOption('other');
+    check(await close.getByLabel('Detail').evaluate((el) => el.required), '"another reason" does not ask which');
+    await close.getByLabel('Reason', { exact: true }).selectOption('needsMet');
+    await next(() => close.getByRole('button', { name: 'Close the episode' }).click());
+    check((await page.locator('.notice.ok').textContent()).includes('Episode E1 closed: needs met'), 'no confirmation of the closure');
+    check((await panelFacts()).includes('Closed'), 'the panel does not say the episode closed');
+    check(await page.locator('#note-form').count() === 1 && await page.locator('#meeting-form').count() === 0, 'the closed episode offers a meeting');
+    await shot('closed');
     await signOut();
 
     // ------------------------------------------------------------ the auditor
