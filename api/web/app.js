@@ -1308,6 +1308,88 @@ function rootFromInclusion(leafIndex, size, leafHash, proof) {
   return sn === 0 ? r : null;
 }
 
+// RFC 9162 section 2.1.4.2: the two roots a consistency proof from `first` to `second` gives
+// (the first tree's, then the second's), or null when it is malformed.
+function rootsFromConsistency(first, second, firstRoot, proof) {
+  if (first === second) return proof.length === 0 ? [firstRoot, firstRoot] : null;
+  if (first < 1 || first > second || proof.length === 0) return null;
+  const path = (first & (first - 1)) === 0 ? [firstRoot].concat(proof) : proof.slice();
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? [fr, sr] : null;
+}
+
+// A C2SP signed note: its text (the body, ending in a newline), a blank line, then one line
+// per signature, "— <key name> <base64 of the key hash (4 bytes) and the signature>".
+function parseNote(text) {
+  const t = text.replace(/\r\n/g, '\n').replace(/\n*$/, '\n');
+  const split = t.lastIndexOf('\n\n');
+  if (split < 0) throw new Error('it is not a signed note: no blank line before the signatures');
+  const body = t.slice(0, split + 1);
+  const signatures = t.slice(split + 2).split('\n').filter(Boolean).map((line) => {
+    const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/]+=*)$/);
+    if (!m) throw new Error('this signature line is malformed: ' + line);
+    const bytes = fromBase64(m[2]);
+    if (bytes.length < 5) throw new Error('a signature of ' + m[1] + ' is too short');
+    return { name: m[1], keyHash: toHex(bytes.slice(0, 4)), signature: bytes.slice(4) };
+  });
+  const lines = body.split('\n');
+  if (lines.length < 4 || !/^\d+$/.test(lines[1]) || !/^[A-Za-z0-9+/]{43}=$/.test(lines[2])) {
+    throw new Error('its text is not a checkpoint (origin, size, root hash)');
+  }
+  return { body, origin: lines[0], size: Number(lines[1]), root: fromBase64(lines[2]), signatures };
+}
+
+// A signed-note verifier key: "<name>+<key hash, 8 hex>+<base64 of 0x01 and the Ed25519 key>".
+function parseVerifierKey(text) {
+  const m = text.trim().match(/^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+=*)$/);
+  if (!m) throw new Error('a verifier key reads name+hash+key (caseledger key public prints it)');
+  const key = fromBase64(m[3]);
+  if (key.length !== 33 || key[0] !== 1) throw new Error('the verifier key is not an Ed25519 key (type 0x01, 32 bytes)');
+  // The key hash is the first 4 bytes of SHA-256(name, a newline, the type and the key).
+  const hash = toHex(sha256(concat(new TextEncoder().encode(m[1] + '\n'), key)).slice(0, 4));
+  if (hash !== m[2]) throw new Error('the verifier key\'s hash does not match its key: it was altered or mistyped');
+  return { name: m[1], hash, publicKey: key.slice(1) };
+}
+
+// Checks the note's signature by that key with the browser's Ed25519 (WebCrypto): null when it
+// holds, else why not.
+async function signatureFault(note, verifier) {
+  if (!window.isSecureContext || !crypto.subtle) {
+    return 'this browser checks Ed25519 signatures only on pages served over HTTPS or from this computer: check it with caseledger verify --checkpoint';
+  }
+  const mine = note.signatures.filter((s) => s.name === verifier.name && s.keyHash === verifier.hash);
+  if (mine.length === 0) return 'it carries no signature by the key ' + verifier.name + '+' + verifier.hash;
+  let key;
+  try {
+    key = await crypto.subtle.importKey('raw', verifier.publicKey, { name: 'Ed25519' }, false, ['verify']);
+  } catch (e) {
+    return 'this browser has no Ed25519 (WebCrypto): check it with caseledger verify --checkpoint';
+  }
+  for (const s of mine) {
+    if (s.signature.length === 64 && await crypto.subtle.verify({ name: 'Ed25519' }, key, s.signature, new TextEncoder().encode(note.body))) return null;
+  }
+  return 'its signature does not match its text: it was altered, or signed by another key';
+}
+
+const VERIFIER_KEY = 'caseledger.verifierKey';
+const KEPT_CHECKPOINT = 'caseledger.keptCheckpoint';
+
 async function auditView(params) {
   const g = ++generation;
   let checkpoint;
@@ -1325,6 +1407,76 @@ async function auditView(params) {
   seq.addEventListener('input', () => proofOut.replaceChildren());
   const family = h('input', { id: 'access-family', required: true, autocomplete: 'off', value: params.get('family') || '' });
   const accessOut = h('div', { 'aria-live': 'polite' });
+  // The verifier key comes from the auditor (kept apart from this server, which could lie
+  // about its own key); a key kept in this browser is offered again.
+  const keyInput = h('input', { id: 'verifier-key', name: 'verifierKey', required: true, autocomplete: 'off', spellcheck: 'false', size: 60,
+    value: localStorage.getItem(VERIFIER_KEY) || '' });
+  const keepKey = h('input', { type: 'checkbox', id: 'keep-key', checked: !!localStorage.getItem(VERIFIER_KEY) });
+  const noteInput = h('textarea', { id: 'checkpoint-text', name: 'checkpoint', rows: 6, required: true, spellcheck: 'false', class: 'mono' }, checkpoint);
+  const signatureOut = h('div', { 'aria-live': 'polite', id: 'signature-result' });
+  const keptInput = h('textarea', { id: 'kept-checkpoint', name: 'kept', rows: 6, required: true, spellcheck: 'false', class: 'mono' },
+    localStorage.getItem(KEPT_CHECKPOINT) || '');
+  const consistencyOut = h('div', { 'aria-live': 'polite', id: 'consistency-result' });
+  keyInput.addEventListener('input', () => { signatureOut.replaceChildren(); consistencyOut.replaceChildren(); });
+  noteInput.addEventListener('input', () => signatureOut.replaceChildren());
+  keptInput.addEventListener('input', () => consistencyOut.replaceChildren());
+
+  const verifier = () => {
+    const v = parseVerifierKey(keyInput.value);
+    if (keepKey.checked) localStorage.setItem(VERIFIER_KEY, keyInput.value.trim());
+    else localStorage.removeItem(VERIFIER_KEY);
+    return v;
+  };
+  const refuse = (out, input, why) => {
+    out.replaceChildren(notice('error', h('strong', {}, 'Not verified: '), why));
+    input.setAttribute('aria-invalid', 'true');
+    input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+    input.focus();
+  };
+
+  async function checkSignature() {
+    let v, note;
+    try { v = verifier(); } catch (e) { return refuse(signatureOut, keyInput, e.message + '.'); }
+    try { note = parseNote(noteInput.value); } catch (e) { return refuse(signatureOut, noteInput, e.message + '.'); }
+    const fault = await signatureFault(note, v);
+    if (fault) return refuse(signatureOut, noteInput, 'the checkpoint: ' + fault + '.');
+    signatureOut.replaceChildren(notice('ok', h('strong', {}, 'Verified: '), 'this checkpoint (' + note.origin + ', size ' + note.size + ', root ',
+      h('code', { class: 'hash' }, toHex(note.root)), ') is signed by ' + v.name + '+' + v.hash + '. This page checked the Ed25519 signature itself.' +
+      (note.signatures.length > 1 ? ' It carries ' + (note.signatures.length - 1) + ' other signature(s), not checked here.' : '')));
+  }
+
+  // The log now against a checkpoint the auditor kept: both signed by the key, and the
+  // ledger's consistency proof leads from the kept root to the current one.
+  async function checkConsistency() {
+    let v, kept, now;
+    try { v = verifier(); } catch (e) { return refuse(consistencyOut, keyInput, e.message + '.'); }
+    try { kept = parseNote(keptInput.value); } catch (e) { return refuse(consistencyOut, keptInput, 'the kept checkpoint: ' + e.message + '.'); }
+    consistencyOut.replaceChildren(notice('', 'Checking…'));
+    try {
+      now = parseNote(checkpoint);
+      const keptFault = await signatureFault(kept, v);
+      if (keptFault) return refuse(consistencyOut, keptInput, 'the kept checkpoint: ' + keptFault + '.');
+      const nowFault = await signatureFault(now, v);
+      if (nowFault) return refuse(consistencyOut, keyInput, 'the current checkpoint: ' + nowFault + '.');
+      if (kept.origin !== now.origin) return refuse(consistencyOut, keptInput, 'the kept checkpoint is of another log (' + kept.origin + ').');
+      if (kept.size > now.size) return refuse(consistencyOut, keptInput, 'the kept checkpoint is of a larger log (' + kept.size + ') than the current one (' + now.size + '): the log was cut back.');
+      const proof = kept.size === now.size ? { hashes: [] }
+        : await api('/v1/ledger/proofs/consistency?from=' + kept.size + '&to=' + now.size);
+      const roots = kept.size === 0 ? null : rootsFromConsistency(kept.size, now.size, kept.root, proof.hashes.map(fromHex));
+      const facts = h('dl', { class: 'facts' },
+        h('dt', {}, 'Kept'), h('dd', {}, 'size ' + kept.size + ', root ', h('code', { class: 'hash' }, toHex(kept.root))),
+        h('dt', {}, 'Now'), h('dd', {}, 'size ' + now.size + ', root ', h('code', { class: 'hash' }, toHex(now.root))),
+        h('dt', {}, 'Proof'), h('dd', {}, proof.hashes.length + ' hashes'));
+      if (!roots || toHex(roots[0]) !== toHex(kept.root) || toHex(roots[1]) !== toHex(now.root)) {
+        return refuse(consistencyOut, keptInput, [kept.size === now.size ? 'the two checkpoints are of the same size with different roots: the log was rewritten.'
+          : 'the consistency proof does not lead from the kept root to the current one: the log was not only appended to.', facts]);
+      }
+      consistencyOut.replaceChildren(notice('ok', h('strong', {}, 'Verified: '), 'both checkpoints are signed by ' + v.name + '+' + v.hash +
+        ', and the log of size ' + now.size + ' holds the ' + kept.size + ' entries of the kept one unchanged: it was only appended to since.', facts));
+    } catch (err) {
+      refuse(consistencyOut, keptInput, err instanceof ApiError ? explain(err) : err.message);
+    }
+  }
 
   async function checkProof() {
     proofOut.replaceChildren(notice('', 'Checking…'));
@@ -1349,7 +1501,7 @@ async function auditView(params) {
       proofOut.replaceChildren(leafOk && rootOk
         ? notice('ok', h('strong', {}, 'Verified: '), 'event ' + n + ' is in the log of size ' + size +
           ' whose root the checkpoint above gives, exactly as stored. This page hashed the stored bytes and the proof ' +
-          'itself; the checkpoint\'s signature is checked with the verifier key by caseledger verify --checkpoint.', facts)
+          'itself; check the checkpoint\'s signature above with the verifier key.', facts)
         : notice('error', h('strong', {}, 'Not verified: '), !leafOk ? 'the stored bytes do not hash to the event\'s leaf hash.'
           : !placed ? 'the proof is not for this event\'s place in the checkpoint\'s tree.' : 'the proof does not lead to the checkpoint\'s root.', facts));
     } catch (err) {
@@ -1376,10 +1528,31 @@ async function auditView(params) {
     }
   }
 
+  const keepButton = h('button', { type: 'button', class: 'secondary', onclick: () => {
+    localStorage.setItem(KEPT_CHECKPOINT, checkpoint);
+    keepButton.replaceWith(h('span', { role: 'status' }, 'Kept in this browser: it is offered below next time. Keep a copy elsewhere too.'));
+  } }, 'Keep this checkpoint in this browser');
   show(g, 'Audit',
     h('h2', {}, 'The current signed checkpoint'),
-    h('p', {}, 'The log\'s size and root, signed by the ledger\'s key. Keep a copy: a later checkpoint must be consistent with it (caseledger verify --checkpoint).'),
+    h('p', {}, 'The log\'s size and root, signed by the ledger\'s key. Keep a copy: a later checkpoint must be consistent with it.'),
     h('pre', { class: 'checkpoint', id: 'checkpoint' }, checkpoint),
+    h('div', { class: 'actions' }, keepButton),
+    h('h2', {}, 'Check a checkpoint\'s signature'),
+    h('p', {}, 'The verifier key is the ledger\'s public key, as caseledger key public prints it; take it from where it was published, not from this server. ' +
+      'This page checks the Ed25519 signature itself.'),
+    h('form', { class: 'stack', id: 'signature-form', onsubmit: (ev) => { ev.preventDefault(); checkSignature(); } },
+      field('Verifier key', keyInput, '(name+hash+key)'),
+      h('div', { class: 'check' }, keepKey, h('label', { for: 'keep-key' }, 'Keep the key in this browser')),
+      field('Checkpoint', noteInput, '(the current one, or one you kept)'),
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Check the signature'))),
+    signatureOut,
+    h('h2', {}, 'Check the log against a checkpoint you kept'),
+    h('p', {}, 'The page checks both checkpoints\' signatures with the key above, asks the ledger for a consistency proof from the kept size to the current one, ' +
+      'and computes both roots from it: the log passes only if it was appended to and nothing in it changed.'),
+    h('form', { class: 'stack', id: 'consistency-form', onsubmit: (ev) => { ev.preventDefault(); checkConsistency(); } },
+      field('Checkpoint you kept', keptInput),
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Check consistency'))),
+    consistencyOut,
     h('h2', {}, 'Check that an event is in the log'),
     h('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); checkProof(); } },
       field('Event number (seq)', seq, '(1 to ' + size + ')'), h('div', {}, h('button', { type: 'submit' }, 'Check the proof'))),
@@ -1389,6 +1562,8 @@ async function auditView(params) {
       field('Family id', family), h('div', {}, h('button', { type: 'submit' }, 'Show the access log'))),
     accessOut);
   if (params.get('family')) listAccess();
+  // Linked from a chronology entry: its proof, checked at once.
+  if (params.get('seq')) checkProof();
 }
 
 // ------------------------------------------------------------------ routing

@@ -6,14 +6,18 @@
 // chronology, sees a rule refusal with the input kept, records a TAF meeting with its
 // action plan, clears a share breach from the decision panel (a refusal first, with the focus
 // on the field at fault), marks an action done, corrects a case note from the chronology and
-// closes the episode; the auditor checks an inclusion proof (hashed in the page) and reads the
-// access log. Pages are also checked at 800 px wide and for labelled controls. Screenshots
+// closes the episode; the auditor follows an entry's link to its proof, checks the
+// checkpoint's signature in the page (refused with one byte changed in its size, root or
+// origin, or with a mistyped key), checks the log against a checkpoint kept before the day's
+// work (and refuses a kept checkpoint, validly signed, of another history), checks an
+// inclusion proof (hashed in the page) and reads the access log. Pages are also checked at 800 px wide and for labelled controls. Screenshots
 // of each page go to BUILD/web-screenshots.
 //
 //   node tests/web/pages_test.cjs CASELEDGER_BINARY SOURCE_DIR BUILD_DIR
 'use strict';
 
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
 const os = require('os');
@@ -126,6 +130,9 @@ async function main() {
       const text = await page.textContent('main');
       check(!text.includes('[object ') && !text.includes('undefined'), what + ': a value shown as code: ' + text.slice(0, 400));
     }
+
+    // A checkpoint an auditor keeps before the day's work: the log must only grow from it.
+    const keptCheckpoint = await (await fetch(url + '/v1/ledger/checkpoint', { headers: { Authorization: 'Bearer ' + tokens.auditor } })).text();
 
     // ------------------------------------------------------------ sign in, every role
     step = 'sign in';
@@ -492,8 +499,69 @@ async function main() {
     await signIn('auditor');
     await next(() => page.goto(url + '/#/family/F1'));
     check(await page.locator('form').count() === 0, 'an auditor is offered a form to write');
-    await page.getByRole('link', { name: 'Audit' }).click();
-    await page.getByRole('heading', { name: 'Audit' }).waitFor();
+    // Every chronology entry links to its proof, checked on arrival.
+    await next(() => page.goto(url + '/#/family/F1/chronology'));
+    const proofLink = page.locator('tbody tr[id^="entry-"] a[aria-label$="check its proof"]').first();
+    const linkedSeq = (await proofLink.textContent()).trim();
+    await next(() => proofLink.click());
+    await page.getByText('Verified: event ' + linkedSeq + ' is in the log').waitFor();
+
+    step = 'auditor: signatures and consistency, checked in the page';
+    const verifierKey = spawnSync(bin, ['--data', path.join(work, 'data'), 'key', 'public'], { encoding: 'utf8' }).stdout.trim();
+    check(/^caseledger\+[0-9a-f]{8}\+/.test(verifierKey), 'caseledger key public: ' + verifierKey);
+    const current = await page.locator('#checkpoint').textContent();
+    const signatureResult = page.locator('#signature-result');
+    await page.getByLabel('Verifier key').fill(verifierKey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'));
+    await page.getByRole('button', { name: 'Check the signature' }).click();
+    await signatureResult.getByText('the verifier key\'s hash does not match its key').waitFor();
+    check(await page.evaluate(() => document.activeElement.id === 'verifier-key'), 'the focus is not on the key at fault');
+    await page.getByLabel('Verifier key').fill(verifierKey);
+    await page.getByLabel('Keep the key in this browser').check();
+    await page.getByRole('button', { name: 'Check the signature' }).click();
+    await signatureResult.getByText('Verified: this checkpoint').waitFor();
+    check((await signatureResult.textContent()).includes('is signed by ' + verifierKey.split('+').slice(0, 2).join('+')), 'signature: ' + await signatureResult.textContent());
+    // One byte changed anywhere in the signed text, and the signature no longer holds.
+    const lines = current.split('\n');
+    for (const [what, altered] of [['size', [lines[0], String(Number(lines[1]) + 1)].concat(lines.slice(2))],
+      ['root', [lines[0], lines[1], lines[2].replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))].concat(lines.slice(3))],
+      ['origin', ['caseledgeR'].concat(lines.slice(1))]]) {
+      await page.locator('#checkpoint-text').fill(altered.join('\n'));
+      await page.getByRole('button', { name: 'Check the signature' }).click();
+      await signatureResult.locator('.notice.error').waitFor();
+      check((await signatureResult.textContent()).includes('the checkpoint: its signature does not match its text'), 'a checkpoint with its ' + what + ' changed: ' + await signatureResult.textContent());
+    }
+    await shot('audit-signature-refused');
+    // The log against the checkpoint kept at the start: it only grew.
+    const consistencyResult = page.locator('#consistency-result');
+    await page.getByLabel('Checkpoint you kept').fill(keptCheckpoint);
+    await page.getByRole('button', { name: 'Check consistency' }).click();
+    await consistencyResult.locator('.notice.ok, .notice.error').waitFor();
+    check((await consistencyResult.textContent()).includes('it was only appended to since'), 'consistency: ' + await consistencyResult.textContent());
+    // A kept checkpoint signed by the ledger's own key but of another history (its root
+    // changed): the page computes the roots from the proof and refuses.
+    const seed = fs.readFileSync(path.join(work, 'data', 'checkpoint.key'), 'utf8').trim().split('+').slice(4).join('+');
+    const b64url = (b) => Buffer.from(b).toString('base64url');
+    const privateKey = crypto.createPrivateKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519',
+      d: b64url(Buffer.from(seed, 'base64').subarray(1)), x: b64url(Buffer.from(verifierKey.split('+').slice(2).join('+'), 'base64').subarray(1)) } });
+    const keptLines = keptCheckpoint.split('\n');
+    const otherRoot = Buffer.from(keptLines[2], 'base64');
+    otherRoot[0] ^= 1;
+    const forgedBody = [keptLines[0], keptLines[1], otherRoot.toString('base64'), ''].join('\n');
+    const keyHash = Buffer.from(verifierKey.split('+')[1], 'hex');
+    const forged = forgedBody + '\n\u2014 caseledger ' + Buffer.concat([keyHash, crypto.sign(null, Buffer.from(forgedBody), privateKey)]).toString('base64') + '\n';
+    await page.getByLabel('Checkpoint you kept').fill(forged);
+    await page.getByRole('button', { name: 'Check consistency' }).click();
+    await consistencyResult.locator('.notice.error').waitFor();
+    check((await consistencyResult.textContent()).includes('the log was not only appended to'), 'an inconsistent kept checkpoint: ' + await consistencyResult.textContent());
+    await shot('audit-consistency-refused');
+    await page.getByRole('button', { name: 'Keep this checkpoint in this browser' }).click();
+    await next(() => page.goto(url + '/#/audit?family='));
+    check(await page.getByLabel('Checkpoint you kept').inputValue() === current, 'the kept checkpoint is not offered again');
+    check(await page.getByLabel('Verifier key').inputValue() === verifierKey, 'the kept key is not offered again');
+    await page.getByRole('button', { name: 'Check consistency' }).click();
+    await consistencyResult.locator('.notice.ok').waitFor();
+
+    step = 'auditor: the proof of an event';
     const checkpoint = await page.locator('#checkpoint').textContent();
     check(/^caseledger\n\d+\n[A-Za-z0-9+/=]{44}\n\n— /.test(checkpoint), 'checkpoint: ' + checkpoint);
     await page.getByLabel('Event number (seq)').fill('5');
