@@ -187,6 +187,55 @@ Result<projections::QueueAnswer> Application::TriageQueue(const Principal& p,
   return answer;
 }
 
+Result<Application::Found> Application::FindFamilies(const Principal& p, const std::string& query,
+                                                     const std::string& purpose) {
+  constexpr size_t kMaxFound = 20;
+  if (p.role != Role::kPractitioner && p.role != Role::kTriageManager &&
+      p.role != Role::kCoordinator && p.role != Role::kAuditor) {
+    return Status::PermissionDenied("role " + std::string(RoleName(p.role)) +
+                                    " does not read families' records, so cannot search them");
+  }
+  if (purpose.size() > kMaxPurpose) {
+    return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
+  }
+  projections::FamilyDirectory* directory = Directory();
+  const int64_t now = ctx_.clock->NowMicros();
+  Found found;
+  CL_ASSIGN_OR_RETURN(found.families, directory->Find(
+                                          query, kMaxFound,
+                                          [&](const std::string& id) {
+                                            return p.role != Role::kPractitioner ||
+                                                   MayReadFamily(p, ctx_.overview->Team(id), now);
+                                          },
+                                          &found.more));
+  std::vector<std::string> shown;
+  for (const auto& f : found.families) shown.push_back(f.family_id);
+  // The query is part of the record: who looked for whom, not only whom they were shown.
+  std::string why = "search for \"" + query + "\"";
+  if (!purpose.empty()) why += ": " + purpose;
+  if (why.size() > kMaxPurpose) {  // cut before a whole character
+    size_t cut = kMaxPurpose;
+    while (cut > 0 && (static_cast<unsigned char>(why[cut]) & 0xC0) == 0x80) --cut;
+    why.resize(cut);
+  }
+  CL_RETURN_IF_ERROR(RecordRead(p, shown, ledger::AccessView::kSearch, why));
+  return found;
+}
+
+projections::FamilyDirectory* Application::Directory() {
+  std::lock_guard lock(directory_mu_);
+  if (!directory_) {
+    directory_ = std::make_unique<projections::FamilyDirectory>(store_, *ctx_.overview);
+  }
+  return directory_.get();
+}
+
+Result<size_t> Application::PrepareSearch() {
+  projections::FamilyDirectory* directory = Directory();
+  CL_RETURN_IF_ERROR(directory->CatchUp());
+  return directory->families();
+}
+
 Result<projections::Day> Application::OnDay(const FamilyRead& read,
                                             std::optional<projections::Day> on) {
   if (on) return *on;

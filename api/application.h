@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 #include "projections/chronology.h"
 #include "projections/data_protection.h"
 #include "projections/family_cache.h"
+#include "projections/family_directory.h"
 #include "projections/overview.h"
 
 namespace caseledger::api {
@@ -147,6 +149,21 @@ class Application {
                                                std::optional<projections::Day> on,
                                                const std::string& purpose);
 
+  // Families found by id, a member's name or a date of birth (projections/family_directory.h),
+  // those `p` may read only: every family for a triage manager, coordinator or auditor, a
+  // practitioner's team's. At most 20; a read of each family listed is recorded (view
+  // "search", purpose 'search for "<query>"' and the reader's own, if given), durable before
+  // it returns. kPermissionDenied for the roles that do not read families; kInvalidArgument
+  // for a bad query or purpose.
+  struct Found {
+    std::vector<projections::DirectoryMatch> families;
+    bool more = false;  // others matched: the query should say more
+  };
+  Result<Found> FindFamilies(const Principal& p, const std::string& query,
+                             const std::string& purpose);
+  // Reads every family into the search's directory now; answers how many it holds.
+  Result<size_t> PrepareSearch();
+
   // ---- appends
 
   // Appends `request` (its stream family/<id>) for `p`: permission on the team first, then on
@@ -169,6 +186,7 @@ class Application {
 
  private:
   Result<ledger::AppendResult> Append(ledger::AppendRequest request);
+  projections::FamilyDirectory* Directory();
   Result<AppendAnswer> AppendAsOutsider(const Principal& p, const std::string& family_id,
                                         ledger::AppendRequest request);
 
@@ -178,6 +196,8 @@ class Application {
   projections::FamilyCache* cache_;
   std::function<void()> appended_;
   PageViews pages_;
+  std::unique_ptr<projections::FamilyDirectory> directory_;  // made at the first search
+  std::mutex directory_mu_;
 };
 
 }  // namespace caseledger::api

@@ -173,8 +173,52 @@ std::vector<Route> Server::Impl::WriteRoutes() {
   };
 }
 
+// A search's answer: {"query", "families": [{"familyId", "matched", "openEpisodeId",
+// "erased", "members": [{"name", "role", "dateOfBirth"}]}], "more"}.
+std::string FoundJson(const std::string& query, const Application::Found& found) {
+  std::string out = "{\"query\":" + JsonQuote(query) + ",\"families\":[";
+  for (size_t i = 0; i < found.families.size(); ++i) {
+    const projections::DirectoryMatch& f = found.families[i];
+    out += (i ? "," : "") + std::string("{\"familyId\":") + JsonQuote(f.family_id) +
+           ",\"matched\":" + JsonQuote(f.matched) + ",\"openEpisodeId\":" +
+           (f.open_episode_id.empty() ? "null" : JsonQuote(f.open_episode_id)) +
+           ",\"erased\":" + (f.erased ? "true" : "false") + ",\"members\":[";
+    for (size_t j = 0; j < f.members.size(); ++j) {
+      const projections::DirectoryMember& m = f.members[j];
+      out += (j ? "," : "") + std::string("{\"name\":") + JsonQuote(m.name) +
+             ",\"role\":" + JsonQuote(m.role) +
+             ",\"dateOfBirth\":" + (m.date_of_birth.empty() ? "null" : JsonQuote(m.date_of_birth)) +
+             "}";
+    }
+    out += "]}";
+  }
+  return out + "],\"more\":" + (found.more ? "true" : "false") + "}";
+}
+
 std::vector<Route> Server::Impl::FamilyReadRoutes() {
   return {
+      {.method = "GET",
+       .path = "/v1/families",
+       .summary =
+           "Find families by id (any case), a member's name (the start of each word: \"jo "
+           "exa\") or a member's date of birth (YYYY-MM-DD or DD/MM/YYYY); at most 20, those the "
+           "reader may read; each family listed is recorded in the access log as a search",
+       .roles = Readers(),
+       .params = {P("q", "string", "what to look for, 2-100 characters", true),
+                  P("purpose", "string",
+                    "why it is looked for (kept in the access log with the query, at most 200 "
+                    "characters)")},
+       .handler = [this](const Call& c) -> Result<Reply> {
+         const std::string* q = Query(c.query, "q");
+         const std::string* purpose = Query(c.query, "purpose");
+         if (q == nullptr) {
+           return Status::InvalidArgument(
+               "q is required: a family id, a member's name or a date of birth", "q");
+         }
+         CL_ASSIGN_OR_RETURN(auto found,
+                             app_.FindFamilies(*c.principal, *q, purpose ? *purpose : ""));
+         return Json(FoundJson(*q, found));
+       }},
       {.method = "GET",
        .path = "/v1/families/{id}/documents/{sha256}",
        .summary = "A stored document's bytes",

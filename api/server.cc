@@ -361,6 +361,8 @@ void Server::Run() {
 
 void Server::Stop() { impl_->Stop(); }
 
+Result<size_t> Server::PrepareSearch() { return impl_->app_.PrepareSearch(); }
+
 std::string Server::OpenApiJson() const { return impl_->OpenApi(); }
 
 }  // namespace caseledger::api

@@ -88,6 +88,9 @@ class Server {
   // Serves until Stop(). Call after Bind().
   void Run();
   void Stop();
+  // Reads every family into the search's directory now (the first search would otherwise, and
+  // wait for it): from a thread of its own, while serving. Answers the families read.
+  Result<size_t> PrepareSearch();
 
   // The OpenAPI 3.0 description of every route (GET /v1/openapi.json).
   std::string OpenApiJson() const;

@@ -28,6 +28,8 @@ std::string_view Name(AccessView view) {
       return "live feed";
     case AccessView::kTriageInbox:
       return "triageInbox";
+    case AccessView::kSearch:
+      return "search";
     case AccessView::kDocument:
       return "document";
   }

@@ -24,6 +24,7 @@ enum class AccessView {
   kFeed,
   kLiveFeed,
   kTriageInbox,
+  kSearch,    // a family listed in a search's results
   kDocument,  // "document <sha256 hex>": keep it last (IsAccessView counts up to it)
 };
 

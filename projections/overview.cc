@@ -356,6 +356,14 @@ std::string Overview::ComplianceJson(Day from, Day to, Day on, bool with_items) 
   return out + "}}";
 }
 
+std::vector<std::string> Overview::FamilyIds() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> ids;
+  ids.reserve(facts_.size());
+  for (const auto& [id, unused] : facts_) ids.push_back(id);
+  return ids;
+}
+
 std::string Overview::Fingerprint() const {
   std::lock_guard lock(mu_);
   std::string out = std::to_string(valid_at_) + "\n";

@@ -101,6 +101,9 @@ class Overview {
   // "reason"}]}}}. `with_items` false leaves out the lists (counts only: no family ids).
   std::string ComplianceJson(Day from, Day to, Day on, bool with_items) const;
 
+  // The id of every family folded, in order.
+  std::vector<std::string> FamilyIds() const;
+
   // The whole state, canonical, for comparing a rebuild with the live fold in tests.
   std::string Fingerprint() const;
 

@@ -374,6 +374,19 @@ int Serve(const Common& common, const ServeOptions& options) {
   std::optional<Periodic> follower;
   if (replica) follower.emplace(std::chrono::milliseconds(200), FollowPrimary(*store));
   Periodic trimmer(std::chrono::seconds(10), GiveBackFreeMemory);
+  // The search's directory of families, read while serving (a search meanwhile waits for it).
+  std::thread directory([&server] {
+    const auto started = std::chrono::steady_clock::now();
+    auto read = server.PrepareSearch();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (read.ok()) {
+      spdlog::info("search: {} families read into the directory in {:.1f} s", *read, seconds);
+    } else {
+      spdlog::warn("search: the directory could not be read ({}): the first search reads it",
+                   read.status().ToString());
+    }
+  });
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -387,6 +400,7 @@ int Serve(const Common& common, const ServeOptions& options) {
   // Wake the waiter if Run ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  directory.join();
   follower.reset();
   if (!replica) {
     Status saved = overview.CatchUp();

@@ -264,17 +264,42 @@ function home() {
 
 // ------------------------------------------------------------------ find a family
 
-function findView() {
+// Find a family by id (any case), a member's name (the start of each word) or a date of
+// birth. Each family listed is recorded in the access log as a search, with the query.
+async function findView(params) {
   const g = ++generation;
-  const id = h('input', { id: 'family-id', name: 'family', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off' });
-  show(g, 'Find a family',
-    h('p', {}, 'Open a family\'s record by its id. Each time you open one, the ledger records who read it and when.'),
-    h('form', {
-      class: 'inline', onsubmit: (ev) => {
-        ev.preventDefault();
-        location.hash = '#/family/' + encodeURIComponent(id.value.trim());
-      },
-    }, field('Family id', id), h('div', {}, h('button', { type: 'submit' }, 'Open'))));
+  const q = (params.get('q') || '').trim();
+  const input = h('input', { id: 'family-query', name: 'q', required: true, minlength: 2, maxlength: 100, autocomplete: 'off', value: q });
+  const form = h('form', {
+    class: 'inline', role: 'search', onsubmit: (ev) => {
+      ev.preventDefault();
+      location.hash = '#/find?q=' + encodeURIComponent(input.value.trim());
+    },
+  }, field('Family id, name or date of birth', input, '(e.g. F1, "jo exa", 2015-06-01 or 1/6/2015)'), h('div', {}, h('button', { type: 'submit' }, 'Search')));
+  const intro = h('p', {}, 'Each family a search lists, and each record you open, is recorded in the access log: who looked, when, and for what.');
+  if (!q) {
+    show(g, 'Find a family', intro, form);
+    return;
+  }
+  let found;
+  try {
+    found = await api('/v1/families?q=' + encodeURIComponent(q));
+  } catch (err) {
+    show(g, 'Find a family', intro, form, notice('error', explain(err)));
+    focusFault(form, err);
+    return;
+  }
+  const memberWords = (m) => (m.name || '[erased]') + ' (' + m.role + (m.dateOfBirth ? ', born ' + m.dateOfBirth : '') + ')';
+  const results = found.families.map((f) => h('li', { class: 'card' },
+    h('h2', {}, h('a', { href: '#/family/' + encodeURIComponent(f.familyId) }, 'Family ' + f.familyId)),
+    h('p', {}, f.erased ? 'Personal data erased' : f.members.map(memberWords).join('; ')),
+    h('p', { class: 'hint' }, (f.openEpisodeId ? 'Episode ' + f.openEpisodeId + ' open' : 'No episode open') +
+      ' · found by ' + ({ familyId: 'its id', name: 'a name', dateOfBirth: 'a date of birth' }[f.matched] || f.matched))));
+  show(g, 'Find a family', intro, form,
+    h('p', { id: 'search-summary', role: 'status' }, found.families.length
+      ? plural(found.families.length, 'family', 'families') + ' found for "' + q + '"' + (found.more ? ': more matched; say more to narrow it' : '')
+      : 'No family you may read matches "' + q + '".'),
+    results.length ? h('ol', { class: 'queue results' }, results) : null);
 }
 
 // ------------------------------------------------------------------ a family
@@ -1598,7 +1623,7 @@ async function render() {
   if (parts[0] === 'dashboard') return dashboardView();
   if (parts[0] === 'audit') return auditView(params);
   if (parts[0] === 'helpdesk') return helpdeskView();
-  if (is(...READERS)) return findView();
+  if (is(...READERS)) return findView(parts[0] === 'find' ? params : new URLSearchParams());
   location.hash = home();
 }
 

@@ -84,6 +84,7 @@ TEST_CASE(
                            "application/pdf");
        }},
       {"GET /v1/families/{id}/documents/{sha256}", get("/v1/families/F1/documents/" + sha)},
+      {"GET /v1/families", get("/v1/families?q=f1")},
       {"GET /v1/families/{id}", get("/v1/families/F1")},
       {"GET /v1/families/{id}/chronology", get("/v1/families/F1/chronology")},
       {"GET /v1/families/{id}/events", get("/v1/families/F1/events")},
@@ -134,6 +135,7 @@ TEST_CASE(
       {"POST /v1/practitioners/{id}/events",           {no,   no,   no,   no,    no,   no,   no,   made}},
       {"POST /v1/families/{id}/documents",             {made, no,   no,   no,    no,   no,   no,   no}},
       {"GET /v1/families/{id}/documents/{sha256}",     {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
+      {"GET /v1/families",                             {ok,   ok,   no,   ok,    ok,   ok,   no,   no}},
       {"GET /v1/families/{id}",                        {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
       {"GET /v1/families/{id}/chronology",             {ok,   no,   no,   ok,    ok,   ok,   no,   no}},
       {"GET /v1/families/{id}/events",                 {ok,   no,   no,   ok,    ok,   ok,   no,   no}},

@@ -177,9 +177,25 @@ async function main() {
       const res = await fetch(url + '/v1/audit/access?familyId=F1&limit=1000', { headers: { Authorization: 'Bearer ' + tokens.auditor } });
       return (await res.json()).accesses;
     };
+    // Found by the start of a member's name, in any case; the search is recorded as one.
+    await page.getByLabel('Family id, name or date of birth').fill('x');
+    await page.getByRole('button', { name: 'Search' }).click();
+    check(await page.getByLabel('Family id, name or date of birth').evaluate((el) => !el.checkValidity()), 'a one-letter search is sent');
+    await page.getByLabel('Family id, name or date of birth').fill('alex EXAM');
+    await next(() => page.getByRole('button', { name: 'Search' }).click());
+    check(/^\d+ famil(y|ies) found for "alex EXAM"/.test(await page.locator('#search-summary').textContent()), 'search: ' + await page.locator('#search-summary').textContent());
+    const f1Card = page.locator('ol.results li', { has: page.getByRole('link', { name: 'Family F1' }) });
+    check((await f1Card.textContent()).includes('Alex Example (child, born 2015-06-01)'), 'the family found is not shown by its members');
+    check((await accessRecords()).some((a) => a.view === 'search' && a.purpose === 'search for "alex EXAM"'), 'the search is not recorded as one');
+    await page.getByLabel('Family id, name or date of birth').fill('1/6/2015');
+    await next(() => page.getByRole('button', { name: 'Search' }).click());
+    check(await page.getByRole('link', { name: 'Family F1' }).count() === 1, 'a date of birth does not find F1');
+    await accessible('search');
+    await shot('search');
+    await page.getByLabel('Family id, name or date of birth').fill('f1');
+    await next(() => page.getByRole('button', { name: 'Search' }).click());
     const before = (await accessRecords()).length;
-    await page.getByLabel('Family id').fill('F1');
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('link', { name: 'Family F1' }).click();
     await page.getByRole('heading', { name: 'Family F1' }).waitFor();
     await page.locator('section.panel').waitFor();
     const opened = (await accessRecords()).slice(before);
