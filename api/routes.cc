@@ -130,13 +130,14 @@ std::vector<Route> Server::Impl::ServiceRoutes() {
        .handler = [this](const Call&) -> Result<Reply> { return Json(OpenApi()); }},
       {.method = "GET",
        .path = "/v1/session",
-       .summary = "Who the token speaks for: actor id, role and token id (the web pages ask after "
-                  "sign-in)",
+       .summary = "Who the token speaks for: actor id, role and token id, and the protective "
+                  "marking the pages print (the web pages ask after sign-in)",
        .roles = AllRoles(),
-       .handler = [](const Call& c) -> Result<Reply> {
+       .handler = [this](const Call& c) -> Result<Reply> {
          const Principal& p = *c.principal;
          return Json("{\"actorId\":" + JsonQuote(p.actor_id) + ",\"role\":" +
-                     JsonQuote(RoleName(p.role)) + ",\"tokenId\":" + JsonQuote(p.token_id) + "}");
+                     JsonQuote(RoleName(p.role)) + ",\"tokenId\":" + JsonQuote(p.token_id) +
+                     ",\"marking\":" + JsonQuote(options_.marking) + "}");
        }},
   };
 }

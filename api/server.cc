@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <algorithm>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -311,8 +313,21 @@ Server::Server(ServerContext context, ServerOptions options)
 
 Server::~Server() { Stop(); }
 
+bool IsValidMarking(std::string_view marking) {
+  return !marking.empty() && marking.size() <= 60 &&
+         std::all_of(marking.begin(), marking.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == ' ' || c == '-' || c == '/' || c == '(' || c == ')' || c == ':';
+         });
+}
+
 Result<int> Server::Bind() {
   const auto& o = impl_->options_;
+  if (!IsValidMarking(o.marking)) {
+    return Status::InvalidArgument(
+        "the protective marking is 1-60 characters: letters, digits, spaces and - / ( ) :",
+        "marking");
+  }
   // Documents stored but never recorded: noted at start, removed once past their time.
   if (Status adopted = impl_->pending_documents_.Adopt(); !adopted.ok()) {
     spdlog::warn("documents: unrecorded documents could not be listed: {}", adopted.ToString());

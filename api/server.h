@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/application.h"
 #include "api/tokens.h"
@@ -45,6 +46,9 @@ struct ServerOptions {
   // A request's line, headers and body must arrive within this time of its first byte, or
   // it is answered 408 and the connection closed (a slow client holds a thread no longer).
   int request_read_seconds = 30;
+  // The protective marking the web pages print at the top of every printed page and in the
+  // printed record's header (GET /v1/session gives it): IsValidMarking.
+  std::string marking = "OFFICIAL-SENSITIVE";
   int threads = 64;           // requests served at once (idle and slow connections wait apart,
                               // api/internal/connection.h)
   int max_live_streams = 16;  // open /v1/events/live connections; more get 503
@@ -72,6 +76,10 @@ struct ServerOptions {
 
 // The parts the server works with (application.h): borrowed, they must outlive the Server.
 using ServerContext = AppContext;
+
+// Whether `marking` may be the pages' protective marking: 1-60 characters of A-Z a-z 0-9,
+// space and - / ( ) : (no quote, so it goes into the pages' print style as it is).
+bool IsValidMarking(std::string_view marking);
 
 // The HTTP status for a library status (EVENTS.md "answer" tables).
 int HttpStatus(const Status& status);

@@ -315,6 +315,7 @@ int Serve(const Common& common, const ServeOptions& options) {
   server_options.tls_key = options.tls_key;
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.request_read_seconds = options.request_deadline_seconds;
+  server_options.marking = options.marking;
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

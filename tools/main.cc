@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/queries.h"
+#include "api/server.h"
 #include "tools/commands.h"
 
 #ifndef CASELEDGER_FIXTURES_DIR
@@ -100,6 +101,17 @@ void AddServe(CLI::App& app, Commands& out) {
                   "seconds from a request's first byte until its line, headers and body must "
                   "have arrived; later: 408 and the connection is closed")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--marking", serve->marking,
+                  "the protective marking the web pages print at the top of every printed page "
+                  "(1-60 characters: letters, digits, spaces and - / ( ) :), e.g. \"OFFICIAL\"")
+      ->check(CLI::Validator(
+          [](std::string& marking) {
+            return api::IsValidMarking(marking)
+                       ? std::string()
+                       : "a marking is 1-60 characters: letters, digits, spaces and - / ( ) :";
+          },
+          "MARKING"))
       ->capture_default_str();
   cmd->add_option("--replica-of", serve->replica_of,
                   "serve reads only, from a RocksDB secondary instance following the primary "

@@ -53,7 +53,7 @@ let generation = 0;
 function show(g, title, ...content) {
   if (g !== generation) return;
   const m = main();
-  m.replaceChildren(h('h1', { tabindex: '-1' }, title), ...content);
+  m.replaceChildren(h('h1', { tabindex: '-1' }, title), ...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   document.title = title + ' · caseledger';
   m.dataset.view = String(generation);
   m.querySelector('h1').focus();
@@ -243,6 +243,7 @@ function signInView() {
         const who = await api('/v1/session', { token: token.value.trim() });
         session.token = token.value.trim();
         session.who = who;
+        markPages();
         sessionStorage.setItem(TOKEN_KEY, session.token);
         location.hash = home();
       } catch (err) {
@@ -703,7 +704,17 @@ async function chronologyView(id, params, flash) {
 }
 
 // The protective marking printed at the top of every page (CSS @page) and in the header.
-const MARKING = 'OFFICIAL-SENSITIVE';
+// The server's (serve --marking; app.css has the default), given with the session.
+const marking = () => (session.who && session.who.marking) || 'OFFICIAL-SENSITIVE';
+// The marking at the top of every printed page: a @page rule after app.css's (the marking holds
+// no quote or backslash: IsValidMarking).
+let markedWith = 'OFFICIAL-SENSITIVE';
+function markPages() {
+  const sheet = Array.from(document.styleSheets).find((s) => s.href && s.href.endsWith('app.css'));
+  if (!sheet || marking() === markedWith) return;
+  sheet.insertRule('@page { @top-center { content: "' + marking() + '"; } }', sheet.cssRules.length);
+  markedWith = marking();
+}
 
 // Fills the printed record's header, then prints. Reading the family for its children's names
 // and dates of birth records the print in the access log ("printed chronology"); the
@@ -716,7 +727,7 @@ async function printRecord(id, chronology, asOf, filters, header) {
       api('/v1/ledger/checkpoint?asOfSeq=' + chronology.asOfSeq),
     ]);
     const children = (family.members || []).filter((m) => m.role === 'child');
-    lines.push(h('p', { class: 'marking' }, MARKING));
+    lines.push(h('p', { class: 'marking' }, marking()));
     lines.push(h('p', {}, h('strong', {}, 'Chronology of family ' + id), children.length ? ': ' + children.map((c) =>
       (c.name || '[erased]') + (c.dateOfBirth ? ', born ' + c.dateOfBirth : '')).join('; ') : ''));
     lines.push(h('p', {}, (asOf ? 'As the record stood at ' + when(asOf) : 'The record as it stood when printed') +
@@ -1603,6 +1614,7 @@ async function render() {
   if (session.token && !session.who) {
     try {
       session.who = await api('/v1/session');
+      markPages();
     } catch (err) {
       return;  // signOut has run on a 401
     }

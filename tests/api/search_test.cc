@@ -176,5 +176,31 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "printed marking: the session gives the server's protective marking (OFFICIAL-SENSITIVE "
+    "unless serve --marking says another), and a marking that could break the print style is "
+    "refused",
+    "[api][session]") {
+  {
+    TestServer s;
+    const Json session = s.Get("/v1/session", "coordinator").json();
+    CHECK(session["marking"].str() == "OFFICIAL-SENSITIVE");
+  }
+  {
+    api::ServerOptions options;
+    options.marking = "OFFICIAL: FAMILY RECORD (EARLY HELP)";
+    TestServer s(options);
+    const Json session = s.Get("/v1/session", "auditor").json();
+    CHECK(session["marking"].str() == "OFFICIAL: FAMILY RECORD (EARLY HELP)");
+  }
+  CHECK(api::IsValidMarking("OFFICIAL"));
+  for (const std::string& bad :
+       std::vector<std::string>{"", "OFFICIAL\" } body { color: red", "a\\b", "x;y",
+                                std::string(61, 'A'), std::string("caf\xc3\xa9")}) {
+    INFO(bad);
+    CHECK_FALSE(api::IsValidMarking(bad));
+  }
+}
+
 }  // namespace
 }  // namespace caseledger::testing

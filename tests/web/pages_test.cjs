@@ -29,16 +29,20 @@ if (!bin || !top || !build) {
   process.exit(2);
 }
 const driver = path.join(build, 'web', 'node_modules', 'playwright-core');
-if (!fs.existsSync(driver) || !fs.existsSync('/usr/bin/chromium')) {
-  console.error('FAIL the browser tests need Chromium and playwright-core: run tools/test, which installs both');
+const axePath = path.join(build, 'web', 'node_modules', 'axe-core', 'axe.min.js');
+if (!fs.existsSync(driver) || !fs.existsSync(axePath) || !fs.existsSync('/usr/bin/chromium')) {
+  console.error('FAIL the browser tests need Chromium, playwright-core and axe-core: run tools/test, which installs them');
   process.exit(1);
 }
+const axeSource = fs.readFileSync(axePath, 'utf8');
 const { chromium } = require(driver);
 const shots = path.join(build, 'web-screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'caseledger-web-'));
 
 let step = '';
+// The protective marking the server is given (serve --marking): every printed page carries it.
+const MARKING = 'OFFICIAL-SENSITIVE PERSONAL';
 function check(ok, what) {
   if (!ok) throw new Error(step + ': ' + what);
 }
@@ -57,7 +61,7 @@ function freePort() {
 async function startServer() {
   const port = await freePort();
   const log = fs.openSync(path.join(work, 'server.log'), 'w');
-  const server = spawn(bin, ['--data', path.join(work, 'data'), 'serve', '--demo', '--listen', '127.0.0.1:' + port],
+  const server = spawn(bin, ['--data', path.join(work, 'data'), 'serve', '--demo', '--listen', '127.0.0.1:' + port, '--marking', MARKING],
     { stdio: ['ignore', log, log] });
   const tokensFile = path.join(work, 'data', 'demo-tokens.env');
   for (let i = 0; i < 600; i++) {
@@ -106,6 +110,7 @@ async function main() {
     page.on('console', (m) => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
     });
+    const axeScans = [];
     const shot = (name) => page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
 
     async function signIn(role) {
@@ -128,7 +133,21 @@ async function main() {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       check(overflow <= 0, what + ': the page scrolls sideways by ' + overflow + ' px');
       const text = await page.textContent('main');
-      check(!text.includes('[object ') && !text.includes('undefined'), what + ': a value shown as code: ' + text.slice(0, 400));
+      check(!text.includes('[object ') && !/undefined|\bnull\b/.test(text), what + ': a value shown as code: ' + text.slice(0, 400));
+      await axe(what);
+    }
+    // axe-core's WCAG 2 A and AA rules (and its best practices) over the whole page: no serious
+    // or critical violation. Loaded through the driver, as the page's policy allows no script
+    // but its own.
+    async function axe(what) {
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+      const found = await page.evaluate(async () => {
+        const result = await window.axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => v.id + ' (' + v.impact + ', ' + v.help + ') at ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+      });
+      check(found.length === 0, what + ': axe-core finds ' + found.join(' | '));
+      axeScans.push(what);
     }
 
     // A checkpoint an auditor keeps before the day's work: the log must only grow from it.
@@ -138,6 +157,12 @@ async function main() {
     step = 'sign in';
     await page.goto(url + '/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await axe('sign in');
+    // The scan can fail: an unlabelled field planted in the page is found.
+    await page.evaluate(() => document.querySelector('main').append(Object.assign(document.createElement('input'), { id: 'axe-bait' })));
+    const bait = await axe('bait').then(() => '', (e) => e.message);
+    check(bait.includes('label (critical'), 'axe-core does not find a planted fault: ' + bait);
+    await page.evaluate(() => document.getElementById('axe-bait').remove());
     await shot('signin');
     await page.getByLabel('Access token').fill('cl_not_a_token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -158,6 +183,12 @@ async function main() {
       check(JSON.stringify(await navLinks()) === JSON.stringify(links), 'menu ' + JSON.stringify(await navLinks()));
       check(await page.evaluate(() => sessionStorage.length === 1 && localStorage.length === 0), 'the token is not kept in the session only');
       await shot('home-' + role);
+      await axe('home of ' + role);
+      if (role === 'helpdesk') {
+        await page.goto(url + '/#/helpdesk');
+        await page.locator('main form').waitFor();
+        await accessible('open episode check');
+      }
       if (role === 'dashboard' || role === 'helpdesk' || role === 'admin') {
         // The API decides: a role that may not read records is refused, in plain words.
         await page.goto(url + '/#/family/F1');
@@ -269,7 +300,7 @@ async function main() {
     await page.waitForFunction(() => window.printed === true);
     await page.emulateMedia({ media: 'print' });
     const printed = await page.locator('#print-header').textContent();
-    for (const want of ['OFFICIAL-SENSITIVE', 'Chronology of family F1', 'Alex Example, born 2015-06-01', 'Printed by TM1 (triage manager) at',
+    for (const want of [MARKING, 'Chronology of family F1', 'Alex Example, born 2015-06-01', 'Printed by TM1 (triage manager) at',
       'signed checkpoint root', 'up to entry']) {
       check(printed.includes(want), 'the printed header lacks "' + want + '": ' + printed);
     }
@@ -277,11 +308,34 @@ async function main() {
     check((await accessRecords()).some((a) => a.purpose === 'printed chronology'), 'the print is not recorded as one');
     const pageRule = await page.evaluate(() => Array.from(document.styleSheets).flatMap((s) => Array.from(s.cssRules))
       .filter((r) => r instanceof CSSPageRule).map((r) => r.cssText).join(' '));
-    check(pageRule.includes('counter(pages)') && pageRule.includes('OFFICIAL-SENSITIVE'), 'no page numbers or marking on every page: ' + pageRule);
+    check(pageRule.includes('counter(pages)') && pageRule.includes(MARKING), 'no page numbers or the server\'s marking on every page: ' + pageRule);
     check(!(await page.locator('header.top').isVisible()) && !(await page.locator('form').first().isVisible()), 'print view shows the menu or filters');
     check(await page.locator('tbody tr').last().isVisible() && await page.locator('tbody tr').count() === allRows, 'print view lost rows');
     await shot('chronology-print');
-    await page.pdf({ path: path.join(shots, 'chronology-print.pdf') }).catch(() => {});
+    // The record as Chromium prints it (A4), read back with pdftotext: every page marked and
+    // numbered, the child, who printed it and when, the entry and signed root it was read at.
+    const pdfPath = path.join(shots, 'chronology-print.pdf');
+    await page.pdf({ path: pdfPath, format: 'A4' });
+    const pdf = spawnSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
+    check(pdf.status === 0, 'pdftotext: ' + pdf.stderr);
+    const pdfPages = pdf.stdout.split('\f').filter((p) => p.trim());
+    check(pdfPages.length >= 2, 'the printed chronology has ' + pdfPages.length + ' page(s)');
+    pdfPages.forEach((text, i) => {
+      check(text.includes(MARKING), 'page ' + (i + 1) + ' of the PDF has no marking');
+      check(text.includes('page ' + (i + 1) + ' of ' + pdfPages.length), 'page ' + (i + 1) + ' of the PDF is not numbered "page N of M"');
+    });
+    const root = (await page.locator('#print-header code.hash').textContent()).trim();
+    const upTo = (await page.locator('#print-header').textContent()).match(/up to entry (\d+)/)[1];
+    const pdfFlat = pdf.stdout.replace(/\s+/g, ' ');
+    for (const want of ['Chronology of family F1: Alex Example, born 2015-06-01', 'Printed by TM1 (triage manager) at', '(London)',
+      'up to entry ' + upTo, 'Times in London']) {
+      check(pdfFlat.includes(want), 'the PDF lacks "' + want + '"');
+    }
+    check(pdf.stdout.replace(/\s+/g, '').includes(root), 'the PDF lacks the checkpoint root ' + root);
+    check(!/\bnull\b|undefined/.test(pdf.stdout), 'the PDF shows a value as code');
+    // Every entry is in it, the first and the last by their numbers.
+    const seqs = await page.locator('tbody tr[id^="entry-"]').evaluateAll((rows) => rows.map((r) => r.id.slice(6)));
+    check(pdfFlat.includes(' ' + seqs[0] + ' ') && pdfFlat.includes(' ' + seqs[seqs.length - 1] + ' '), 'the PDF lacks entries ' + seqs[0] + ' or ' + seqs[seqs.length - 1]);
     await page.emulateMedia({ media: 'screen' });
 
     step = 'triage manager: the queue, a direction and a step-up';
@@ -507,6 +561,7 @@ async function main() {
     check((await page.locator('.notice.ok').textContent()).includes('Episode E1 closed: needs met'), 'no confirmation of the closure');
     check((await panelFacts()).includes('Closed'), 'the panel does not say the episode closed');
     check(await page.locator('#note-form').count() === 1 && await page.locator('#meeting-form').count() === 0, 'the closed episode offers a meeting');
+    await accessible('family page with the keyworker\'s forms');
     await shot('closed');
     await signOut();
 
@@ -612,6 +667,8 @@ async function main() {
     await signOut();
 
     check(errors.length === 0, 'errors in the browser: ' + errors.join(' | '));
+    console.log('axe-core ' + JSON.parse(fs.readFileSync(path.join(build, 'web', 'node_modules', 'axe-core', 'package.json'), 'utf8')).version +
+      ': no serious or critical violation in ' + axeScans.length + ' scans (' + axeScans.join('; ') + ')');
     step = 'nothing leaves';
     check(foreign.length === 0, 'requests to elsewhere: ' + foreign.join(' '));
     check((await context.cookies()).length === 0, 'a cookie was set');
