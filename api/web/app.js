@@ -27,12 +27,15 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// A table; on a narrow screen each row is a card, each cell under its column's name
+// (data-label, app.css), the table's roles kept for screen readers.
 function table(headers, rows, rowAttrs, tableClass) {
   return h('div', { class: 'scroll' },
-    h('table', { class: tableClass || null },
-      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows.map((cells, i) =>
-        h('tr', rowAttrs ? rowAttrs(i) : {}, cells.map((c) => h('td', {}, c)))))));
+    h('table', { class: tableClass || null, role: 'table' },
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, headers.map((t) => h('th', { scope: 'col', role: 'columnheader' }, t)))),
+      h('tbody', { role: 'rowgroup' }, rows.map((cells, i) =>
+        h('tr', Object.assign({ role: 'row' }, rowAttrs ? rowAttrs(i) : {}),
+          cells.map((c, j) => h('td', { role: 'cell', 'data-label': headers[j] }, c)))))));
 }
 
 function notice(kind, ...content) {

@@ -132,6 +132,11 @@ async function main() {
       check(unlabelled.length === 0, what + ': controls without a label: ' + unlabelled.join(' '));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       check(overflow <= 0, what + ': the page scrolls sideways by ' + overflow + ' px');
+      // On a phone a table is cards: nothing in it scrolls sideways either.
+      if (page.viewportSize().width <= 600) {
+        const wide = await page.locator('.scroll').evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.scrollWidth));
+        check(wide.length === 0, what + ': a table scrolls sideways (' + wide.join(', ') + ' px wide)');
+      }
       const text = await page.textContent('main');
       check(!text.includes('[object ') && !/undefined|\bnull\b/.test(text), what + ': a value shown as code: ' + text.slice(0, 400));
       await axe(what);
@@ -389,6 +394,18 @@ async function main() {
     await next(() => page.goto(url + '/#/queue'));
     await accessible('queue at 390 px');
     await shot('queue-390');
+    for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/find?q=example', 'search']]) {
+      await next(() => page.goto(url + '/' + hash));
+      if (name === 'dashboard') await page.getByRole('heading', { name: 'Breaches' }).waitFor();
+      await accessible(name + ' at 390 px');
+      await shot(name + '-390');
+    }
+    // A chronology entry at 390 px is a card: its date, who recorded it and what, one under another.
+    await next(() => page.goto(url + '/#/family/F1/chronology'));
+    const card = page.locator('tbody tr').first();
+    const cellBoxes = await card.locator('td').evaluateAll((tds) => tds.filter((td) => td.offsetHeight > 0).map((td) => td.getBoundingClientRect()));
+    check(cellBoxes.length >= 4 && cellBoxes.every((b, i) => i === 0 || b.top >= cellBoxes[i - 1].bottom - 1), 'a chronology entry at 390 px is not a card of cells one under another');
+    check((await card.locator('td').nth(1).evaluate((td) => getComputedStyle(td, '::before').content)) === '"Happened"', 'a card\'s cell is not named');
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('link', { name: 'Timescales dashboard' }).click();
     await page.getByRole('heading', { name: 'Timescales dashboard' }).waitFor();
@@ -664,6 +681,10 @@ async function main() {
     check(await page.getByRole('cell', { name: 'chronology' }).count() >= 1, 'the chronology reads are not in the access log');
     await accessible('audit');
     await shot('audit');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible('audit at 390 px');
+    await shot('audit-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await signOut();
 
     check(errors.length === 0, 'errors in the browser: ' + errors.join(' | '));
