@@ -438,6 +438,7 @@ async function familyView(id, flash) {
       content.push(h('h2', {}, 'Timescales'));
       content.push(timescaleItems(ts.timescales));
     }
+    content.push(familyCompliance(pack));
     const actions = (current.actions || []).filter((a) => a.status === 'open');
     content.push(h('h2', {}, 'Open actions'));
     const updates = is('practitioner') && !family.erased && current.status !== 'closed';
@@ -1200,6 +1201,77 @@ function actionForm(familyId, episodeId, action, reload) {
   return f.form;
 }
 
+// A period's first and last day as the inputs take them: by default the three months to `on`.
+function periodInputs(prefix, on, from = '', to = '') {
+  const start = new Date(on + 'T12:00:00Z');
+  start.setUTCMonth(start.getUTCMonth() - 3);
+  return [h('input', { type: 'date', id: prefix + '-from', name: 'from', required: true, value: from || start.toISOString().slice(0, 10) }),
+    h('input', { type: 'date', id: prefix + '-to', name: 'to', required: true, value: to || on })];
+}
+
+// Compliance over a chosen period (GET /v1/reports/timescales?from&to): each timescale's
+// intervals due in it, how many were met on time, late, breached; for the roles that may see
+// family ids, every late or breached interval with its family.
+function complianceSection(on) {
+  const [from, to] = periodInputs('period', on);
+  const out = h('div', { 'aria-live': 'polite', id: 'compliance' });
+  async function load() {
+    out.replaceChildren(notice('', 'Reading…'));
+    try {
+      const r = await api('/v1/reports/timescales?from=' + from.value + '&to=' + to.value);
+      const p = r.period;
+      const ids = Object.keys(p.timescales);
+      const rate = (c) => {
+        const judged = (c.met || 0) + (c.metLate || 0) + (c.breached || 0);
+        return judged ? Math.round(100 * (c.met || 0) / judged) + '%' : '–';
+      };
+      const rows = ids.map((id) => {
+        const c = p.timescales[id];
+        return [TIMESCALE_WORDS[id] || id, String(c.due || 0), String(c.met || 0), String(c.metLate || 0),
+          c.breached ? h('strong', {}, String(c.breached)) : '0', String((c.onTrack || 0) + (c.dueSoon || 0)), String(c.stopped || 0), rate(c)];
+      });
+      const misses = ids.flatMap((id) => (p.timescales[id].items || []).filter((i) => i.state === 'breached' || i.state === 'metLate')
+        .map((i) => Object.assign({ id }, i))).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : 0));
+      const listed = ids.some((id) => Array.isArray(p.timescales[id].items));
+      out.replaceChildren(
+        h('p', { class: 'sub' }, 'Intervals due from ' + p.from + ' to ' + p.to + ', judged as on ' + p.on + '. On time: met by the due day, of those met or breached.'),
+        table(['Timescale', 'Due in the period', 'Met on time', 'Met late', 'Breached', 'Still running', 'Stopped', 'On time'], rows),
+        !listed ? h('p', {}, 'The list of late and breached intervals names families: your role sees the counts only.')
+          : misses.length ? table(['Family', 'Episode', 'Timescale', 'Meeting', 'Due', 'Met', 'State', 'Days late'], misses.map((i) => [
+            h('a', { href: '#/family/' + encodeURIComponent(i.familyId) }, i.familyId), i.episodeId, TIMESCALE_WORDS[i.id] || i.id,
+            i.meetingId || '', i.dueOn || '', i.metOn || '', STATE_WORDS[i.state] || i.state, String(i.daysLate)]))
+            : h('p', {}, 'No interval due in the period was late or breached.'));
+    } catch (err) {
+      out.replaceChildren(notice('error', explain(err)));
+    }
+  }
+  const form = h('form', { class: 'inline', 'aria-label': 'Compliance period', onsubmit: (ev) => { ev.preventDefault(); load(); } },
+    field('From', from), field('To', to), h('div', {}, h('button', { type: 'submit' }, 'Show the period')));
+  load();
+  return h('section', { 'aria-labelledby': 'compliance-heading' }, h('h2', { id: 'compliance-heading' }, 'Compliance over a period'), form, out);
+}
+
+// The family's compliance history: every late or breached interval of its episodes (the step-up
+// pack's), those due in the chosen period, filtered here (no read again).
+function familyCompliance(pack) {
+  const misses = pack.timescaleMisses || [];
+  const [from, to] = periodInputs('history', pack.on, misses.length ? misses.map((m) => m.dueOn).sort()[0] : '', pack.on);
+  const out = h('div', { 'aria-live': 'polite', id: 'family-compliance' });
+  const draw = () => {
+    const shown = misses.filter((m) => m.dueOn >= from.value && m.dueOn <= to.value);
+    out.replaceChildren(shown.length
+      ? table(['Timescale', 'Episode', 'Meeting', 'Started', 'Due', 'Met', 'State', 'Days late'], shown.map((m) => [
+        TIMESCALE_WORDS[m.id] || m.id, m.episodeId, m.meetingId || '', m.startedOn || '', m.dueOn || '', m.metOn || 'not met',
+        m.state === 'breached' ? h('strong', {}, STATE_WORDS[m.state]) : STATE_WORDS[m.state] || m.state, String(m.daysLate)]))
+      : h('p', {}, 'No interval due from ' + from.value + ' to ' + to.value + ' was late or breached.'));
+  };
+  const form = h('form', { class: 'inline', 'aria-label': 'Compliance history period', onsubmit: (ev) => { ev.preventDefault(); draw(); } },
+    field('From', from), field('To', to), h('div', {}, h('button', { type: 'submit' }, 'Show')));
+  draw();
+  return h('section', { 'aria-labelledby': 'history-heading' }, h('h2', { id: 'history-heading' }, 'Compliance history'),
+    h('p', { class: 'sub' }, 'Every timescale of the family\'s episodes that was met late or breached, by the day it was due.'), form, out);
+}
+
 async function dashboardView() {
   const g = ++generation;
   let counts;
@@ -1239,6 +1311,7 @@ async function dashboardView() {
     content.push(h('p', {}, err.code === 'permissionDenied'
       ? 'The list of breaches names families: your role sees the counts only.' : explain(err)));
   }
+  content.push(complianceSection(counts.on));
   show(g, 'Timescales dashboard', ...content);
   // Widths set through the CSSOM: the page's policy allows no inline style attributes.
   for (const seg of main().querySelectorAll('.seg[data-width]')) seg.style.width = seg.dataset.width + '%';

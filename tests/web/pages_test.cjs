@@ -255,6 +255,14 @@ async function main() {
     const entryLink = panel.locator('ul a').first();
     const entryHref = await entryLink.getAttribute('href');
     check(/chronology\?entry=\d+$/.test(entryHref || ''), 'a significant entry is not linked into the chronology: ' + entryHref);
+    // The compliance history: every late or breached interval, by the day it was due.
+    const history = page.locator('#family-compliance');
+    const historyText = await history.textContent();
+    check(historyText.includes('Plan shared within 5 working days') && historyText.includes('Breached') && historyText.includes('2026-03-09'),
+      'the compliance history lacks M1\'s share breach: ' + historyText.slice(0, 300));
+    await page.locator('#history-from').fill('2026-06-01');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    check(!(await history.textContent()).includes('2026-03-09'), 'the period does not filter the history');
     await accessible('family page');
     await shot('family');
     await next(() => entryLink.click());
@@ -427,6 +435,14 @@ async function main() {
       check(c.title.endsWith(': ' + c.text), 'a segment\'s number is not its count: ' + c.text + ' for ' + c.title);
     }
     check(await page.locator('table').nth(1).locator('tbody tr').count() >= 1, 'no breaches listed');
+    // Compliance over a chosen period: each timescale's intervals due in it, and the late and
+    // breached ones with their families.
+    await page.locator('#period-from').fill('2026-01-01');
+    await page.locator('#period-to').fill('2026-12-31');
+    await page.getByRole('button', { name: 'Show the period' }).click();
+    await page.locator('#compliance').getByText('Intervals due from 2026-01-01 to 2026-12-31').waitFor();
+    check(await page.locator('#compliance table').first().locator('tbody tr').count() === 9, 'the period\'s table has a row per timescale');
+    check(await page.locator('#compliance table').nth(1).getByRole('link', { name: 'F1' }).count() >= 1, 'F1\'s late or breached intervals are not listed');
     await shot('dashboard');
     await page.setViewportSize({ width: 800, height: 900 });
     for (const [hash, name] of [['#/family/F1', 'family'], ['#/family/F1/chronology', 'chronology'], ['#/dashboard', 'dashboard'], ['#/queue', 'queue']]) {
@@ -586,7 +602,7 @@ async function main() {
     step = 'auditor: proof and access log';
     await signIn('auditor');
     await next(() => page.goto(url + '/#/family/F1'));
-    check(await page.locator('form').count() === 0, 'an auditor is offered a form to write');
+    check(await page.locator('form:not([aria-label="Compliance history period"])').count() === 0, 'an auditor is offered a form to write');
     // Every chronology entry links to its proof, checked on arrival.
     await next(() => page.goto(url + '/#/family/F1/chronology'));
     const proofLink = page.locator('tbody tr[id^="entry-"] a[aria-label$="check its proof"]').first();
