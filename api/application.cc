@@ -106,6 +106,13 @@ Result<FamilyRead> Application::ReadFamily(const Principal& p, const FamilyReadR
   if (request.purpose.size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
+  if (PurposeRequired(p.role) && request.purpose.find_first_not_of(" \t") == std::string::npos) {
+    return Status::InvalidArgument(
+        "purpose is required: role " + std::string(RoleName(p.role)) +
+            " says why it reads a family's record (purpose=, at most 200 characters, e.g. "
+            "purpose=audit%20of%20case%20recording); it is kept in the access log",
+        "purpose");
+  }
   if (!request.page.empty() && !ledger::IsValidId(request.page)) {
     return Status::InvalidArgument(
         "page must be 1-64 characters of A-Z a-z 0-9 - _ (an id the page makes for one view, "

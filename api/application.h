@@ -14,6 +14,7 @@
 // Thread-safety: every call may come from any thread at once.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,8 @@ struct AppContext {
   // The cache of families read (shared with the rules that check appends); null: the
   // Application keeps one of its own, of the default bound.
   projections::FamilyCache* cache = nullptr;
+  // The roles whose reads of a family must say why (purpose=): serve --purpose-required.
+  std::vector<Role> purpose_required;
 };
 
 // A read of one family's record.
@@ -179,6 +182,12 @@ class Application {
   Result<projections::Erasure> EraseFamily(const Principal& p, const std::string& family_id,
                                            const std::string& reason,
                                            const std::string& authorised_by);
+
+  // Whether `role`'s reads of a family must say why (AppContext::purpose_required).
+  bool PurposeRequired(Role role) const {
+    return std::find(ctx_.purpose_required.begin(), ctx_.purpose_required.end(), role) !=
+           ctx_.purpose_required.end();
+  }
 
   ledger::Store& store() { return store_; }
   const AppContext& context() const { return ctx_; }

@@ -137,7 +137,8 @@ std::vector<Route> Server::Impl::ServiceRoutes() {
          const Principal& p = *c.principal;
          return Json("{\"actorId\":" + JsonQuote(p.actor_id) + ",\"role\":" +
                      JsonQuote(RoleName(p.role)) + ",\"tokenId\":" + JsonQuote(p.token_id) +
-                     ",\"marking\":" + JsonQuote(options_.marking) + "}");
+                     ",\"marking\":" + JsonQuote(options_.marking) + ",\"purposeRequired\":" +
+                     (app_.PurposeRequired(p.role) ? "true" : "false") + "}");
        }},
   };
 }

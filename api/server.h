@@ -49,6 +49,9 @@ struct ServerOptions {
   // The protective marking the web pages print at the top of every printed page and in the
   // printed record's header (GET /v1/session gives it): IsValidMarking.
   std::string marking = "OFFICIAL-SENSITIVE";
+  // The roles whose every read of a family must say why (purpose=); the session tells the
+  // pages, which then ask.
+  std::vector<Role> purpose_required;
   int threads = 64;           // requests served at once (idle and slow connections wait apart,
                               // api/internal/connection.h)
   int max_live_streams = 16;  // open /v1/events/live connections; more get 503

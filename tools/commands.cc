@@ -316,6 +316,9 @@ int Serve(const Common& common, const ServeOptions& options) {
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.request_read_seconds = options.request_deadline_seconds;
   server_options.marking = options.marking;
+  for (const std::string& role : options.purpose_required) {
+    server_options.purpose_required.push_back(*api::ParseRole(role));  // checked by the option
+  }
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -362,7 +365,8 @@ int Serve(const Common& common, const ServeOptions& options) {
                              &access,
                              &clock,
                              opened->has_signer ? &opened->signer : nullptr,
-                             opened->cache.get()};
+                             opened->cache.get(),
+                             {}};
   api::Server server(context, server_options);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());

@@ -40,6 +40,7 @@ struct ServeOptions {
   int request_deadline_seconds = 30;  // a request must arrive whole within this of its first byte
   std::string replica_of;  // a primary's data folder: serve reads from a secondary instance
   std::string marking = "OFFICIAL-SENSITIVE";  // printed at the top of every page the pages print
+  std::vector<std::string> purpose_required;   // roles whose family reads must say why
 };
 // Serves until SIGINT/SIGTERM. With --demo: loads the demo into an empty ledger, issues a
 // token per role and prints them with curl lines to try (also to <data>/demo-tokens.env).

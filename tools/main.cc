@@ -113,6 +113,18 @@ void AddServe(CLI::App& app, Commands& out) {
           },
           "MARKING"))
       ->capture_default_str();
+  cmd->add_option("--purpose-required", serve->purpose_required,
+                  "roles whose every read of a family must say why (purpose=; the pages ask, "
+                  "from a short list or in free text), e.g. --purpose-required auditor,coordinator")
+      ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& role) {
+            return api::ParseRole(role).ok()
+                       ? std::string()
+                       : "a role is practitioner, helpdesk, triage-manager, coordinator, auditor, "
+                         "dashboard or admin";
+          },
+          "ROLE"));
   cmd->add_option("--replica-of", serve->replica_of,
                   "serve reads only, from a RocksDB secondary instance following the primary "
                   "ledger in this folder (--data then holds the replica's own files)")

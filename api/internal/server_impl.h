@@ -143,6 +143,12 @@ std::vector<std::string> FamiliesOf(const std::vector<ledger::RecordedEvent>& ev
 
 }  // namespace internal
 
+// The use cases' context with the policy the server's options set.
+inline AppContext WithPolicy(AppContext ctx, const ServerOptions& options) {
+  ctx.purpose_required = options.purpose_required;
+  return ctx;
+}
+
 class Server::Impl {
   using Call = internal::Call;
   using Reply = internal::Reply;
@@ -166,7 +172,7 @@ class Server::Impl {
         pending_documents_(*ctx.store, *ctx.clock,
                            options_.unrecorded_document_seconds * int64_t{1'000'000}),
         checkpoints_(*ctx.store, *ctx.calendar, options_.overview_checkpoint_interval),
-        app_(ctx) {
+        app_(WithPolicy(ctx, options_)) {
     app_.OnAppend([this] { Appended(); });
     Configure();
     DefineRoutes();

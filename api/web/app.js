@@ -221,6 +221,7 @@ function renderChrome() {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith(REASON_KEY)) sessionStorage.removeItem(key);
   session.token = null;
   session.who = null;
   session.awaiting = null;
@@ -390,6 +391,38 @@ function timescaleItems(timescales) {
     t.meetingId ? h('span', { class: 'hint' }, ' (meeting ' + t.meetingId + ')') : null)));
 }
 
+// ------------------------------------------------------------------ why a record is read
+
+// Where the role's policy wants one (serve --purpose-required; the session says), the reader
+// says why before a family's record opens: kept for that family in this tab, and sent with each
+// read of it, the page's name after it ("audit of case recording (chronology page)").
+const PURPOSES = ['Triage of a concern', 'Case work with the family', 'Supervision or case review',
+  'Audit of case recording', 'A court or legal request', 'A subject access request', 'A complaint'];
+const REASON_KEY = 'caseledger.reason.';
+const reasonFor = (id) => sessionStorage.getItem(REASON_KEY + id) || '';
+function purpose(id, what) {
+  const reason = reasonFor(id);
+  return encodeURIComponent(reason ? reason + ' (' + what + ')' : what);
+}
+const needsReason = (id) => !!(session.who && session.who.purposeRequired) && !reasonFor(id);
+
+function purposeView(id, then) {
+  const g = ++generation;
+  const choice = h('select', { id: 'reason-choice', name: 'reason', required: true }, h('option', { value: '' }, 'Choose why'),
+    PURPOSES.map((p) => h('option', { value: p }, p)), h('option', { value: 'other' }, 'Another reason (say which)'));
+  const detail = h('input', { id: 'reason-detail', name: 'detail', maxlength: 140, autocomplete: 'off', size: 50 });
+  choice.addEventListener('change', () => { detail.required = choice.value === 'other'; });
+  const form = h('form', { class: 'stack', id: 'reason-form', onsubmit: (ev) => {
+    ev.preventDefault();
+    const reason = choice.value === 'other' ? detail.value.trim() : choice.value + (detail.value.trim() ? ': ' + detail.value.trim() : '');
+    sessionStorage.setItem(REASON_KEY + id, reason.slice(0, 150));
+    then();
+  } }, field('Why do you need this record?', choice), field('Detail', detail, '(needed for another reason; otherwise optional, e.g. the referral or case number)'),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Open the record')));
+  show(g, 'Family ' + id + ': why?', h('p', {}, 'Your role says why it reads a family\'s record. Your answer is kept in the access log ' +
+    'with every read of family ' + id + ' you make in this tab, and an auditor may ask you about it.'), form);
+}
+
 async function familyView(id, flash) {
   const g = ++generation;
   const base = '/v1/families/' + encodeURIComponent(id);
@@ -397,7 +430,7 @@ async function familyView(id, flash) {
   try {
     // One page, one access record: both reads carry this view's page id (docs/api.md).
     const page = '&page=' + uuid();
-    [family, pack] = await Promise.all([api(base + '?purpose=family%20page' + page), api(base + '/step-up-pack?purpose=family%20page' + page)]);
+    [family, pack] = await Promise.all([api(base + '?purpose=' + purpose(id, 'family page') + page), api(base + '/step-up-pack?purpose=' + purpose(id, 'family page') + page)]);
   } catch (err) {
     show(g, 'Family ' + id, notice('error', explain(err)));
     return;
@@ -498,7 +531,7 @@ function writer(id, family, form, status, submit) {
     // What was recorded since the page was read, above the kept input.
     async showNews(err) {
       try {
-        const chronology = await api('/v1/families/' + encodeURIComponent(id) + '/chronology?purpose=conflict%20on%20a%20form');
+        const chronology = await api('/v1/families/' + encodeURIComponent(id) + '/chronology?purpose=' + purpose(id, 'conflict on a form'));
         const news = (chronology.entries || []).filter((e) => e.seq > w.seenSeq);
         status.append(h('p', {}, 'Recorded since you opened this page:'),
           news.length ? table(['Happened', 'Recorded by', 'What'], news.map((e) => [when(e.occurredAt), e.recordedBy.id, e.summary]))
@@ -640,7 +673,7 @@ async function chronologyView(id, params, flash) {
   const q = new URLSearchParams();
   for (const k of ['episode', 'from', 'to', 'category', 'asOf']) if (params.get(k)) q.set(k, params.get(k));
   if (params.get('significant') === 'true') q.set('significant', 'true');
-  q.set('purpose', 'chronology page');
+  q.set('purpose', decodeURIComponent(purpose(id, 'chronology page')));
   const base = '/v1/families/' + encodeURIComponent(id) + '/chronology';
   const title = 'Chronology of family ' + id;
   let chronology;
@@ -727,7 +760,7 @@ async function printRecord(id, chronology, asOf, filters, header) {
   const lines = [];
   try {
     const [family, checkpoint] = await Promise.all([
-      api('/v1/families/' + encodeURIComponent(id) + '?purpose=printed%20chronology' + (asOf ? '&asOf=' + encodeURIComponent(asOf) : '')),
+      api('/v1/families/' + encodeURIComponent(id) + '?purpose=' + purpose(id, 'printed chronology') + (asOf ? '&asOf=' + encodeURIComponent(asOf) : '')),
       api('/v1/ledger/checkpoint?asOfSeq=' + chronology.asOfSeq),
     ]);
     const children = (family.members || []).filter((m) => m.role === 'child');
@@ -782,7 +815,7 @@ function filterForm(id, params, cats) {
 async function downloadCsv(base, q, id) {
   const csv = new URLSearchParams(q);
   csv.set('format', 'csv');
-  csv.set('purpose', 'chronology downloaded as CSV');  // a download, recorded as such
+  csv.set('purpose', decodeURIComponent(purpose(id, 'chronology downloaded as CSV')));  // a download, recorded as such
   try {
     const res = await api(base + '?' + csv.toString(), { raw: true });
     const url = URL.createObjectURL(await res.blob());
@@ -1079,10 +1112,10 @@ async function correctionView(id, params) {
   let family, events;
   try {
     const page = '&page=' + uuid();
-    family = await api(base + '?purpose=correcting%20an%20entry' + page);
+    family = await api(base + '?purpose=' + purpose(id, 'correcting an entry') + page);
     events = new Map();
     for (let from = 1; from;) {  // every page of the family's events
-      const answer = await api(base + '/events?purpose=correcting%20an%20entry' + page + '&fromVersion=' + from + '&limit=1000');
+      const answer = await api(base + '/events?purpose=' + purpose(id, 'correcting an entry') + page + '&fromVersion=' + from + '&limit=1000');
       for (const e of answer.events || []) events.set(e.seq, e);
       from = answer.nextFromVersion || 0;
     }
@@ -1704,6 +1737,7 @@ async function render() {
   }
   if (parts[0] === 'family' && !/^[A-Za-z0-9_-]{1,64}$/.test(parts[1] || '')) parts = [];
   if (parts[0] === 'signin') return signInView();
+  if (parts[0] === 'family' && parts[1] && needsReason(parts[1])) return purposeView(parts[1], render);
   if (parts[0] === 'family' && parts[1] && parts[2] === 'chronology') return chronologyView(parts[1], params);
   if (parts[0] === 'family' && parts[1] && parts[2] === 'correct' && is(...NOTE_WRITERS)) return correctionView(parts[1], params);
   if (parts[0] === 'family' && parts[1]) return familyView(parts[1]);

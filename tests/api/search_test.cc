@@ -202,5 +202,33 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "purpose required: a role the server names must say why it reads a family (400 naming "
+    "purpose, nothing recorded), the session tells it so, and its reason is kept with the read",
+    "[api][access]") {
+  api::ServerOptions options;
+  options.purpose_required = {api::Role::kAuditor};
+  TestServer s(options);
+  s.Seed();
+  const Json auditor = s.Get("/v1/session", "auditor").json();
+  CHECK(auditor["purposeRequired"].boolean());
+  const Json manager = s.Get("/v1/session", "triage-manager").json();
+  CHECK_FALSE(manager["purposeRequired"].boolean());
+  for (const std::string& path :
+       std::vector<std::string>{"/v1/families/F1", "/v1/families/F1/chronology?purpose=%20",
+                                "/v1/families/F1/events", "/v1/families/F1/timescales",
+                                "/v1/families/F1/step-up-pack", "/v1/families/F1/export"}) {
+    INFO(path);
+    Json error = Refused(s, 400, "invalidArgument", [&] { return s.Get(path, "auditor"); });
+    CHECK(error["field"].str() == "purpose");
+  }
+  // Other roles as before; the auditor with a reason is recorded with it.
+  CHECK(s.Get("/v1/families/F1", "triage-manager").status == 200);
+  CHECK(s.Get("/v1/families/F1?purpose=audit%20of%20case%20recording", "auditor").status == 200);
+  const Json log = s.Get("/v1/audit/access?familyId=F1", "auditor").json();
+  REQUIRE(log["accesses"].size() == 2);
+  CHECK(log["accesses"][1]["purpose"].str() == "audit of case recording");
+}
+
 }  // namespace
 }  // namespace caseledger::testing

@@ -249,8 +249,9 @@ class TestServer {
   int port() const { return port_; }
   // What the server was given: its store, projections, tokens and clock (for another server).
   api::ServerContext Context() {
-    return api::ServerContext{store_.get(),  overview_.get(), calendar_.get(), tokens_.get(),
-                              access_.get(), &clock_,         &signer_,        cache_.get()};
+    return api::ServerContext{store_.get(),  overview_.get(), calendar_.get(),
+                              tokens_.get(), access_.get(),   &clock_,
+                              &signer_,      cache_.get(),    {}};
   }
   ledger::Store& store() { return *store_; }
   ledger::ManualClock& clock() { return clock_; }

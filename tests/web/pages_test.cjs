@@ -61,7 +61,8 @@ function freePort() {
 async function startServer() {
   const port = await freePort();
   const log = fs.openSync(path.join(work, 'server.log'), 'w');
-  const server = spawn(bin, ['--data', path.join(work, 'data'), 'serve', '--demo', '--listen', '127.0.0.1:' + port, '--marking', MARKING],
+  const server = spawn(bin, ['--data', path.join(work, 'data'), 'serve', '--demo', '--listen', '127.0.0.1:' + port, '--marking', MARKING,
+    '--purpose-required', 'auditor'],
     { stdio: ['ignore', log, log] });
   const tokensFile = path.join(work, 'data', 'demo-tokens.env');
   for (let i = 0; i < 600; i++) {
@@ -601,10 +602,23 @@ async function main() {
     // ------------------------------------------------------------ the auditor
     step = 'auditor: proof and access log';
     await signIn('auditor');
+    // The server wants an auditor's reason for every read of a family (serve
+    // --purpose-required auditor): asked once per family, then kept with each read.
     await next(() => page.goto(url + '/#/family/F1'));
+    await page.getByRole('heading', { name: 'Family F1: why?' }).waitFor();
+    await accessible('why a record is read');
+    await shot('purpose');
+    await page.getByLabel('Why do you need this record?').selectOption('Audit of case recording');
+    await page.getByLabel('Detail').fill('quarterly sample Q4');
+    await next(() => page.getByRole('button', { name: 'Open the record' }).click());
+    await page.locator('section.panel').waitFor();
+    const audited = (await accessRecords()).filter((a) => a.actor.id === 'AU1');
+    check(audited.length === 1 && audited[0].purpose === 'Audit of case recording: quarterly sample Q4 (family page)', 'the auditor\'s reason: ' + JSON.stringify(audited));
     check(await page.locator('form:not([aria-label="Compliance history period"])').count() === 0, 'an auditor is offered a form to write');
     // Every chronology entry links to its proof, checked on arrival.
     await next(() => page.goto(url + '/#/family/F1/chronology'));
+    check((await accessRecords()).filter((a) => a.actor.id === 'AU1').pop().purpose === 'Audit of case recording: quarterly sample Q4 (chronology page)',
+      'the reason is not kept for the family\'s other pages');
     const proofLink = page.locator('tbody tr[id^="entry-"] a[aria-label$="check its proof"]').first();
     const linkedSeq = (await proofLink.textContent()).trim();
     await next(() => proofLink.click());
