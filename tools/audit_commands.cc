@@ -1,6 +1,7 @@
 // The auditor's commands: verify (a ledger, or an export offline), export, checkpoint, key
 // public and prove. Docs: docs/AUDIT.md.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -40,6 +41,24 @@ void PrintProgress(const char* what, uint64_t done, uint64_t total) {
   std::cerr << what << ": " << done << " / " << total << "\r" << std::flush;
 }
 
+// --key is the verifier key's text, or a file holding it (as AUDIT.md saves it): a file's
+// first line.
+Result<ledger::NoteVerifier> VerifierKeyOf(const std::string& arg) {
+  std::error_code ec;
+  if (arg.find('+') == std::string::npos && std::filesystem::is_regular_file(arg, ec)) {
+    CL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(arg));
+    const std::string line = text.substr(0, text.find('\n'));
+    auto key = ledger::ParseVerifierKey(line);
+    if (!key.ok()) {
+      return Status::InvalidArgument(
+          "the file " + arg + " does not hold a verifier key (" + key.status().message() + ")",
+          "key");
+    }
+    return key;
+  }
+  return ledger::ParseVerifierKey(arg);
+}
+
 }  // namespace
 
 int Verify(const Common& common, const VerifyOptions& options) {
@@ -66,7 +85,7 @@ int Verify(const Common& common, const VerifyOptions& options) {
     if (!body.ok()) return Fail(body.status());
     if (!options.verifier_key.empty()) {
       // The checkpoint must be signed by this key: a forged or altered one fails here.
-      auto key = ledger::ParseVerifierKey(options.verifier_key);
+      auto key = VerifierKeyOf(options.verifier_key);
       if (!key.ok()) return Fail(key.status());
       auto opened_note = ledger::OpenNote(*body, *key);
       if (!opened_note.ok()) {
@@ -103,7 +122,7 @@ int VerifyExport(const VerifyOptions& options) {
         "against (caseledger key public, kept by the auditor)",
         "key"));
   }
-  auto key = ledger::ParseVerifierKey(options.verifier_key);
+  auto key = VerifierKeyOf(options.verifier_key);
   if (!key.ok()) return Fail(key.status());
   std::vector<std::string> notes;
   for (const auto& file : options.checkpoint_files) {

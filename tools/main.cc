@@ -7,10 +7,12 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "api/queries.h"
@@ -275,8 +277,8 @@ void AddIntegrity(CLI::App& app, Commands& out) {
                    "--export)")
       ->check(CLI::ExistingFile);
   verify_cmd->add_option("--key", verify->verifier_key,
-                         "the verifier key (caseledger key public): every checkpoint must be "
-                         "signed by it");
+                         "the verifier key (caseledger key public), or a file holding it: every "
+                         "checkpoint must be signed by it");
   verify_cmd
       ->add_option("--export", verify->export_file,
                    "verify this export (caseledger export) offline: no database, no server")
@@ -440,6 +442,61 @@ void AddRetention(CLI::App& app, Commands& out) {
                  }});
 }
 
+// Levenshtein distance, for suggesting the command a person meant.
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A word on the command line that names no command where one was expected, and the nearest
+// command to it: ("chronolgy", "chronology"); empty when there is none.
+std::pair<std::string, std::string> Misspelled(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;  // the deepest command given
+  for (auto given = at->get_subcommands(); !given.empty(); given = at->get_subcommands()) {
+    at = given.front();
+  }
+  const auto commands = at->get_subcommands([](CLI::App*) { return true; });
+  if (commands.empty()) return {};
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    std::string nearest;
+    size_t best = std::string::npos;
+    bool known = false;
+    for (const CLI::App* c : commands) {
+      if (c->get_name() == word) known = true;
+      const size_t d = Distance(word, c->get_name());
+      if (d < best) best = d, nearest = c->get_name();
+    }
+    if (!known && best <= std::max<size_t>(2, word.size() / 3)) return {word, nearest};
+  }
+  return {};
+}
+
+// CLI11's refusals as the README's exit codes: 0 for --help, 2 for any usage error (CLI11's own
+// codes are 100 and up), with the nearest command suggested for a misspelled one.
+int UsageError(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+  const auto [word, nearest] = Misspelled(app, argc, argv);
+  if (!word.empty()) {
+    std::cerr << "caseledger: there is no command \"" << word << "\": did you mean \"" << nearest
+              << "\"? (caseledger --help lists the commands)\n";
+    return 2;
+  }
+  app.exit(e);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -462,7 +519,11 @@ int main(int argc, char** argv) {
     add(app, commands);
   }
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return UsageError(app, e, argc, argv);
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   try {

@@ -2,6 +2,8 @@
 // UTF-8 without NUL in every string and field name, and \u escapes decoded here.
 #include "ledger/internal/json_text.h"
 
+#include <cctype>
+
 #include <capnp/message.h>
 #include <kj/exception.h>
 
@@ -172,6 +174,160 @@ std::string WithoutUnicodeEscapes(std::string_view json) {
   return out;
 }
 
+namespace {
+
+// Where JSON text first goes wrong, for a message a person can act on: a small RFC 8259
+// reader that stops at the first fault (run only once the codec has refused the text).
+class SyntaxFinder {
+ public:
+  explicit SyntaxFinder(std::string_view json) : s_(json) {}
+
+  // "line L, column C: what", or empty when the text reads as JSON here.
+  std::string Find() {
+    Space();
+    if (Value(0) && (Space(), at_ == s_.size())) return "";
+    if (what_.empty()) what_ = "more after the JSON value";
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at_ && i < s_.size(); ++i) {
+      if (s_[i] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(s_[i]) & 0xC0) != 0x80) {
+        ++column;  // characters, not bytes
+      }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+  bool Fail(std::string what) {
+    if (what_.empty()) what_ = std::move(what);
+    return false;
+  }
+  bool End() const { return at_ >= s_.size(); }
+  void Space() {
+    while (!End() && (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r')) {
+      ++at_;
+    }
+  }
+  bool Expect(char c, const char* what) {
+    Space();
+    if (End()) return Fail(std::string("the text ends where ") + what + " was expected");
+    if (s_[at_] != c) return Fail(std::string(what) + " expected");
+    ++at_;
+    return true;
+  }
+  bool Literal(std::string_view word) {
+    if (s_.substr(at_, word.size()) != word) return Fail("a value expected");
+    at_ += word.size();
+    return true;
+  }
+  bool String() {
+    ++at_;  // the opening quote
+    while (!End()) {
+      char c = s_[at_];
+      if (c == '"') {
+        ++at_;
+        return true;
+      }
+      if (c == '\\') {
+        if (at_ + 1 >= s_.size()) break;
+        char e = s_[at_ + 1];
+        if (e == 'u') {
+          for (size_t i = 2; i < 6; ++i) {
+            if (at_ + i >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[at_ + i]))) {
+              return Fail("a \\u escape needs four hex digits");
+            }
+          }
+          at_ += 6;
+          continue;
+        }
+        if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+          return Fail("an unknown escape in a string");
+        }
+        at_ += 2;
+        continue;
+      }
+      ++at_;
+    }
+    return Fail("a string is not closed (\")");
+  }
+  bool Digits() {
+    size_t from = at_;
+    while (!End() && s_[at_] >= '0' && s_[at_] <= '9') ++at_;
+    return at_ > from || Fail("a digit expected in a number");
+  }
+  bool Number() {
+    if (s_[at_] == '-') ++at_;
+    if (!End() && s_[at_] == '0') {
+      ++at_;
+    } else if (!Digits()) {
+      return false;
+    }
+    if (!End() && s_[at_] == '.') {
+      ++at_;
+      if (!Digits()) return false;
+    }
+    if (!End() && (s_[at_] == 'e' || s_[at_] == 'E')) {
+      ++at_;
+      if (!End() && (s_[at_] == '+' || s_[at_] == '-')) ++at_;
+      if (!Digits()) return false;
+    }
+    return true;
+  }
+  bool Value(int depth) {
+    Space();
+    if (End()) return Fail("the text ends where a value was expected");
+    if (depth > kMaxDepth) return Fail("nested more than 256 deep");
+    char c = s_[at_];
+    if (c == '{') {
+      ++at_;
+      Space();
+      if (!End() && s_[at_] == '}') return ++at_, true;
+      for (;;) {
+        Space();
+        if (End()) return Fail("the text ends inside an object: a field name or } expected");
+        if (s_[at_] != '"') return Fail("a field name in double quotes expected");
+        if (!String() || !Expect(':', "':' after the field name") || !Value(depth + 1))
+          return false;
+        Space();
+        if (!End() && s_[at_] == ',') {
+          ++at_;
+          continue;
+        }
+        return Expect('}', "',' or '}' after a field");
+      }
+    }
+    if (c == '[') {
+      ++at_;
+      Space();
+      if (!End() && s_[at_] == ']') return ++at_, true;
+      for (;;) {
+        if (!Value(depth + 1)) return false;
+        Space();
+        if (!End() && s_[at_] == ',') {
+          ++at_;
+          continue;
+        }
+        return Expect(']', "',' or ']' after an element");
+      }
+    }
+    if (c == '"') return String();
+    if (c == '-' || (c >= '0' && c <= '9')) return Number();
+    if (c == 't') return Literal("true");
+    if (c == 'f') return Literal("false");
+    if (c == 'n') return Literal("null");
+    return Fail("a value expected (an object, array, string, number, true, false or null)");
+  }
+
+  std::string_view s_;
+  size_t at_ = 0;
+  std::string what_;
+};
+
+}  // namespace
+
 Status DecodeJson(std::string_view json, JsonValue::Builder root, const std::string& path,
                   const std::string& field) {
   // Outside strings only tab and the line breaks are allowed below 0x20, and inside none.
@@ -190,8 +346,12 @@ Status DecodeJson(std::string_view json, JsonValue::Builder root, const std::str
       RawCodec().decodeRaw(kj::arrayPtr(plain.data(), plain.size()), root);
     }
   } catch (const kj::Exception& ex) {
-    return Status::InvalidArgument(std::string("not valid JSON: ") + ex.getDescription().cStr(),
-                                   field);
+    // Where it went wrong, when a plain reading finds it; the codec's words otherwise.
+    const std::string where = SyntaxFinder(json).Find();
+    return Status::InvalidArgument(
+        "not valid JSON" +
+            (where.empty() ? std::string(": ") + ex.getDescription().cStr() : " at " + where),
+        field);
   }
   return CheckText(root.asReader(), path);
 }

@@ -686,5 +686,30 @@ TEST_CASE(
         "Zo\xc3\xab and Zo\xc3\xab \xf0\x9f\x99\x82 \"q\" \\ a\tb \xc3\xbf");
 }
 
+TEST_CASE(
+    "malformed JSON bodies are refused naming the line and column where they go wrong and what "
+    "was expected there, with nothing appended",
+    "[api][hostile]") {
+  TestServer s;
+  s.Seed();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"expectedVersion":"any","events":[{"eventId":"x",)",
+       "line 1, column 51: the text ends inside an object"},
+      {"{\"expectedVersion\":\"any\",\n \"events\":[{\"eventId\" \"x\"}]}",
+       "line 2, column 23: ':' after the field name expected"},
+      {R"({"expectedVersion":"any"} x)", "line 1, column 27: more after the JSON value"},
+      {R"({"expectedVersion":tru})", "line 1, column 20: a value expected"},
+      {R"({"expectedVersion":"any","events":[1,2)", "line 1, column 39: the text ends where"},
+      {"{\"expectedVersion\":\"\\q\"}", "line 1, column 21: an unknown escape in a string"},
+      {"{\"a\":\"caf\xc3\xa9\" \"b\"}", "line 1, column 13: ',' or '}' after a field expected"},
+  };
+  for (const auto& [body, where] : cases) {
+    INFO(body);
+    Json error = Refused(s, 400, "invalidArgument",
+                         [&] { return s.Post("/v1/families/F1/events", "P1", body); });
+    CHECK_THAT(error["message"].str(), Catch::Contains("not valid JSON at " + where));
+  }
+}
+
 }  // namespace
 }  // namespace caseledger::testing

@@ -16,6 +16,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"  # free_port
 
 cl --help | has "import" || fail "--help does not list import"
+# Exit codes as the README says: 0 for --help, 2 for a usage error (not CLI11's 100s), and a
+# misspelled command names the nearest one.
+exit_of() { set +e; "$@" > "$work/out" 2> "$work/err"; echo $?; set -e; }
+[ "$(exit_of cl chronology --help)" = 0 ] || fail "chronology --help did not exit 0"
+[ "$(exit_of cl chronolgy --family F1)" = 2 ] || fail "a misspelled command did not exit 2"
+has 'there is no command "chronolgy": did you mean "chronology"' < "$work/err" \
+  || fail "a misspelled command: $(cat "$work/err")"
+[ "$(exit_of cl token craete --role auditor --actor A1)" = 2 ] || fail "a misspelled subcommand"
+has 'did you mean "create"' < "$work/err" || fail "a misspelled subcommand: $(cat "$work/err")"
+[ "$(exit_of cl state --family F1 --colour red)" = 2 ] || fail "an unknown option did not exit 2"
+[ "$(exit_of cl)" = 2 ] || fail "no command did not exit 2"
 
 cl import --fixture "$top/fixtures/demo/01-practitioners.jsonl"
 cl import --fixture "$top/fixtures/demo/02-families.jsonl"
@@ -133,6 +144,17 @@ cl verify --checkpoint "$work/cp-old.txt" | has 'consistent with the checkpoint'
 signed=$(cl verify --checkpoint "$work/cp-old.txt" --key "$pub") \
   || fail "verify --key with the ledger's own key"
 grep -q 'signed by' <<< "$signed" || fail "verify --key did not check the signature"
+# --key also takes a file holding the key, as AUDIT.md saves it.
+printf '%s\n' "$pub" > "$work/verifier.key"
+cl verify --checkpoint "$work/cp-old.txt" --key "$work/verifier.key" | has 'signed by' \
+  || fail "verify --key FILE"
+echo "not a key" > "$work/not-a.key"
+set +e
+cl verify --checkpoint "$work/cp-old.txt" --key "$work/not-a.key" > /dev/null 2> "$work/key.err"
+code=$?
+set -e
+[ "$code" = 1 ] && has 'does not hold a verifier key' < "$work/key.err" \
+  || fail "verify --key with a file that holds no key: exit $code, $(cat "$work/key.err")"
 # A checkpoint whose size line is altered no longer carries a valid signature.
 sed '2s/.*/999/' "$work/cp-old.txt" > "$work/cp-resized.txt"
 if cl verify --checkpoint "$work/cp-resized.txt" --key "$pub" > /dev/null 2>&1; then
