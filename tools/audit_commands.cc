@@ -190,6 +190,25 @@ int PrintPublicKey(const Common& common) {
   return 0;
 }
 
+int GenerateKeys(const Common& common) {
+  // Made apart from any ledger (for systemd credentials, or a key store): refused where one is.
+  for (const std::string& path : {common.MasterKeyFile(), common.KeyFile()}) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+      return Fail(Status::InvalidArgument(
+          path + " already exists: a key is never replaced (the ledger it opens would be lost)",
+          "key"));
+    }
+  }
+  auto master = MasterKey(common, true);
+  if (!master.ok()) return Fail(master.status());
+  auto signer = SigningKey(common, ledger::StoreOptions().origin, true);
+  if (!signer.ok()) return Fail(signer.status());
+  std::cout << "master key: " << common.MasterKeyFile() << "\nsigning key: " << common.KeyFile()
+            << "\nverifier key: " << signer->verifier.ToText() << "\n";
+  return 0;
+}
+
 int ProveInclusion(const Common& common, uint64_t seq, uint64_t size) {
   ledger::SystemClock clock;
   auto opened = OpenLedger(common, clock, true);

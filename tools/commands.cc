@@ -297,6 +297,29 @@ void TuneAllocator() {
 // Over 60 lines on purpose: from flags to a running server and back to a clean stop, where
 // the order is the point (signals blocked before any thread starts, the follower after the
 // projections load, saves after the last request), read top to bottom.
+namespace {
+
+// A key in the data folder goes wherever the folder is copied: whoever has a copy (a backup, a
+// disk image) then has the key that opens it. Said once at start, outside a demo.
+void WarnOfKeysInData(const Common& common) {
+  std::error_code ec;
+  const auto data = std::filesystem::weakly_canonical(common.data_dir, ec);
+  for (const auto& [path, what] : {std::pair{common.MasterKeyFile(), "master key"},
+                                   std::pair{common.KeyFile(), "checkpoint signing key"}}) {
+    const auto key = std::filesystem::weakly_canonical(path, ec);
+    auto [end, unused] = std::mismatch(data.begin(), data.end(), key.begin(), key.end());
+    if (end == data.end() && std::filesystem::exists(key, ec)) {
+      spdlog::warn(
+          "the {} {} sits in the data folder: whoever copies the folder can open it; keep keys "
+          "apart (--master-key, --signing-key, or systemd credentials: tools/caseledger.service, "
+          "docs/OPERATIONS.md)",
+          what, path);
+    }
+  }
+}
+
+}  // namespace
+
 int Serve(const Common& common, const ServeOptions& options) {
   TuneAllocator();
   api::ServerOptions server_options;
@@ -326,6 +349,7 @@ int Serve(const Common& common, const ServeOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (!options.demo) WarnOfKeysInData(common);
   if (options.demo) {
     Status demo = LoadDemo(common, options.fixtures_dir, options.demo_families);
     if (!demo.ok()) return Fail(demo);

@@ -21,13 +21,13 @@ struct Common {
   std::string master_key_file;  // the master key of family keys; empty: <data>/master.key
   // The bound of the cache of hot family read models (projections/family_cache.h), MiB.
   uint64_t cache_mib = 64;
-  std::string KeyFile() const { return key_file.empty() ? data_dir + "/checkpoint.key" : key_file; }
-  std::string MasterKeyFile() const {
-    return master_key_file.empty() ? data_dir + "/master.key" : master_key_file;
-  }
-  std::string TokensFile() const {
-    return tokens_file.empty() ? data_dir + "/tokens" : tokens_file;
-  }
+  // Each secret's file: the flag's, else systemd's credential of that name when there is one
+  // ($CREDENTIALS_DIRECTORY/checkpoint.key, master.key, tokens: tools/caseledger.service), else
+  // the data folder's (a demo's default: OPERATIONS.md says why not in production).
+  std::string KeyFile() const { return Secret(key_file, "checkpoint.key"); }
+  std::string MasterKeyFile() const { return Secret(master_key_file, "master.key"); }
+  std::string TokensFile() const { return Secret(tokens_file, "tokens"); }
+  std::string Secret(const std::string& flag, const std::string& name) const;
 };
 
 struct ServeOptions {
@@ -160,6 +160,9 @@ int Replay(const Common& common);
 int PrintCheckpoint(const Common& common);
 // `key public`: the verifier key, name+hash+base64 (C2SP signed-note).
 int PrintPublicKey(const Common& common);
+// caseledger key generate: the master key and the checkpoint signing key where --master-key and
+// --signing-key (or the data folder) say, both mode 0600; refused if either exists.
+int GenerateKeys(const Common& common);
 
 int ProveInclusion(const Common& common, uint64_t seq, uint64_t size);
 int ProveConsistency(const Common& common, uint64_t from, uint64_t to);

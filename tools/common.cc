@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -46,6 +47,16 @@ Result<std::optional<std::string>> ReadSecretFile(const std::string& path,
 }
 
 }  // namespace
+
+std::string Common::Secret(const std::string& flag, const std::string& name) const {
+  if (!flag.empty()) return flag;
+  if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY"); credentials && *credentials) {
+    const std::string path = std::string(credentials) + "/" + name;
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return path;
+  }
+  return data_dir + "/" + name;
+}
 
 Result<ledger::NoteSigner> SigningKey(const Common& common, const std::string& name, bool create) {
   const std::string path = common.KeyFile();

@@ -351,11 +351,18 @@ void AddCheckpoints(CLI::App& app, Commands& out) {
   auto* checkpoint_cmd =
       app.add_subcommand("checkpoint", "print the current checkpoint, signed (C2SP signed note)");
   out.push_back({checkpoint_cmd, PrintCheckpoint});
-  auto* key_cmd = app.add_subcommand("key", "the checkpoint signing key");
+  auto* key_cmd = app.add_subcommand("key", "the checkpoint signing key and the master key");
   key_cmd->require_subcommand(1);
   auto* key_public = key_cmd->add_subcommand(
       "public", "print the verifier key (name+keyhash+base64, C2SP signed-note)");
   out.push_back({key_public, PrintPublicKey});
+  auto* key_generate = key_cmd->add_subcommand(
+      "generate",
+      "make the master key and the checkpoint signing key (mode 0600) where --master-key and "
+      "--signing-key say, apart from the data folder; refused if either exists. Example:\n"
+      "  caseledger --master-key /etc/caseledger/master.key "
+      "--signing-key /etc/caseledger/checkpoint.key key generate");
+  out.push_back({key_generate, GenerateKeys});
 }
 
 // report inbox | overdue | counts
