@@ -174,19 +174,45 @@ Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std:
   ledger::SystemClock clock;
   const int64_t now = clock.NowMicros();
   const int64_t week = 7LL * 24 * 3600 * 1'000'000;
+  const int64_t day = 24LL * 3600 * 1'000'000;
+  const std::string env_file = common.data_dir + "/demo-tokens.env";
+  // The tokens of the last start, by variable name: kept while valid for a day more, so that a
+  // restart does not mint seven more each time (nor sign out the pages open).
+  std::map<std::string, std::string> earlier;
+  if (std::ifstream in(env_file); in) {
+    for (std::string line; std::getline(in, line);) {
+      const size_t eq = line.find('=');
+      if (line.starts_with("export CASELEDGER_") && eq != std::string::npos) {
+        earlier[line.substr(7, eq - 7)] = line.substr(eq + 1);
+      }
+    }
+  }
   std::string env = "# caseledger demo tokens: . this file, then use $CASELEDGER_<ROLE>_TOKEN\n";
   std::string table;
+  size_t kept = 0;
   for (const auto& [role, actor] : kDemoActors) {
-    CL_ASSIGN_OR_RETURN(api::IssuedToken t, tokens.Create(role, actor, now, now + week));
     std::string name = api::RoleName(role);
     std::string upper;
     for (char c : name) upper.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
-    env += "export CASELEDGER_" + upper + "_TOKEN=" + t.token + "\n";
+    const std::string var = "CASELEDGER_" + upper + "_TOKEN";
+    std::string token;
+    if (auto it = earlier.find(var); it != earlier.end()) {
+      auto p = tokens.Authenticate(it->second, now);
+      if (p.ok() && p->role == role && p->actor_id == actor &&
+          (p->expires_at == 0 || p->expires_at > now + day)) {
+        token = it->second;
+        ++kept;
+      }
+    }
+    if (token.empty()) {
+      CL_ASSIGN_OR_RETURN(api::IssuedToken t, tokens.Create(role, actor, now, now + week));
+      token = t.token;
+    }
+    env += "export " + var + "=" + token + "\n";
     table += "  " + name + std::string(16 - name.size(), ' ') + actor +
              std::string(12 - actor.size(), ' ') + "$CASELEDGER_" + upper + "_TOKEN\n";
   }
   env += "export CASELEDGER_URL=" + base + "\n";
-  const std::string env_file = common.data_dir + "/demo-tokens.env";
   // Owner-only from the first byte (an earlier file of other modes is made so too).
   const int fd =
       ::open(env_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -196,8 +222,11 @@ Status IssueDemoTokens(const Common& common, api::TokenStore& tokens, const std:
   if (fd >= 0) ok = ::close(fd) == 0 && ok;
   if (!ok) return Status::Unavailable("cannot write the demo tokens to " + env_file);
   std::cout << "\ncaseledger demo: serving " << base << " (data " << common.data_dir << ")\n\n"
-            << "Tokens, one per role (valid 7 days), are in " << env_file
-            << " (mode 0600), never printed:\n  . " << env_file << "\n"
+            << "Tokens, one per role (valid 7 days; "
+            << (kept == kDemoActors.size() ? "those of the last start, still valid"
+                : kept > 0                 ? "some kept from the last start"
+                                           : "new")
+            << "), are in " << env_file << " (mode 0600), never printed:\n  . " << env_file << "\n"
             << table << "\nIn a browser: " << base
             << "/ and sign in with a token from that file (triage-manager to read, practitioner "
                "to write, auditor to check proofs).\n\nTry:\n"
