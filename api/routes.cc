@@ -45,7 +45,7 @@ std::vector<Role> Oversight() { return {Role::kTriageManager, Role::kCoordinator
 
 constexpr char kAppendBody[] =
     "{\"expectedVersion\": number or \"any\", \"events\": [{\"eventId\", \"type\", "
-    "\"occurredAt\", \"data\"}]} (EVENTS.md)";
+    "\"occurredAt\", \"data\"}]} (docs/events.md)";
 
 // A chronology's parameters (the command line's chronology takes the same, api/queries.h).
 std::vector<Param> ChronologyParams() {
@@ -459,8 +459,8 @@ std::string Server::Impl::OpenApi() const {
   for (const Route& r : routes_) by_path[r.path].push_back(&r);
   std::string out =
       "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"caseledger\",\"version\":\"1\","
-      "\"description\":\"The audit ledger of early help case records. EVENTS.md is the "
-      "contract; errors are {\\\"error\\\": {\\\"code\\\", \\\"message\\\", ...}}.\"},"
+      "\"description\":\"The audit ledger of early help case records. docs/events.md lists "
+      "every event kind and its data, docs/api.md every route; errors are {\\\"error\\\": {\\\"code\\\", \\\"message\\\", ...}}.\"},"
       "\"components\":{\"securitySchemes\":{\"bearer\":{\"type\":\"http\",\"scheme\":"
       "\"bearer\"}}},\"paths\":{";
   bool first_path = true;
@@ -513,7 +513,7 @@ std::string Server::Impl::OpenApi() const {
         out +=
             ",\"409\":{\"description\":\"expected version differs\"},\"413\":{"
             "\"description\":\"body over the limit\"},\"422\":{\"description\":\"a "
-            "DOMAIN.md rule refused it: error.rule\"}";
+            "domain rule refused it: error.rule (docs/domain.md)\"}";
       }
       if (r.method == "POST" && r.path.ends_with("/documents")) {
         out += ",\"415\":{\"description\":\"a media type off the allow-list: error.allowed\"}";

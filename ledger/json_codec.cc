@@ -223,7 +223,7 @@ Result<EventDraft> DraftFromJson(JsonValue::Reader obj, std::string_view path) {
   // The name found must be the whole type: the lookup reads the type only up to a NUL.
   if (body_field == capnp::StructSchema::Field() || Str(body_field.getProto().getName()) != type ||
       body_field.getProto().getDiscriminantValue() == capnp::schema::Field::NO_DISCRIMINANT) {
-    return Status::InvalidArgument(At(path, "type") + " is not an event type of EVENTS.md",
+    return Status::InvalidArgument(At(path, "type") + " is not an event type (docs/events.md lists them)",
                                    At(path, "type"));
   }
   JsonValue::Reader data;
