@@ -160,6 +160,19 @@ Status BuiltValue(capnp::DynamicValue::Reader v, capnp::StructSchema::Field f, c
 
 }  // namespace
 
+FieldForm FormOf(capnp::StructSchema::Field field) {
+  FieldForm f;
+  f.optional = Has(field, kOptional);
+  f.date = Has(field, kDate);
+  f.id = Has(field, kId);
+  f.json_text = Has(field, kJsonText);
+  f.sha256 = Has(field, kSha256);
+  f.media_type = Has(field, kMediaType);
+  f.access_view = Has(field, kAccessView);
+  f.superseded = Has(field, kSupersededBy);
+  return f;
+}
+
 std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 bool IsSupersededField(capnp::StructSchema::Field field) { return Has(field, kSupersededBy); }

@@ -19,6 +19,13 @@ namespace caseledger::ledger::internal {
 
 std::string Str(capnp::Text::Reader t);
 
+// What a field's annotations say of its JSON form (ledger/event.capnp's header lists them).
+struct FieldForm {
+  bool optional = false, date = false, id = false, json_text = false, sha256 = false,
+       media_type = false, access_view = false, superseded = false;
+};
+FieldForm FormOf(capnp::StructSchema::Field field);
+
 // Whether `field` carries $supersededBy: earlier builds' clear form of a field now sealed.
 bool IsSupersededField(capnp::StructSchema::Field field);
 // The name of the field that supersedes `field`, or "" when it carries no $supersededBy.
