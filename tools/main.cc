@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -359,9 +360,7 @@ void AddCheckpoints(CLI::App& app, Commands& out) {
   auto* key_generate = key_cmd->add_subcommand(
       "generate",
       "make the master key and the checkpoint signing key (mode 0600) where --master-key and "
-      "--signing-key say, apart from the data folder; refused if either exists. Example:\n"
-      "  caseledger --master-key /etc/caseledger/master.key "
-      "--signing-key /etc/caseledger/checkpoint.key key generate");
+      "--signing-key say, apart from the data folder; refused if either exists");
   out.push_back({key_generate, GenerateKeys});
 }
 
@@ -490,6 +489,61 @@ std::pair<std::string, std::string> Misspelled(CLI::App& app, int argc, char** a
   return {};
 }
 
+// An example for every command's --help (its footer); a command missing here shows none, and
+// tests/tools/cli_test.sh fails.
+const std::map<std::string, std::string>& Examples() {
+  static const std::map<std::string, std::string> examples = {
+      {"serve",
+       "caseledger --data /var/lib/caseledger serve --listen 127.0.0.1:8080\n"
+       "  caseledger serve --demo   (the demo data, tokens in <data>/demo-tokens.env)"},
+      {"token", "caseledger token create --role triage-manager --actor TM1"},
+      {"token create", "caseledger token create --role practitioner --actor P1 --expires-days 30"},
+      {"token revoke", "caseledger token revoke --id 2916cbb25c22aeb8"},
+      {"token list", "caseledger token list"},
+      {"import", "caseledger import histories.jsonl"},
+      {"state", "caseledger state --family F1 --as-of 2026-03-02T10:00:00Z"},
+      {"chronology", "caseledger chronology --family F1 --category concern,triage --format csv"},
+      {"step-up-pack", "caseledger step-up-pack --family F1"},
+      {"timescales", "caseledger timescales --family F1 --on 2026-03-04"},
+      {"history", "caseledger history --family F1"},
+      {"verify",
+       "caseledger verify --checkpoint cp.txt --key verifier.key\n"
+       "  caseledger verify --export ledger.export --key verifier.key"},
+      {"export", "caseledger export --to ledger.export"},
+      {"erase", "caseledger erase --family F1 --reason \"retention ended\" --authorised-by DPO1"},
+      {"export-family", "caseledger export-family --family F1 --format html --to F1.html"},
+      {"backup", "caseledger backup --to /srv/backup/caseledger"},
+      {"restore", "caseledger --data /var/lib/caseledger restore --from /srv/backup/caseledger"},
+      {"checkpoint", "caseledger checkpoint > cp.txt"},
+      {"key", "caseledger key public > verifier.key"},
+      {"key public", "caseledger key public > verifier.key"},
+      {"key generate",
+       "caseledger --master-key /etc/caseledger/master.key --signing-key "
+       "/etc/caseledger/checkpoint.key key generate"},
+      {"report", "caseledger report counts --from 2026-01-01 --to 2026-03-31"},
+      {"gen", "caseledger gen --families 1000 --seed 1 > histories.jsonl"},
+      {"replay", "caseledger replay"},
+      {"prove", "caseledger prove inclusion --seq 5"},
+      {"prove inclusion", "caseledger prove inclusion --seq 5 --size 1000"},
+      {"prove consistency", "caseledger prove consistency --from 3 --to 1000"},
+      {"retention", "caseledger retention due --on 2027-01-01"},
+      {"retention due", "caseledger retention due --on 2027-01-01 --format json"},
+      {"retention rules", "caseledger retention rules --rules retention.rules"},
+  };
+  return examples;
+}
+
+// Each command's footer: its example.
+void AddExamples(CLI::App& app, const std::string& prefix = "") {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    const std::string name = prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name();
+    if (auto it = Examples().find(name); it != Examples().end()) {
+      sub->footer("\nExample:\n  " + it->second);
+    }
+    AddExamples(*sub, name);
+  }
+}
+
 // CLI11's refusals as the README's exit codes: 0 for --help, 2 for any usage error (CLI11's own
 // codes are 100 and up), with the nearest command suggested for a misspelled one.
 int UsageError(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
@@ -526,6 +580,7 @@ int main(int argc, char** argv) {
     add(app, commands);
   }
 
+  AddExamples(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

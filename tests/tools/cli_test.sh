@@ -27,6 +27,15 @@ has 'there is no command "chronolgy": did you mean "chronology"' < "$work/err" \
 has 'did you mean "create"' < "$work/err" || fail "a misspelled subcommand: $(cat "$work/err")"
 [ "$(exit_of cl state --family F1 --colour red)" = 2 ] || fail "an unknown option did not exit 2"
 [ "$(exit_of cl)" = 2 ] || fail "no command did not exit 2"
+# Every command's --help (and every subcommand's) ends with an example.
+commands() { "$bin" "$@" --help | sed -n '/^Subcommands:/,/^$/p' | awk '/^  [a-z]/ {print $1}'; }
+[ "$(commands | wc -l)" -ge 20 ] || fail "caseledger --help lists $(commands | wc -l) commands"
+for c in $(commands); do
+  "$bin" "$c" --help | has -A1 '^Example:' || fail "caseledger $c --help shows no example"
+  for s in $(commands "$c"); do
+    "$bin" "$c" "$s" --help | has '^Example:' || fail "caseledger $c $s --help shows no example"
+  done
+done
 
 cl import --fixture "$top/fixtures/demo/01-practitioners.jsonl"
 cl import --fixture "$top/fixtures/demo/02-families.jsonl"
