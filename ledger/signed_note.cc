@@ -14,6 +14,7 @@ namespace caseledger::ledger {
 namespace {
 
 constexpr uint8_t kAlgEd25519 = 0x01;
+constexpr uint8_t kAlgCosignatureV1 = 0x04;  // C2SP tlog-cosignature, Ed25519
 constexpr std::string_view kPrivatePrefix = "PRIVATE+KEY+";
 constexpr std::string_view kSignaturePrefix = "\xe2\x80\x94 ";  // "— "
 
@@ -38,10 +39,11 @@ bool ValidName(std::string_view name) {
   return true;
 }
 
-uint32_t KeyHash(std::string_view name, const std::array<uint8_t, 32>& public_key) {
+uint32_t KeyHash(std::string_view name, const std::array<uint8_t, 32>& public_key,
+                 uint8_t type = kAlgEd25519) {
   std::string input(name);
   input.push_back('\n');
-  input.push_back(static_cast<char>(kAlgEd25519));
+  input.push_back(static_cast<char>(type));
   input.append(reinterpret_cast<const char*>(public_key.data()), public_key.size());
   Hash h = Sha256(input);
   return static_cast<uint32_t>(h[0]) << 24 | static_cast<uint32_t>(h[1]) << 16 |
@@ -73,9 +75,9 @@ Result<std::array<uint8_t, 32>> PublicKeyOf(const std::array<uint8_t, 32>& seed)
   return out;
 }
 
-// "<prefix>name+hash+base64(0x01||key)" -> name, hash, key.
+// "<prefix>name+hash+base64(type||key)" -> name, hash, key, for a key of type `type`.
 Status ParseKeyText(std::string_view text, std::string* name, uint32_t* hash,
-                    std::array<uint8_t, 32>* key) {
+                    std::array<uint8_t, 32>* key, uint8_t type = kAlgEd25519) {
   // Names have no "+", and base64 may: cut at the first two.
   const size_t plus1 = text.find('+');
   const size_t plus2 =
@@ -91,8 +93,12 @@ Status ParseKeyText(std::string_view text, std::string* name, uint32_t* hash,
   }
   *hash = static_cast<uint32_t>(std::stoul(std::string(hash_text), nullptr, 16));
   CL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, FromBase64(text.substr(plus2 + 1), "key"));
-  if (bytes.size() != 33 || bytes[0] != kAlgEd25519) {
-    return Status::InvalidArgument("only Ed25519 keys (0x01 and 32 bytes) are supported", "key");
+  if (bytes.size() != 33 || bytes[0] != type) {
+    return Status::InvalidArgument(
+        type == kAlgEd25519
+            ? "only Ed25519 keys (0x01 and 32 bytes) are supported"
+            : "a cosigner's key is an Ed25519 cosignature/v1 key (0x04 and 32 bytes)",
+        "key");
   }
   std::copy(bytes.begin() + 1, bytes.end(), key->begin());
   return Status();
@@ -102,14 +108,14 @@ Status ParseKeyText(std::string_view text, std::string* name, uint32_t* hash,
 
 std::string NoteVerifier::ToText() const {
   std::array<uint8_t, 33> bytes{};
-  bytes[0] = kAlgEd25519;
+  bytes[0] = type;
   std::copy(public_key.begin(), public_key.end(), bytes.begin() + 1);
   return name + "+" + HashHex(key_hash) + "+" + Base64(bytes.data(), bytes.size());
 }
 
 std::string NoteSigner::ToText() const {
   std::array<uint8_t, 33> bytes{};
-  bytes[0] = kAlgEd25519;
+  bytes[0] = verifier.type;
   std::copy(seed.begin(), seed.end(), bytes.begin() + 1);
   return std::string(kPrivatePrefix) + verifier.name + "+" + HashHex(verifier.key_hash) + "+" +
          Base64(bytes.data(), bytes.size());
@@ -216,6 +222,112 @@ Result<std::string> OpenNote(std::string_view note, const NoteVerifier& verifier
     return Status::DataLoss("the note carries no valid signature by " + verifier.ToText());
   }
   return std::string(text);
+}
+
+// ---------------------------------------------------------------- cosignatures
+
+Result<NoteVerifier> ParseCosignerKey(std::string_view text) {
+  NoteVerifier v;
+  v.type = kAlgCosignatureV1;
+  CL_RETURN_IF_ERROR(ParseKeyText(text, &v.name, &v.key_hash, &v.public_key, kAlgCosignatureV1));
+  if (KeyHash(v.name, v.public_key, kAlgCosignatureV1) != v.key_hash) {
+    return Status::InvalidArgument("the key hash does not match the key", "key");
+  }
+  return v;
+}
+
+Result<NoteSigner> ParseCosignerPrivateKey(std::string_view text) {
+  if (!text.starts_with(kPrivatePrefix)) {
+    return Status::InvalidArgument("a signer key starts with PRIVATE+KEY+", "key");
+  }
+  NoteSigner s;
+  s.verifier.type = kAlgCosignatureV1;
+  CL_RETURN_IF_ERROR(ParseKeyText(text.substr(kPrivatePrefix.size()), &s.verifier.name,
+                                  &s.verifier.key_hash, &s.seed, kAlgCosignatureV1));
+  CL_ASSIGN_OR_RETURN(s.verifier.public_key, PublicKeyOf(s.seed));
+  if (KeyHash(s.verifier.name, s.verifier.public_key, kAlgCosignatureV1) != s.verifier.key_hash) {
+    return Status::InvalidArgument("the key hash does not match the key", "key");
+  }
+  return s;
+}
+
+Result<NoteSigner> GenerateCosigner(std::string_view name) {
+  CL_ASSIGN_OR_RETURN(NoteSigner s, GenerateSigner(name));
+  s.verifier.type = kAlgCosignatureV1;
+  s.verifier.key_hash = KeyHash(name, s.verifier.public_key, kAlgCosignatureV1);
+  return s;
+}
+
+namespace {
+
+std::string CosignedMessage(std::string_view body, uint64_t time) {
+  return "cosignature/v1\ntime " + std::to_string(time) + "\n" + std::string(body);
+}
+
+}  // namespace
+
+Result<std::string> Cosign(std::string_view body, const NoteSigner& cosigner, uint64_t time) {
+  if (cosigner.verifier.type != kAlgCosignatureV1) {
+    return Status::InvalidArgument("a cosignature needs a cosigner's key (type 0x04)", "key");
+  }
+  if (body.empty() || body.back() != '\n' || time > (uint64_t{1} << 63) - 1) {
+    return Status::InvalidArgument("a checkpoint's text ends with a newline", "text");
+  }
+  const std::string message = CosignedMessage(body, time);
+  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, cosigner.seed.data(),
+                                        cosigner.seed.size()));
+  MdCtx ctx(EVP_MD_CTX_new());
+  std::array<uint8_t, 4 + 8 + 64> sig{};
+  for (int i = 0; i < 4; ++i)
+    sig[i] = static_cast<uint8_t>(cosigner.verifier.key_hash >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) sig[4 + i] = static_cast<uint8_t>(time >> (56 - 8 * i));
+  size_t len = 64;
+  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), sig.data() + 12, &len,
+                     reinterpret_cast<const uint8_t*>(message.data()), message.size()) != 1 ||
+      len != 64) {
+    return Status::Internal("OpenSSL could not make an Ed25519 cosignature");
+  }
+  return std::string(kSignaturePrefix) + cosigner.verifier.name + " " +
+         Base64(sig.data(), sig.size()) + "\n";
+}
+
+Result<uint64_t> VerifyCosignature(std::string_view body, std::string_view note,
+                                   const NoteVerifier& cosigner) {
+  // Every signature line of `note` (after its text, or all of it) by this cosigner's name and
+  // key id.
+  const std::string all = "\n" + std::string(note);
+  note = all;
+  size_t at = note.find(std::string("\n") + std::string(kSignaturePrefix));
+  Pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, cosigner.public_key.data(),
+                                       cosigner.public_key.size()));
+  if (!key) return Status::Internal("OpenSSL could not load an Ed25519 key");
+  const std::string prefix = std::string(kSignaturePrefix) + cosigner.name + " ";
+  while (at != std::string_view::npos) {
+    const size_t start = at + 1;
+    const size_t end = note.find('\n', start);
+    std::string_view line = note.substr(start, end == std::string_view::npos ? end : end - start);
+    at = end == std::string_view::npos
+             ? end
+             : note.find(std::string("\n") + std::string(kSignaturePrefix), end);
+    if (!line.starts_with(prefix)) continue;
+    auto bytes = FromBase64(line.substr(prefix.size()), "signature");
+    if (!bytes.ok() || bytes->size() != 4 + 8 + 64) continue;
+    const auto& b = *bytes;
+    const uint32_t id = static_cast<uint32_t>(b[0]) << 24 | static_cast<uint32_t>(b[1]) << 16 |
+                        static_cast<uint32_t>(b[2]) << 8 | b[3];
+    if (id != cosigner.key_hash) continue;
+    uint64_t time = 0;
+    for (int i = 0; i < 8; ++i) time = time << 8 | b[4 + i];
+    const std::string message = CosignedMessage(body, time);
+    MdCtx ctx(EVP_MD_CTX_new());
+    if (ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
+        EVP_DigestVerify(ctx.get(), b.data() + 12, 64,
+                         reinterpret_cast<const uint8_t*>(message.data()), message.size()) == 1) {
+      return time;
+    }
+  }
+  return Status::DataLoss("no valid cosignature by " + cosigner.ToText());
 }
 
 }  // namespace caseledger::ledger

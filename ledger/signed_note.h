@@ -20,6 +20,7 @@
 namespace caseledger::ledger {
 
 struct NoteVerifier {
+  uint8_t type = 0x01;  // 0x01: a note signer (Ed25519); 0x04: a cosigner (cosignature/v1)
   std::string name;
   uint32_t key_hash = 0;
   std::array<uint8_t, 32> public_key{};
@@ -43,5 +44,19 @@ Result<std::string> SignNote(std::string_view text, const NoteSigner& signer);
 // The text of `note` when one of its signatures is `verifier`'s and valid; kInvalidArgument
 // (malformed note) or kDataLoss (no valid signature by this key) otherwise.
 Result<std::string> OpenNote(std::string_view note, const NoteVerifier& verifier);
+
+// Cosignatures (C2SP tlog-cosignature, the Ed25519 cosignature/v1): a witness's key is of
+// type 0x04, its key id SHA-256(name || "\n" || 0x04 || public key)[:4]; the signed message is
+// "cosignature/v1\ntime <unix seconds>\n" and the checkpoint's text; the line is
+// "— <name> base64(key id || 8-byte big-endian time || signature)\n".
+Result<NoteVerifier> ParseCosignerKey(std::string_view text);
+Result<NoteSigner> ParseCosignerPrivateKey(std::string_view text);
+Result<NoteSigner> GenerateCosigner(std::string_view name);
+// The cosignature line (ending in a newline) of checkpoint text `body`, made at `time`.
+Result<std::string> Cosign(std::string_view body, const NoteSigner& cosigner, uint64_t time);
+// The time of a valid cosignature of `body` by `cosigner` among the signature lines of `note`
+// (the checkpoint, or only its signature lines); kDataLoss when there is none.
+Result<uint64_t> VerifyCosignature(std::string_view body, std::string_view note,
+                                   const NoteVerifier& cosigner);
 
 }  // namespace caseledger::ledger

@@ -46,6 +46,16 @@ struct ServeOptions {
 // token per role and prints them with curl lines to try (also to <data>/demo-tokens.env).
 int Serve(const Common& common, const ServeOptions& options);
 
+// caseledger witness init --dir DIR --name NAME | serve --dir DIR --listen ADDR --log ORIGIN=VKEY
+struct WitnessOptions {
+  std::string dir = "./var/witness";
+  std::string name;
+  std::string listen = "127.0.0.1:8090";
+  std::vector<std::string> logs;  // ORIGIN=VKEY, or VKEY whose name is the origin
+};
+int WitnessInit(const WitnessOptions& options);
+int WitnessServe(const WitnessOptions& options);
+
 // caseledger token create --role ROLE --actor ID [--expires-days N] | revoke --id ID | list
 struct TokenOptions {
   std::string action;  // create, revoke, list

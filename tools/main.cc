@@ -423,6 +423,34 @@ void AddProofs(CLI::App& app, Commands& out) {
                  }});
 }
 
+// witness init | serve
+void AddWitness(CLI::App& app, Commands& out) {
+  auto witness = std::make_shared<WitnessOptions>();
+  auto* cmd = app.add_subcommand(
+      "witness",
+      "a witness (C2SP tlog-witness): cosigns a log's checkpoints only if each is "
+      "consistent with the last it cosigned");
+  cmd->require_subcommand(1);
+  auto* init = cmd->add_subcommand("init", "make the witness's folder and its key (mode 0600)");
+  init->add_option("--name", witness->name,
+                   "the witness's name, e.g. witness.example-council.gov.uk/w1")
+      ->required();
+  auto* serve = cmd->add_subcommand(
+      "serve", "serve POST /add-checkpoint and GET /checkpoint for the logs given");
+  serve->add_option("--listen", witness->listen, "host:port")->capture_default_str();
+  serve
+      ->add_option("--log", witness->logs,
+                   "a log to witness: ORIGIN=VKEY, or VKEY whose name is the origin "
+                   "(caseledger key public); repeatable")
+      ->required();
+  for (auto* sub : {init, serve}) {
+    sub->add_option("--dir", witness->dir, "the witness's folder (its key and state)")
+        ->capture_default_str();
+  }
+  out.push_back({init, [witness](const Common&) { return WitnessInit(*witness); }});
+  out.push_back({serve, [witness](const Common&) { return WitnessServe(*witness); }});
+}
+
 // retention due | rules
 void AddRetention(CLI::App& app, Commands& out) {
   auto retention = std::make_shared<RetentionOptions>();
@@ -529,6 +557,11 @@ const std::map<std::string, std::string>& Examples() {
       {"retention", "caseledger retention due --on 2027-01-01"},
       {"retention due", "caseledger retention due --on 2027-01-01 --format json"},
       {"retention rules", "caseledger retention rules --rules retention.rules"},
+      {"witness", "caseledger witness init --dir /var/lib/witness --name witness.example/w1"},
+      {"witness init", "caseledger witness init --dir /var/lib/witness --name witness.example/w1"},
+      {"witness serve",
+       "caseledger witness serve --dir /var/lib/witness --listen 0.0.0.0:8090 "
+       "--log caseledger+267be0cd+AccEu..."},
   };
   return examples;
 }
@@ -576,7 +609,7 @@ int main(int argc, char** argv) {
   Commands commands;
   for (auto add :
        {AddServe, AddToken, AddImport, AddFamilyReads, AddHistory, AddIntegrity, AddDataProtection,
-        AddBackups, AddCheckpoints, AddReport, AddLoadTools, AddProofs, AddRetention}) {
+        AddBackups, AddCheckpoints, AddReport, AddLoadTools, AddProofs, AddRetention, AddWitness}) {
     add(app, commands);
   }
 
