@@ -167,6 +167,12 @@ Result<projections::QueueAnswer> Application::TriageQueue(const Principal& p,
   if (purpose.size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
+  if (PurposeRequired(p.role) && purpose.find_first_not_of(" \t") == std::string::npos) {
+    return Status::InvalidArgument(
+        "purpose is required: role " + std::string(RoleName(p.role)) +
+            " says why it reads the queue (purpose=; it is kept with each family's read)",
+        "purpose");
+  }
   const uint64_t valid_at = overview.valid_at();
   if (!on) {
     on = projections::LondonDay(ctx_.clock->NowMicros());
@@ -202,14 +208,34 @@ Result<Application::Found> Application::FindFamilies(const Principal& p, const s
     return Status::PermissionDenied("role " + std::string(RoleName(p.role)) +
                                     " does not read families' records, so cannot search them");
   }
-  if (purpose.size() > kMaxPurpose) {
-    return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
+  // The query as it is looked for (without the spaces around it) is what the access log keeps,
+  // whole, with the reader's purpose: nothing is cut off.
+  const size_t first = query.find_first_not_of(' ');
+  const std::string q = first == std::string::npos
+                            ? ""
+                            : query.substr(first, query.find_last_not_of(' ') - first + 1);
+  if (query.size() > 100) {
+    return Status::InvalidArgument("q is at most 100 characters", "q");
+  }
+  if (PurposeRequired(p.role) && purpose.find_first_not_of(" \t") == std::string::npos) {
+    return Status::InvalidArgument(
+        "purpose is required: role " + std::string(RoleName(p.role)) +
+            " says why it looks for a family (purpose=, kept in the access log with the query)",
+        "purpose");
+  }
+  std::string why = "search for \"" + q + "\"";
+  if (!purpose.empty()) why += ": " + purpose;
+  if (why.size() > kMaxPurpose) {
+    return Status::InvalidArgument(
+        "the query and the purpose are kept together in the access log, at most 200 "
+        "characters: say it in fewer words",
+        "purpose");
   }
   projections::FamilyDirectory* directory = Directory();
   const int64_t now = ctx_.clock->NowMicros();
   Found found;
   CL_ASSIGN_OR_RETURN(found.families, directory->Find(
-                                          query, kMaxFound,
+                                          q, kMaxFound,
                                           [&](const std::string& id) {
                                             return p.role != Role::kPractitioner ||
                                                    MayReadFamily(p, ctx_.overview->Team(id), now);
@@ -218,13 +244,6 @@ Result<Application::Found> Application::FindFamilies(const Principal& p, const s
   std::vector<std::string> shown;
   for (const auto& f : found.families) shown.push_back(f.family_id);
   // The query is part of the record: who looked for whom, not only whom they were shown.
-  std::string why = "search for \"" + query + "\"";
-  if (!purpose.empty()) why += ": " + purpose;
-  if (why.size() > kMaxPurpose) {  // cut before a whole character
-    size_t cut = kMaxPurpose;
-    while (cut > 0 && (static_cast<unsigned char>(why[cut]) & 0xC0) == 0x80) --cut;
-    why.resize(cut);
-  }
   CL_RETURN_IF_ERROR(RecordRead(p, shown, ledger::AccessView::kSearch, why));
   return found;
 }

@@ -46,6 +46,7 @@ Result<std::string> ReadFile(const std::string& path) {
   if (!in) return Status::NotFound(path);
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) return Status::Unavailable("cannot read " + path);
   return text.str();
 }
 
@@ -81,7 +82,14 @@ Result<NoteVerifier> Witness::Init(const std::string& dir, std::string_view name
   bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
   if (fd >= 0) ok = ::close(fd) == 0 && ok;
-  if (!ok) return Status::Unavailable("cannot write the witness's key " + path);
+  // The key's name in its folder is durable too, before the verifier key is handed out.
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ok = ok && dfd >= 0 && ::fsync(dfd) == 0;
+  if (dfd >= 0) ::close(dfd);
+  if (!ok) {
+    if (fd >= 0) ::unlink(path.c_str());  // a partial key must not block a second try
+    return Status::Unavailable("cannot write the witness's key " + path);
+  }
   return key.verifier;
 }
 
@@ -102,6 +110,7 @@ Result<std::unique_ptr<Witness>> Witness::Open(const std::string& dir,
   w->now_ = std::move(now);
   std::error_code ec;
   std::filesystem::create_directories(dir + "/state", ec);
+  if (ec) return Status::Unavailable("cannot make " + dir + "/state: " + ec.message());
   return w;
 }
 
@@ -157,7 +166,14 @@ WitnessAnswer Witness::Add(std::string_view body) {
   std::lock_guard lock(mu_);
   uint64_t latest_size = 0;
   Hash latest_root{};
-  if (auto saved = ReadFile(path); saved.ok()) {
+  // Only a state that is not there means "never cosigned": one that cannot be read (a full
+  // descriptor table, a disk error) must not pass for it, or the log could be rolled back.
+  std::error_code ec;
+  const bool saved_before = std::filesystem::exists(path, ec);
+  if (ec) return Answer(500, "the witness's state for this log cannot be read: " + ec.message());
+  if (saved_before) {
+    auto saved = ReadFile(path);
+    if (!saved.ok()) return Answer(500, "the witness's state for this log cannot be read");
     auto latest = Checkpoint::Parse(*saved);
     if (!latest.ok()) return Answer(500, "the witness's state for this log does not read");
     latest_size = latest->size;

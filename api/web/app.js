@@ -275,12 +275,17 @@ async function findView(params) {
   const g = ++generation;
   const q = (params.get('q') || '').trim();
   const input = h('input', { id: 'family-query', name: 'q', required: true, minlength: 2, maxlength: 100, autocomplete: 'off', value: q });
+  // Where the role's policy wants a reason, the search asks for one too (it is a read).
+  const asked = !!(session.who && session.who.purposeRequired);
+  const why = asked ? h('input', { id: 'search-purpose', name: 'purpose', required: true, maxlength: 80, autocomplete: 'off', value: params.get('purpose') || '' }) : null;
   const form = h('form', {
     class: 'inline', role: 'search', onsubmit: (ev) => {
       ev.preventDefault();
-      location.hash = '#/find?q=' + encodeURIComponent(input.value.trim());
+      location.hash = '#/find?q=' + encodeURIComponent(input.value.trim()) + (why ? '&purpose=' + encodeURIComponent(why.value.trim()) : '');
     },
-  }, field('Family id, name or date of birth', input, '(e.g. F1, "jo exa", 2015-06-01 or 1/6/2015)'), h('div', {}, h('button', { type: 'submit' }, 'Search')));
+  }, field('Family id, name or date of birth', input, '(e.g. F1, "jo exa", 2015-06-01 or 1/6/2015)'),
+  why ? field('Why you are looking', why, '(kept in the access log with the search)') : null,
+  h('div', {}, h('button', { type: 'submit' }, 'Search')));
   const intro = h('p', {}, 'Each family a search lists, and each record you open, is recorded in the access log: who looked, when, and for what.');
   if (!q) {
     show(g, 'Find a family', intro, form);
@@ -288,7 +293,7 @@ async function findView(params) {
   }
   let found;
   try {
-    found = await api('/v1/families?q=' + encodeURIComponent(q));
+    found = await api('/v1/families?q=' + encodeURIComponent(q) + (params.get('purpose') ? '&purpose=' + encodeURIComponent(params.get('purpose')) : ''));
   } catch (err) {
     show(g, 'Find a family', intro, form, notice('error', explain(err)));
     focusFault(form, err);

@@ -110,6 +110,15 @@ TEST_CASE(
         std::vector<std::string>{R"(search for "alex")", R"(search for "alex")"});
   CHECK(Searches(s, "F2") ==
         std::vector<std::string>{R"(search for "alex")", R"(search for "alex")"});
+  // The query as looked for, whole: spaces around it do not push it out of the record.
+  REQUIRE(s.Get("/v1/families?q=%20%20%20kim%20%20", "coordinator").status == 200);
+  CHECK(Searches(s, "F2").back() == R"(search for "kim")");
+  // A query and a purpose too long to be kept together are refused, not cut.
+  Refused(s, 400, "invalidArgument", [&] {
+    return s.Get("/v1/families?q=kim&purpose=" + std::string(190, 'p'), "coordinator");
+  });
+  Refused(s, 400, "invalidArgument",
+          [&] { return s.Get("/v1/families?q=" + std::string(150, '+') + "kim", "coordinator"); });
   // With the reader's purpose beside the query.
   REQUIRE(s.Get("/v1/families?q=kim&purpose=police%20call%20back", "coordinator").status == 200);
   CHECK(Searches(s, "F2").back() == R"(search for "kim": police call back)");
@@ -222,12 +231,28 @@ TEST_CASE(
     Json error = Refused(s, 400, "invalidArgument", [&] { return s.Get(path, "auditor"); });
     CHECK(error["field"].str() == "purpose");
   }
+  // A search and the queue are reads too: refused without a reason, taken with one.
+  for (const std::string& path :
+       std::vector<std::string>{"/v1/families?q=f1", "/v1/triage/queue"}) {
+    INFO(path);
+    Json error = Refused(s, 400, "invalidArgument", [&] { return s.Get(path, "auditor"); });
+    CHECK(error["field"].str() == "purpose");
+  }
+  CHECK(s.Get("/v1/families?q=f1&purpose=sample", "auditor").status == 200);
+  CHECK(s.Get("/v1/triage/queue?purpose=sample", "auditor").status == 200);
   // Other roles as before; the auditor with a reason is recorded with it.
   CHECK(s.Get("/v1/families/F1", "triage-manager").status == 200);
   CHECK(s.Get("/v1/families/F1?purpose=audit%20of%20case%20recording", "auditor").status == 200);
   const Json log = s.Get("/v1/audit/access?familyId=F1", "auditor").json();
-  REQUIRE(log["accesses"].size() == 2);
-  CHECK(log["accesses"][1]["purpose"].str() == "audit of case recording");
+  const auto& accesses = log["accesses"];
+  REQUIRE(accesses.size() >= 3);
+  CHECK(accesses[accesses.size() - 1]["purpose"].str() == "audit of case recording");
+  bool searched = false;
+  for (const Json& a : accesses.items()) {
+    searched = searched ||
+               (a["view"].str() == "search" && a["purpose"].str() == R"(search for "f1": sample)");
+  }
+  CHECK(searched);
 }
 
 }  // namespace
