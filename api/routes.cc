@@ -116,6 +116,7 @@ std::vector<Route> Server::Impl::ServiceRoutes() {
       {.method = "GET",
        .path = "/healthz",
        .summary = "Liveness, with the log's size and root",
+       .schema = "Health",
        .handler = [this](const Call&) -> Result<Reply> {
          ledger::Checkpoint cp = store_.CurrentCheckpoint();
          return Json("{\"status\":\"ok\",\"size\":" + std::to_string(cp.size) +
@@ -135,6 +136,7 @@ std::vector<Route> Server::Impl::ServiceRoutes() {
        .summary = "Who the token speaks for: actor id, role and token id, and the protective "
                   "marking the pages print (the web pages ask after sign-in)",
        .roles = AllRoles(),
+       .schema = "Session",
        .handler = [this](const Call& c) -> Result<Reply> {
          const Principal& p = *c.principal;
          return Json("{\"actorId\":" + JsonQuote(p.actor_id) + ",\"role\":" +
@@ -212,6 +214,7 @@ std::vector<Route> Server::Impl::FamilyReadRoutes() {
                   P("purpose", "string",
                     "why it is looked for (kept in the access log with the query, at most 200 "
                     "characters)")},
+       .schema = "FamiliesFound",
        .handler = [this](const Call& c) -> Result<Reply> {
          const std::string* q = Query(c.query, "q");
          const std::string* purpose = Query(c.query, "purpose");
@@ -509,6 +512,25 @@ std::string SchemaComponents() {
       R"(,"AppendRequest":{"type":"object","additionalProperties":false,"required":["expectedVersion","events"],)"
       R"("properties":{"expectedVersion":{"oneOf":[{"type":"integer","minimum":0},{"type":"string","enum":["any"]}]},)"
       R"("events":{"type":"array","minItems":1,"items":{"$ref":"#/components/schemas/EventDraft"}}}})";
+  // Answers described so far (each checked against the server's in tests/web/openapi_test.cjs).
+  out +=
+      R"(,"Health":{"type":"object","additionalProperties":false,"required":["status","size","root"],)"
+      R"("properties":{"status":{"type":"string","enum":["ok"]},"size":{"type":"integer","minimum":0},)"
+      R"("root":{"type":"string","pattern":"^[0-9a-f]{64}$"}}})"
+      R"(,"Session":{"type":"object","additionalProperties":false,)"
+      R"("required":["actorId","role","tokenId","marking","purposeRequired"],"properties":{)"
+      R"("actorId":{"type":"string"},"role":{"type":"string","enum":["practitioner","helpdesk",)"
+      R"("triage-manager","coordinator","auditor","dashboard","admin"]},"tokenId":{"type":"string"},)"
+      R"("marking":{"type":"string","minLength":1,"maxLength":60},"purposeRequired":{"type":"boolean"}}})"
+      R"(,"FamiliesFound":{"type":"object","additionalProperties":false,"required":["query","families","more"],)"
+      R"("properties":{"query":{"type":"string"},"more":{"type":"boolean"},"families":{"type":"array",)"
+      R"("maxItems":20,"items":{"type":"object","additionalProperties":false,)"
+      R"("required":["familyId","matched","openEpisodeId","erased","members"],"properties":{)"
+      R"("familyId":{"type":"string"},"matched":{"type":"string","enum":["familyId","name","dateOfBirth"]},)"
+      R"("openEpisodeId":{"type":"string","nullable":true},"erased":{"type":"boolean"},)"
+      R"("members":{"type":"array","items":{"type":"object","additionalProperties":false,)"
+      R"("required":["name","role","dateOfBirth"],"properties":{"name":{"type":"string"},)"
+      R"("role":{"type":"string"},"dateOfBirth":{"type":"string","nullable":true}}}}}}}}})";
   out +=
       R"(,"Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object",)"
       R"("required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"},)"
@@ -581,8 +603,12 @@ std::string Server::Impl::OpenApi() const {
                            : R"({"type":"object"})") +
                "}}}";
       }
-      out += ",\"responses\":{\"200\":{\"description\":\"the answer\",\"content\":{" +
-             JsonQuote(r.answers) + ":{}}}";
+      out +=
+          ",\"responses\":{\"200\":{\"description\":\"the answer\",\"content\":{" +
+          JsonQuote(r.answers) + ":" +
+          (r.schema.empty() ? std::string("{}")
+                            : R"({"schema":{"$ref":"#/components/schemas/)" + r.schema + R"("}})") +
+          "}}";
       if (r.method == "POST") out += ",\"201\":{\"description\":\"appended or stored\"}";
       out += Refusal("400", "malformed: error.field names it");
       if (!r.roles.empty()) {

@@ -99,6 +99,7 @@ struct Route {
   std::vector<Param> params = {};
   std::string body = {};                     // request body, described; empty: none
   std::string answers = "application/json";  // response content type
+  std::string schema = {};  // the answer's schema among the OpenAPI components; empty: not yet
   Handler handler;
 };
 

@@ -3,7 +3,8 @@
 // schemas (the event kinds' data are generated from ledger/event.capnp); every event of the
 // demo and of 40 generated histories, each accepted by the ledger, is valid against the append
 // body's schema; bodies the server refuses as malformed are invalid against it too, each with
-// the server's 400; and every refusal the server answers is valid against the Error schema.
+// the server's 400; every refusal the server answers is valid against the Error schema; and the
+// answers the document describes (health, session, search) are valid against their schemas.
 //
 //   node tests/web/openapi_test.cjs CASELEDGER_BINARY SOURCE_DIR BUILD_DIR
 'use strict';
@@ -139,8 +140,23 @@ async function main() {
     check(res.status >= 400 && errorBody(answer), what + ': ' + res.status + ' ' + JSON.stringify(answer));
     refusals++;
   }
+  // The answers the document describes, as the server gives them: each route's 200 against the
+  // schema its document names (and each named schema shown to refuse a changed answer).
+  let answers = 0;
+  for (const [p, token] of [['/healthz', null], ['/v1/session', tokens.auditor], ['/v1/session', tokens.practitioner],
+    ['/v1/families?q=example', tokens['triage-manager']], ['/v1/families?q=f1', tokens.practitioner], ['/v1/families?q=zzzz', tokens.coordinator]]) {
+    const op = doc.paths[p.split('?')[0]].get;
+    const ref = op.responses['200'].content['application/json'].schema.$ref;
+    const validate = ajv.getSchema('openapi' + ref);
+    const res = await fetch(url + p, { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+    const answer = await res.json();
+    check(res.status === 200 && validate(answer), p + ': ' + res.status + ' ' + JSON.stringify(validate.errors) + ' ' + JSON.stringify(answer).slice(0, 300));
+    check(!validate(Object.assign({}, answer, { unexpected: 1 })), p + ': the schema takes an answer with a field it does not name');
+    answers++;
+  }
   console.log('openapi test passed: redocly lint ' + report.totals.errors + ' errors, ' + report.totals.warnings + ' warnings; ' +
-    events + ' accepted events of ' + seen.size + ' kinds valid against ' + kinds + ' described; ' + refusals + ' refusals valid against Error');
+    events + ' accepted events of ' + seen.size + ' kinds valid against ' + kinds + ' described; ' + refusals + ' refusals valid against Error; ' +
+    answers + ' answers valid against their schemas');
 }
 
 async function stop() {
