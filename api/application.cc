@@ -46,6 +46,19 @@ Application::Application(AppContext context)
 
 Application::~Application() = default;
 
+Status Application::PurposeGiven(const Principal& p, const std::string& purpose,
+                                 std::string_view what) const {
+  if (!PurposeRequired(p.role) || purpose.find_first_not_of(" \t") != std::string::npos) {
+    return Status();
+  }
+  return Status::InvalidArgument("purpose is required: role " + std::string(RoleName(p.role)) +
+                                     " says why it " + std::string(what) +
+                                     " (purpose=, at most 200 characters, e.g. "
+                                     "purpose=audit%20of%20case%20recording); it is kept in the "
+                                     "access log",
+                                 "purpose");
+}
+
 // ---------------------------------------------------------------- reads of a family
 
 Result<std::shared_ptr<const projections::FamilyModel>> Application::CurrentFamily(
@@ -106,13 +119,7 @@ Result<FamilyRead> Application::ReadFamily(const Principal& p, const FamilyReadR
   if (request.purpose.size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
-  if (PurposeRequired(p.role) && request.purpose.find_first_not_of(" \t") == std::string::npos) {
-    return Status::InvalidArgument(
-        "purpose is required: role " + std::string(RoleName(p.role)) +
-            " says why it reads a family's record (purpose=, at most 200 characters, e.g. "
-            "purpose=audit%20of%20case%20recording); it is kept in the access log",
-        "purpose");
-  }
+  CL_RETURN_IF_ERROR(PurposeGiven(p, request.purpose, "reads a family's record"));
   if (!request.page.empty() && !ledger::IsValidId(request.page)) {
     return Status::InvalidArgument(
         "page must be 1-64 characters of A-Z a-z 0-9 - _ (an id the page makes for one view, "
@@ -167,12 +174,7 @@ Result<projections::QueueAnswer> Application::TriageQueue(const Principal& p,
   if (purpose.size() > kMaxPurpose) {
     return Status::InvalidArgument("purpose must be at most 200 characters", "purpose");
   }
-  if (PurposeRequired(p.role) && purpose.find_first_not_of(" \t") == std::string::npos) {
-    return Status::InvalidArgument(
-        "purpose is required: role " + std::string(RoleName(p.role)) +
-            " says why it reads the queue (purpose=; it is kept with each family's read)",
-        "purpose");
-  }
+  CL_RETURN_IF_ERROR(PurposeGiven(p, purpose, "reads the queue"));
   const uint64_t valid_at = overview.valid_at();
   if (!on) {
     on = projections::LondonDay(ctx_.clock->NowMicros());
@@ -217,12 +219,7 @@ Result<Application::Found> Application::FindFamilies(const Principal& p, const s
   if (query.size() > 100) {
     return Status::InvalidArgument("q is at most 100 characters", "q");
   }
-  if (PurposeRequired(p.role) && purpose.find_first_not_of(" \t") == std::string::npos) {
-    return Status::InvalidArgument(
-        "purpose is required: role " + std::string(RoleName(p.role)) +
-            " says why it looks for a family (purpose=, kept in the access log with the query)",
-        "purpose");
-  }
+  CL_RETURN_IF_ERROR(PurposeGiven(p, purpose, "looks for a family"));
   std::string why = "search for \"" + q + "\"";
   if (!purpose.empty()) why += ": " + purpose;
   if (why.size() > kMaxPurpose) {

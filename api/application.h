@@ -196,6 +196,9 @@ class Application {
  private:
   Result<ledger::AppendResult> Append(ledger::AppendRequest request);
   projections::FamilyDirectory* Directory();
+  // Ok unless `p`'s role must say why (PurposeRequired) and `purpose` is blank: then
+  // kInvalidArgument naming purpose, saying what it `what` ("reads the queue").
+  Status PurposeGiven(const Principal& p, const std::string& purpose, std::string_view what) const;
   Result<AppendAnswer> AppendAsOutsider(const Principal& p, const std::string& family_id,
                                         ledger::AppendRequest request);
 
