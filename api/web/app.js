@@ -371,6 +371,11 @@ function decisionPanel(id, pack, erased) {
       ep.meetings.map((m) => [m.meetingId + ' (' + m.kind + ')', when(m.heldAt), words(m.outcome), m.attendees.join(', '), m.nextReviewOn || '',
         m.sharedWithParentsAt ? when(m.sharedWithParentsAt) : 'not yet'])));
   }
+  const plan = pack.openActions || [];
+  if (plan.length) {
+    panel.append(h('h3', {}, 'The plan: open actions'), table(['Action', 'Owner', 'Due', 'From meeting'],
+      plan.map((a) => [a.description, a.owner, a.overdue ? h('strong', {}, a.dueOn + ' (overdue)') : a.dueOn, a.meetingId || ''])));
+  }
   if (is('practitioner') && !erased && ep) {
     // Where a breach shows, the form that clears it.
     for (const m of ep.meetings) if (!m.sharedWithParentsAt) panel.append(shareForm(id, ep, m, reload));

@@ -243,7 +243,8 @@ async function main() {
     check(await breached.count() >= 1, 'no breached timescale stands out');
     check((await breached.first().textContent()).includes('Breached'), 'a breach is not said in words');
     check((await page.locator('ol.timescales').textContent()).includes('due 2026-04-13'), 'due dates');
-    check(await page.getByRole('cell', { name: 'Weekly attendance check-in' }).count() === 1, 'open actions');
+    check(await page.getByRole('cell', { name: 'Weekly attendance check-in' }).count() === 2, 'open actions (in the panel\'s plan and below)');
+    check((await page.locator('section.panel').textContent()).includes('2026-04-10 (overdue)'), 'the panel\'s plan does not say the action is overdue');
     // The decision panel first: consent, the assessment, the last meeting, the people by name
     // and agency, the breaches, and the latest significant entries linked into the chronology.
     const panel = page.locator('section.panel');
@@ -533,7 +534,7 @@ async function main() {
     await meeting.getByRole('button', { name: 'Record the meeting' }).click();
     await page.locator('.notice.ok').waitFor();
     check((await page.locator('.notice.ok').textContent()).includes('recorded with its action plan'), 'no confirmation of the meeting');
-    check(await page.getByRole('cell', { name: 'Book a school nurse appointment' }).count() === 1, 'the new action is not listed');
+    check(await page.getByRole('cell', { name: 'Book a school nurse appointment' }).count() === 2, 'the new action is not listed in the plan and below');
     await shot('meeting-recorded');
 
     step = 'keyworker: clears a share breach';
