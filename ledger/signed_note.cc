@@ -121,27 +121,43 @@ std::string NoteSigner::ToText() const {
          Base64(bytes.data(), bytes.size());
 }
 
-Result<NoteVerifier> ParseVerifierKey(std::string_view text) {
+namespace {
+
+// A verifier key's text of type `type` (a note signer's or a cosigner's).
+Result<NoteVerifier> ParsePublicKey(std::string_view text, uint8_t type) {
   NoteVerifier v;
-  CL_RETURN_IF_ERROR(ParseKeyText(text, &v.name, &v.key_hash, &v.public_key));
-  if (KeyHash(v.name, v.public_key) != v.key_hash) {
+  v.type = type;
+  CL_RETURN_IF_ERROR(ParseKeyText(text, &v.name, &v.key_hash, &v.public_key, type));
+  if (KeyHash(v.name, v.public_key, type) != v.key_hash) {
     return Status::InvalidArgument("the key hash does not match the key", "key");
   }
   return v;
 }
 
-Result<NoteSigner> ParseSignerKey(std::string_view text) {
+// A private key's text of type `type` (a note signer's or a cosigner's).
+Result<NoteSigner> ParsePrivateKey(std::string_view text, uint8_t type) {
   if (!text.starts_with(kPrivatePrefix)) {
     return Status::InvalidArgument("a signer key starts with PRIVATE+KEY+", "key");
   }
   NoteSigner s;
+  s.verifier.type = type;
   CL_RETURN_IF_ERROR(ParseKeyText(text.substr(kPrivatePrefix.size()), &s.verifier.name,
-                                  &s.verifier.key_hash, &s.seed));
+                                  &s.verifier.key_hash, &s.seed, type));
   CL_ASSIGN_OR_RETURN(s.verifier.public_key, PublicKeyOf(s.seed));
-  if (KeyHash(s.verifier.name, s.verifier.public_key) != s.verifier.key_hash) {
+  if (KeyHash(s.verifier.name, s.verifier.public_key, type) != s.verifier.key_hash) {
     return Status::InvalidArgument("the key hash does not match the key", "key");
   }
   return s;
+}
+
+}  // namespace
+
+Result<NoteVerifier> ParseVerifierKey(std::string_view text) {
+  return ParsePublicKey(text, kAlgEd25519);
+}
+
+Result<NoteSigner> ParseSignerKey(std::string_view text) {
+  return ParsePrivateKey(text, kAlgEd25519);
 }
 
 Result<NoteSigner> GenerateSigner(std::string_view name) {
@@ -227,28 +243,11 @@ Result<std::string> OpenNote(std::string_view note, const NoteVerifier& verifier
 // ---------------------------------------------------------------- cosignatures
 
 Result<NoteVerifier> ParseCosignerKey(std::string_view text) {
-  NoteVerifier v;
-  v.type = kAlgCosignatureV1;
-  CL_RETURN_IF_ERROR(ParseKeyText(text, &v.name, &v.key_hash, &v.public_key, kAlgCosignatureV1));
-  if (KeyHash(v.name, v.public_key, kAlgCosignatureV1) != v.key_hash) {
-    return Status::InvalidArgument("the key hash does not match the key", "key");
-  }
-  return v;
+  return ParsePublicKey(text, kAlgCosignatureV1);
 }
 
 Result<NoteSigner> ParseCosignerPrivateKey(std::string_view text) {
-  if (!text.starts_with(kPrivatePrefix)) {
-    return Status::InvalidArgument("a signer key starts with PRIVATE+KEY+", "key");
-  }
-  NoteSigner s;
-  s.verifier.type = kAlgCosignatureV1;
-  CL_RETURN_IF_ERROR(ParseKeyText(text.substr(kPrivatePrefix.size()), &s.verifier.name,
-                                  &s.verifier.key_hash, &s.seed, kAlgCosignatureV1));
-  CL_ASSIGN_OR_RETURN(s.verifier.public_key, PublicKeyOf(s.seed));
-  if (KeyHash(s.verifier.name, s.verifier.public_key, kAlgCosignatureV1) != s.verifier.key_hash) {
-    return Status::InvalidArgument("the key hash does not match the key", "key");
-  }
-  return s;
+  return ParsePrivateKey(text, kAlgCosignatureV1);
 }
 
 Result<NoteSigner> GenerateCosigner(std::string_view name) {
