@@ -412,7 +412,7 @@ const REASON_KEY = 'caseledger.reason.';
 const reasonFor = (id) => sessionStorage.getItem(REASON_KEY + id) || '';
 function purpose(id, what) {
   const reason = reasonFor(id);
-  return encodeURIComponent(reason ? reason + ' (' + what + ')' : what);
+  return reason ? reason + ' (' + what + ')' : what;
 }
 const needsReason = (id) => !!(session.who && session.who.purposeRequired) && !reasonFor(id);
 
@@ -440,7 +440,7 @@ async function familyView(id, flash) {
   try {
     // One page, one access record: both reads carry this view's page id (docs/api.md).
     const page = '&page=' + uuid();
-    [family, pack] = await Promise.all([api(base + '?purpose=' + purpose(id, 'family page') + page), api(base + '/step-up-pack?purpose=' + purpose(id, 'family page') + page)]);
+    [family, pack] = await Promise.all([api(base + '?purpose=' + encodeURIComponent(purpose(id, 'family page')) + page), api(base + '/step-up-pack?purpose=' + encodeURIComponent(purpose(id, 'family page')) + page)]);
   } catch (err) {
     show(g, 'Family ' + id, notice('error', explain(err)));
     return;
@@ -541,7 +541,7 @@ function writer(id, family, form, status, submit) {
     // What was recorded since the page was read, above the kept input.
     async showNews(err) {
       try {
-        const chronology = await api('/v1/families/' + encodeURIComponent(id) + '/chronology?purpose=' + purpose(id, 'conflict on a form'));
+        const chronology = await api('/v1/families/' + encodeURIComponent(id) + '/chronology?purpose=' + encodeURIComponent(purpose(id, 'conflict on a form')));
         const news = (chronology.entries || []).filter((e) => e.seq > w.seenSeq);
         status.append(h('p', {}, 'Recorded since you opened this page:'),
           news.length ? table(['Happened', 'Recorded by', 'What'], news.map((e) => [when(e.occurredAt), e.recordedBy.id, e.summary]))
@@ -683,7 +683,7 @@ async function chronologyView(id, params, flash) {
   const q = new URLSearchParams();
   for (const k of ['episode', 'from', 'to', 'category', 'asOf']) if (params.get(k)) q.set(k, params.get(k));
   if (params.get('significant') === 'true') q.set('significant', 'true');
-  q.set('purpose', decodeURIComponent(purpose(id, 'chronology page')));
+  q.set('purpose', purpose(id, 'chronology page'));
   const base = '/v1/families/' + encodeURIComponent(id) + '/chronology';
   const title = 'Chronology of family ' + id;
   let chronology;
@@ -770,7 +770,7 @@ async function printRecord(id, chronology, asOf, filters, header) {
   const lines = [];
   try {
     const [family, checkpoint] = await Promise.all([
-      api('/v1/families/' + encodeURIComponent(id) + '?purpose=' + purpose(id, 'printed chronology') + (asOf ? '&asOf=' + encodeURIComponent(asOf) : '')),
+      api('/v1/families/' + encodeURIComponent(id) + '?purpose=' + encodeURIComponent(purpose(id, 'printed chronology')) + (asOf ? '&asOf=' + encodeURIComponent(asOf) : '')),
       api('/v1/ledger/checkpoint?asOfSeq=' + chronology.asOfSeq),
     ]);
     const children = (family.members || []).filter((m) => m.role === 'child');
@@ -825,7 +825,7 @@ function filterForm(id, params, cats) {
 async function downloadCsv(base, q, id) {
   const csv = new URLSearchParams(q);
   csv.set('format', 'csv');
-  csv.set('purpose', decodeURIComponent(purpose(id, 'chronology downloaded as CSV')));  // a download, recorded as such
+  csv.set('purpose', purpose(id, 'chronology downloaded as CSV'));  // a download, recorded as such
   try {
     const res = await api(base + '?' + csv.toString(), { raw: true });
     const url = URL.createObjectURL(await res.blob());
@@ -1122,10 +1122,10 @@ async function correctionView(id, params) {
   let family, events;
   try {
     const page = '&page=' + uuid();
-    family = await api(base + '?purpose=' + purpose(id, 'correcting an entry') + page);
+    family = await api(base + '?purpose=' + encodeURIComponent(purpose(id, 'correcting an entry')) + page);
     events = new Map();
     for (let from = 1; from;) {  // every page of the family's events
-      const answer = await api(base + '/events?purpose=' + purpose(id, 'correcting an entry') + page + '&fromVersion=' + from + '&limit=1000');
+      const answer = await api(base + '/events?purpose=' + encodeURIComponent(purpose(id, 'correcting an entry')) + page + '&fromVersion=' + from + '&limit=1000');
       for (const e of answer.events || []) events.set(e.seq, e);
       from = answer.nextFromVersion || 0;
     }

@@ -11,9 +11,9 @@
 
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const { freePort, stopServer } = require('./lib.cjs');
 
 const [bin, top, build] = process.argv.slice(2).map((p) => path.resolve(p));
 const modules = path.join(build, 'web', 'node_modules');
@@ -30,16 +30,6 @@ function check(ok, what) {
   if (!ok) throw new Error(what);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function main() {
   const port = await freePort();
@@ -159,14 +149,7 @@ async function main() {
     answers + ' answers valid against their schemas');
 }
 
-async function stop() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
-}
+const stop = () => stopServer(server);
 
 main().then(async () => {
   await stop();

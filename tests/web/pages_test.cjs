@@ -19,9 +19,9 @@
 const { spawn, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const { freePort, stopServer } = require('./lib.cjs');
 
 const [bin, top, build] = process.argv.slice(2).map((p) => path.resolve(p));
 if (!bin || !top || !build) {
@@ -47,16 +47,6 @@ function check(ok, what) {
   if (!ok) throw new Error(step + ': ' + what);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startServer() {
   const port = await freePort();
@@ -735,16 +725,6 @@ async function main() {
   }
 }
 
-// SIGTERM, then wait for the exit (SIGKILL after 10 s): a clean close flushes the memtables
-// into the data folder, so removing it before the server has gone races with those files.
-async function stopServer(server) {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
-}
 
 main().then(() => {
   fs.rmSync(work, { recursive: true, force: true });
